@@ -1,0 +1,128 @@
+# Gateway: one non-recursive Makefile.
+# BUILD is debug | release | asan (no trailing comments on assignments: make keeps the spaces)
+BUILD    ?= debug
+O        := build/$(BUILD)
+PKGS     := fcgi libpq hiredis json-c libcrypto libcurl
+VERSION  := $(shell cat VERSION)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+            -Wconversion -Wvla -Wcast-qual -Wwrite-strings -Wpointer-arith \
+            -Wimplicit-fallthrough -fno-common
+OPT_debug   := -O0 -g3
+OPT_release := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT_asan    := -O1 -g3 -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=all
+LDOPT_release := -pie -Wl,-z,relro,-z,now
+LDOPT_asan    := -fsanitize=address,undefined
+
+# pkg-config names differ across distributions; fall back to plain -l flags for fcgi.
+PKG_CFLAGS := $(shell pkg-config --cflags $(filter-out fcgi,$(PKGS)) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out fcgi,$(PKGS)) 2>/dev/null) -lfcgi
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+CPPFLAGS := -Icore -Ifcgi-app/src -Iworker/src -DOPENSSL_API_COMPAT=30000 \
+            -DOPENSSL_NO_DEPRECATED -DGW_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CFLAGS   := -std=gnu11 $(WARN) $(OPT_$(BUILD)) $(PKG_CFLAGS) -MMD -MP
+LDLIBS   := $(PKG_LIBS) -lm
+
+CORE_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard core/*.c))
+APP_OBJ  := $(patsubst %.c,$(O)/%.o,$(wildcard fcgi-app/src/*.c))
+WK_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard worker/src/*.c))
+CTL_OBJ  := $(patsubst %.c,$(O)/%.o,$(wildcard ctl/*.c))
+UT_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/*.c))
+BINS     := $(O)/gw-fcgi $(O)/gw-worker $(O)/gatewayctl
+
+.DEFAULT_GOAL := all
+.PHONY: all release asan test test-unit test-integration test-e2e run stop lint fmt clean deps \
+        bench
+
+all: $(BINS) $(O)/unit-tests
+
+release:
+	$(MAKE) BUILD=release all
+
+asan:
+	$(MAKE) BUILD=asan all
+
+$(O)/libgwcore.a: $(CORE_OBJ)
+	$(AR) rcs $@ $^
+
+$(O)/gw-fcgi: $(APP_OBJ) $(O)/libgwcore.a
+	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
+
+$(O)/gw-worker: $(WK_OBJ) $(O)/libgwcore.a
+	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
+
+$(O)/gatewayctl: $(CTL_OBJ) $(O)/libgwcore.a
+	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
+
+$(O)/unit-tests: $(UT_OBJ) $(filter-out %/main.o,$(APP_OBJ)) $(O)/libgwcore.a
+	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+$(O)/tests/%.o: CPPFLAGS += $(CHECK_CFLAGS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(WK_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UT_OBJ:.o=.d)
+
+# ---- tests ------------------------------------------------------------------------------------
+# make test: unit tests (Check), then the integration and end-to-end suites against a private
+# stack (PostgreSQL, Redis, FastCGI pool, worker, nginx) started by tests/harness/stack.sh.
+test: all
+	scripts/deps.sh --check
+	$(MAKE) test-unit
+	BUILD=$(BUILD) tests/harness/run-all.sh
+
+test-unit: $(O)/unit-tests
+	CK_FORK=$(if $(filter asan,$(BUILD)),no,yes) $(O)/unit-tests
+
+test-integration: all
+	BUILD=$(BUILD) tests/harness/run-all.sh integration
+
+test-e2e: all
+	BUILD=$(BUILD) tests/harness/run-all.sh e2e
+
+# ---- running ----------------------------------------------------------------------------------
+deps:
+	scripts/deps.sh
+
+run:
+	scripts/deps.sh
+	$(MAKE) BUILD=release all
+	scripts/run.sh
+
+stop:
+	scripts/stop.sh
+
+bench:
+	scripts/deps.sh
+	$(MAKE) BUILD=release all
+	bench/run.sh
+
+# ---- code checks ------------------------------------------------------------------------------
+C_SRC = $(wildcard core/*.c core/*.h fcgi-app/src/*.c fcgi-app/src/*.h worker/src/*.c \
+          worker/src/*.h ctl/*.c tests/unit/*.c tests/unit/*.h)
+BANNED := sprintf|vsprintf|strcpy|strcat|strncpy|strtok|atoi|atol|atof|gets|rand|system|alloca
+
+lint:
+	clang-format --dry-run -Werror $(C_SRC)
+	@if grep -nE '\b($(BANNED))[[:space:]]*\(' $(C_SRC) | grep -v 'NOLINT(banned)'; then \
+	    echo 'lint: banned function'; exit 1; fi
+	@if grep -nE '#[[:space:]]*include[[:space:]]*[<"]fcgi' core/*.c core/*.h; then \
+	    echo 'lint: core/ must not include FastCGI headers'; exit 1; fi
+	@if grep -nE '\bgetenv[[:space:]]*\(' $(filter-out core/cfg.c,$(wildcard core/*.c)); then \
+	    echo 'lint: only core/cfg.c reads the environment'; exit 1; fi
+	cppcheck --enable=warning,performance,portability --inconclusive --std=c11 \
+	    --error-exitcode=1 --suppress=missingIncludeSystem --inline-suppr -q \
+	    -Icore core fcgi-app worker ctl tests/unit
+	clang-tidy --quiet $(filter %.c,$(C_SRC)) -- $(CPPFLAGS) -std=gnu11 $(PKG_CFLAGS) \
+	    $(CHECK_CFLAGS)
+
+fmt:
+	clang-format -i $(C_SRC)
+
+clean:
+	rm -rf build

@@ -1,0 +1,84 @@
+/* db.h: the only libpq user. One connection per process; statements are prepared lazily per
+ * connection (re-prepared after every reconnect); results are copied out, no PGresult leaves
+ * db.c. Connection options: connect_timeout=3, statement_timeout=5000, timezone=UTC.
+ *
+ *     static const struct db_stmt st_order_get = { "order_get",
+ *         "SELECT id, amount FROM orders WHERE id = $1 AND merchant_id = $2", 2 };
+ *     const char *params[] = { id, merchant_id };
+ *     struct db_res res = DB_RES_INIT;
+ *     if (db_exec(db, &st_order_get, params, &res, err) != 0) goto out;
+ *     if (res.nrows == 0) ... db_val(&res, 0, 0) ...
+ *   out:
+ *     db_res_release(&res);
+ */
+#ifndef GW_DB_H
+#define GW_DB_H
+
+#include "gw.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db;
+
+struct db_stmt {
+    const char *name; /* unique per process */
+    const char *sql;
+    int nparams;
+};
+
+/* Copied-out result: nrows x ncols text values (NULL for SQL NULL). */
+struct db_res {
+    int nrows;
+    int ncols;
+    int64_t affected; /* rows changed by INSERT/UPDATE/DELETE (PQcmdTuples) */
+    char **vals;      /* row-major, nrows * ncols; NULL entries are SQL NULL */
+    size_t *lens;
+};
+#define DB_RES_INIT { 0, 0, 0, NULL, NULL }
+
+/* Classification of the last failure (FreeRADIUS sql_state_table). */
+enum db_class {
+    DB_OK = 0,
+    DB_ERROR,     /* anything else -> err INTERNAL */
+    DB_CONFLICT,  /* 23505 unique violation -> err CONFLICT */
+    DB_RETRY,     /* 40001, 40P01 -> err UNAVAILABLE unless retried by db_tx */
+    DB_RECONNECT, /* connection lost, class 08, 57P01..03 -> err UNAVAILABLE */
+    DB_TIMEOUT,   /* 57014 statement timeout -> err UNAVAILABLE */
+};
+
+/* Does not connect. application_name e.g. "gw-fcgi". */
+struct db *db_new(const char *url, const char *application_name);
+void db_free(struct db *db);
+/* Connects or, after a loss, reconnects once; err UNAVAILABLE when the server cannot be
+ * reached. Call at the start of every request or job. */
+int db_ensure(struct db *db, struct gw_err *err);
+bool db_is_connected(const struct db *db);
+/* SELECT 1 within timeout_ms (health check); never sets an error. */
+bool db_ping(struct db *db, int timeout_ms);
+
+/* Runs stmt with params (text format, NULL entries are SQL NULL). On failure err is set:
+ * CONFLICT for a unique violation, UNAVAILABLE for connection loss or timeout, else INTERNAL.
+ * Outside a transaction, a connection loss on the first statement is reset and retried once. */
+int db_exec(struct db *db, const struct db_stmt *stmt, const char *const *params,
+            struct db_res *res, struct gw_err *err);
+enum db_class db_last_class(const struct db *db);
+const char *db_last_sqlstate(const struct db *db); /* "" when none */
+
+/* Runs SQL text that contains no data (migrations, BEGIN, SET); res may be NULL. */
+int db_exec_script(struct db *db, const char *sql, struct gw_err *err);
+
+/* BEGIN; fn; COMMIT, or ROLLBACK when fn fails. Retries fn up to 3 times on DB_RETRY.
+ * If the connection drops around COMMIT the outcome is unknown: err UNAVAILABLE, no retry. */
+typedef int db_tx_fn(struct db *db, void *arg, struct gw_err *err);
+int db_tx(struct db *db, db_tx_fn *fn, void *arg, struct gw_err *err);
+bool db_in_tx(const struct db *db);
+
+void db_res_release(struct db_res *res);
+const char *db_val(const struct db_res *res, int row, int col); /* NULL for SQL NULL */
+size_t db_len(const struct db_res *res, int row, int col);
+bool db_isnull(const struct db_res *res, int row, int col);
+int64_t db_int(const struct db_res *res, int row, int col); /* 0 for NULL */
+bool db_bool(const struct db_res *res, int row, int col);   /* "t" */
+
+#endif /* GW_DB_H */
