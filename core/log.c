@@ -75,7 +75,7 @@ log_emit(enum log_level level, const char *msg, const struct log_field *fields, 
     struct buf b;
     struct timeval tv;
     struct tm tm;
-    char ts[40];
+    char ts[96]; /* sized for any int values: -Wformat-truncation */
     size_t i;
 
     if (level < log_min || (int)level < 0 || level > LOG_ERROR) {

@@ -1,0 +1,389 @@
+/* merchant.c: merchant storage and rules (SPEC sections 4.2, 6.7, 12.2, 13.1, 16). */
+#include "merchant.h"
+
+#include "crypto.h"
+#include "log.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MERCHANT_KEY_TRIES 3
+
+/* Column list shared by every statement that returns a merchant (see merchant_fill). */
+#define MERCHANT_COLS                                                                      \
+    "id::text, name, email, api_key, api_secret, webhook_url, webhook_secret, is_active, " \
+    "to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define MERCHANT_NCOLS 9
+
+/* clang-format off */
+static const struct db_stmt st_load = { "merchant_load",
+    "SELECT " MERCHANT_COLS " FROM merchants WHERE id = $1::uuid", 1 };
+static const struct db_stmt st_auth = { "merchant_auth",
+    "SELECT " MERCHANT_COLS " FROM merchants WHERE api_key = $1 AND is_active = true", 1 };
+static const struct db_stmt st_seed = { "merchant_seed",
+    "INSERT INTO merchants (id, name, email, api_key, api_secret, webhook_url, webhook_secret, "
+    "is_active, password_hash) VALUES ($1::uuid, $2, $3, $4, $5, NULL, $6, true, NULL) "
+    "ON CONFLICT DO NOTHING", 6 };
+static const struct db_stmt st_email_taken = { "merchant_email_taken",
+    "SELECT 1 FROM merchants WHERE lower(email) = lower($1) LIMIT 1", 1 };
+static const struct db_stmt st_create = { "merchant_create",
+    "INSERT INTO merchants (name, email, api_key, api_secret, webhook_secret, is_active, "
+    "password_hash) VALUES ($1, $2, $3, $4, $5, true, $6) RETURNING " MERCHANT_COLS, 6 };
+static const struct db_stmt st_rotate_id = { "merchant_rotate_id",
+    "UPDATE merchants SET api_key = $2, api_secret = $3, updated_at = now() "
+    "WHERE id = $1::uuid RETURNING " MERCHANT_COLS, 3 };
+static const struct db_stmt st_rotate_email = { "merchant_rotate_email",
+    "UPDATE merchants SET api_key = $2, api_secret = $3, updated_at = now() "
+    "WHERE id = (SELECT id FROM merchants WHERE lower(email) = lower($1) "
+    "ORDER BY created_at, id LIMIT 1) RETURNING " MERCHANT_COLS, 3 };
+static const struct db_stmt st_login = { "merchant_login",
+    "SELECT " MERCHANT_COLS ", password_hash FROM merchants "
+    "WHERE lower(email) = lower($1) AND is_active = true ORDER BY created_at, id LIMIT 1", 1 };
+static const struct db_stmt st_set_url = { "merchant_set_webhook_url",
+    "UPDATE merchants SET webhook_url = $2, updated_at = now() WHERE id = $1::uuid "
+    "RETURNING " MERCHANT_COLS, 2 };
+static const struct db_stmt st_new_secret = { "merchant_new_webhook_secret",
+    "UPDATE merchants SET webhook_secret = $2, updated_at = now() WHERE id = $1::uuid "
+    "RETURNING id", 2 };
+static const struct db_stmt st_test_lookup = { "merchant_test_lookup",
+    "SELECT " MERCHANT_COLS " FROM merchants WHERE email = $1 ORDER BY created_at, id LIMIT 1",
+    1 };
+/* clang-format on */
+
+static void
+merchant_copy(char *dst, size_t dstsz, const char *src)
+{
+    (void)snprintf(dst, dstsz, "%s", src != NULL ? src : "");
+}
+
+static void
+merchant_fill(const struct db_res *res, int row, struct merchant *m)
+{
+    memset(m, 0, sizeof(*m));
+    merchant_copy(m->id, sizeof(m->id), db_val(res, row, 0));
+    merchant_copy(m->name, sizeof(m->name), db_val(res, row, 1));
+    merchant_copy(m->email, sizeof(m->email), db_val(res, row, 2));
+    merchant_copy(m->api_key, sizeof(m->api_key), db_val(res, row, 3));
+    merchant_copy(m->api_secret, sizeof(m->api_secret), db_val(res, row, 4));
+    m->has_webhook_url = !db_isnull(res, row, 5);
+    merchant_copy(m->webhook_url, sizeof(m->webhook_url), db_val(res, row, 5));
+    merchant_copy(m->webhook_secret, sizeof(m->webhook_secret), db_val(res, row, 6));
+    m->is_active = db_bool(res, row, 7);
+    merchant_copy(m->created_at, sizeof(m->created_at), db_val(res, row, 8));
+}
+
+int
+merchant_load(struct db *db, const char *id, struct merchant *out, bool *found, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[1] = { id };
+    int ret = -1;
+
+    *found = false;
+    if (!validate_uuid(id)) {
+        return 0;
+    }
+    if (db_exec(db, &st_load, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        merchant_fill(&res, 0, out);
+        *found = true;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+merchant_authenticate(struct db *db, const char *api_key, const char *api_secret,
+                      struct merchant *out, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[1] = { api_key };
+    const char *stored;
+    int ret = -1;
+
+    if (api_key == NULL || api_key[0] == '\0' || api_secret == NULL || api_secret[0] == '\0') {
+        return GW_ERR(err, AUTH, "Invalid API credentials");
+    }
+    if (db_exec(db, &st_auth, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows == 0) {
+        /* same work as a wrong secret, so timing does not reveal valid keys */
+        (void)crypto_ct_equal(api_secret, strlen(api_secret), api_secret, strlen(api_secret));
+        ret = GW_ERR(err, AUTH, "Invalid API credentials");
+        goto out;
+    }
+    stored = db_val(&res, 0, 4);
+    if (stored == NULL
+        || !crypto_ct_equal(stored, db_len(&res, 0, 4), api_secret, strlen(api_secret))) {
+        ret = GW_ERR(err, AUTH, "Invalid API credentials");
+        goto out;
+    }
+    merchant_fill(&res, 0, out);
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+merchant_seed_test(struct db *db, const struct cfg *cfg, struct gw_err *err)
+{
+    const char *params[6] = {
+        MERCHANT_TEST_ID,  MERCHANT_TEST_NAME,   cfg->test_merchant_email,
+        cfg->test_api_key, cfg->test_api_secret, MERCHANT_TEST_WEBHOOK_SECRET
+    };
+    struct db_res res = DB_RES_INIT;
+    int ret;
+
+    ret = db_exec(db, &st_seed, params, &res, err);
+    if (ret == 0 && res.affected > 0) {
+        log_info("test merchant seeded", LOG_S("merchant_id", MERCHANT_TEST_ID));
+    }
+    db_res_release(&res);
+    return ret;
+}
+
+/* prefix + n random alphanumerics into out (outsz >= strlen(prefix) + n + 1). */
+static int
+merchant_random_token(const char *prefix, size_t n, char *out, size_t outsz, struct gw_err *err)
+{
+    size_t plen = strlen(prefix);
+
+    if (plen + n + 1 > outsz) {
+        return GW_ERR(err, INTERNAL, "token buffer too small");
+    }
+    (void)snprintf(out, outsz, "%s", prefix);
+    return crypto_random_alnum(out + plen, n, err);
+}
+
+static bool
+merchant_conflict_on(const struct gw_err *err, const char *column)
+{
+    return err->code == GW_E_CONFLICT && strstr(err->msg, column) != NULL;
+}
+
+int
+merchant_create(struct db *db, const char *name, const char *email, const char *password,
+                struct merchant *out, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    char key[65] = { 0 }, secret[65] = { 0 }, whsec[65] = { 0 };
+    const char *params[6];
+    struct gw_err e = GW_ERR_INIT;
+    char *hash = NULL;
+    int ret = -1, tries;
+
+    params[0] = email;
+    if (db_exec(db, &st_email_taken, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        ret = GW_ERR(err, CONFLICT, "merchant with this email already exists");
+        goto out;
+    }
+    hash = crypto_password_hash(password, err);
+    if (hash == NULL) {
+        goto out;
+    }
+    for (tries = 0; tries < MERCHANT_KEY_TRIES; tries++) {
+        gw_err_clear(&e);
+        if (merchant_random_token("key_", MERCHANT_API_KEY_RANDOM, key, sizeof(key), err) != 0
+            || merchant_random_token("secret_", MERCHANT_API_SECRET_RANDOM, secret, sizeof(secret),
+                                     err)
+                   != 0
+            || merchant_random_token("whsec_", MERCHANT_WEBHOOK_SECRET_RANDOM, whsec, sizeof(whsec),
+                                     err)
+                   != 0) {
+            goto out;
+        }
+        params[0] = name;
+        params[1] = email;
+        params[2] = key;
+        params[3] = secret;
+        params[4] = whsec;
+        params[5] = hash;
+        if (db_exec(db, &st_create, params, &res, &e) == 0) {
+            break;
+        }
+        if (merchant_conflict_on(&e, "email")) {
+            ret = GW_ERR(err, CONFLICT, "merchant with this email already exists");
+            goto out;
+        }
+        if (!merchant_conflict_on(&e, "api_key")) {
+            *err = e;
+            goto out;
+        }
+    }
+    if (tries == MERCHANT_KEY_TRIES || res.nrows == 0) {
+        ret = GW_ERR(err, INTERNAL, "cannot allocate a unique api key");
+        goto out;
+    }
+    merchant_fill(&res, 0, out);
+    log_info("merchant created", LOG_S("merchant_id", out->id));
+    ret = 0;
+out:
+    crypto_wipe(secret, sizeof(secret));
+    crypto_wipe(whsec, sizeof(whsec));
+    free(hash);
+    db_res_release(&res);
+    return ret;
+}
+
+int
+merchant_rotate_keys(struct db *db, const char *id_or_email, struct merchant *out,
+                     struct gw_err *err)
+{
+    const struct db_stmt *st = validate_uuid(id_or_email) ? &st_rotate_id : &st_rotate_email;
+    struct db_res res = DB_RES_INIT;
+    struct gw_err e = GW_ERR_INIT;
+    char key[65] = { 0 }, secret[65] = { 0 };
+    const char *params[3];
+    int ret = -1, tries;
+
+    for (tries = 0; tries < MERCHANT_KEY_TRIES; tries++) {
+        gw_err_clear(&e);
+        if (merchant_random_token("key_", MERCHANT_API_KEY_RANDOM, key, sizeof(key), err) != 0
+            || merchant_random_token("secret_", MERCHANT_API_SECRET_RANDOM, secret, sizeof(secret),
+                                     err)
+                   != 0) {
+            goto out;
+        }
+        params[0] = id_or_email;
+        params[1] = key;
+        params[2] = secret;
+        if (db_exec(db, st, params, &res, &e) == 0) {
+            break;
+        }
+        if (!merchant_conflict_on(&e, "api_key")) {
+            *err = e;
+            goto out;
+        }
+    }
+    if (tries == MERCHANT_KEY_TRIES) {
+        ret = GW_ERR(err, INTERNAL, "cannot allocate a unique api key");
+        goto out;
+    }
+    if (res.nrows == 0) {
+        ret = GW_ERR(err, NOT_FOUND, "Merchant not found");
+        goto out;
+    }
+    merchant_fill(&res, 0, out);
+    log_info("merchant keys rotated", LOG_S("merchant_id", out->id));
+    ret = 0;
+out:
+    crypto_wipe(secret, sizeof(secret));
+    db_res_release(&res);
+    return ret;
+}
+
+int
+merchant_find_for_login(struct db *db, const char *email, struct merchant *out,
+                        char **password_hash, bool *found, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[1] = { email };
+    const char *h;
+    int ret = -1;
+
+    *found = false;
+    *password_hash = NULL;
+    if (db_exec(db, &st_login, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        merchant_fill(&res, 0, out);
+        h = db_val(&res, 0, MERCHANT_NCOLS);
+        *password_hash = h != NULL ? xstrdup(h) : NULL;
+        *found = true;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+merchant_set_webhook_url(struct db *db, const char *id, const char *url_or_null,
+                         struct merchant *out, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[2] = { id, url_or_null };
+    int ret = -1;
+
+    if (!validate_uuid(id)) {
+        return GW_ERR(err, NOT_FOUND, "Merchant not found");
+    }
+    if (db_exec(db, &st_set_url, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows == 0) {
+        ret = GW_ERR(err, NOT_FOUND, "Merchant not found");
+        goto out;
+    }
+    merchant_fill(&res, 0, out);
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+merchant_new_webhook_secret(struct db *db, const char *id, char out[65], struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    char secret[65] = { 0 };
+    const char *params[2];
+    int ret = -1;
+
+    if (!validate_uuid(id)) {
+        return GW_ERR(err, NOT_FOUND, "Merchant not found");
+    }
+    if (merchant_random_token("whsec_", MERCHANT_WEBHOOK_SECRET_RANDOM, secret, sizeof(secret), err)
+        != 0) {
+        goto out;
+    }
+    params[0] = id;
+    params[1] = secret;
+    if (db_exec(db, &st_new_secret, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows == 0) {
+        ret = GW_ERR(err, NOT_FOUND, "Merchant not found");
+        goto out;
+    }
+    memcpy(out, secret, sizeof(secret));
+    ret = 0;
+out:
+    crypto_wipe(secret, sizeof(secret));
+    db_res_release(&res);
+    return ret;
+}
+
+int
+merchant_test_lookup(struct db *db, const char *email, struct merchant *out, bool *found,
+                     struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[1] = { email };
+    int ret = -1;
+
+    *found = false;
+    if (db_exec(db, &st_test_lookup, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        merchant_fill(&res, 0, out);
+        *found = true;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}

@@ -1,0 +1,57 @@
+/* merchant.h: merchants (SPEC sections 4.2, 6.7, 12.2, 13.1, 16): authentication, seeding,
+ * creation and key rotation, webhook configuration. merchant_load is declared in model.h.
+ * Timestamps are "YYYY-MM-DDTHH:MM:SSZ". */
+#ifndef GW_MERCHANT_H
+#define GW_MERCHANT_H
+
+#include "cfg.h"
+#include "db.h"
+#include "gw.h"
+#include "model.h"
+
+#include <stdbool.h>
+
+#define MERCHANT_TEST_ID               "550e8400-e29b-41d4-a716-446655440000"
+#define MERCHANT_TEST_NAME             "Test Merchant"
+#define MERCHANT_TEST_WEBHOOK_SECRET   "whsec_test_abc123"
+#define MERCHANT_API_KEY_RANDOM        20 /* key_ + 20 */
+#define MERCHANT_API_SECRET_RANDOM     32 /* secret_ + 32 */
+#define MERCHANT_WEBHOOK_SECRET_RANDOM 24 /* whsec_ + 24 */
+
+/* Active merchant by api_key, secret compared in constant time. Unknown key, inactive merchant
+ * or wrong secret: err AUTH "Invalid API credentials"; database down: err UNAVAILABLE. */
+int merchant_authenticate(struct db *db, const char *api_key, const char *api_secret,
+                          struct merchant *out, struct gw_err *err);
+
+/* SPEC 12.2: INSERT … ON CONFLICT DO NOTHING of the test merchant. */
+int merchant_seed_test(struct db *db, const struct cfg *cfg, struct gw_err *err);
+
+/* SPEC 16: new active merchant with random credentials and a PBKDF2 password hash.
+ * out->api_secret and out->webhook_secret hold the new values. Duplicate email: err CONFLICT
+ * "merchant with this email already exists". Inputs are validated by the caller. */
+int merchant_create(struct db *db, const char *name, const char *email, const char *password,
+                    struct merchant *out, struct gw_err *err);
+
+/* New api_key and api_secret for the merchant whose id (a UUID) or email (case-insensitive)
+ * is given; err NOT_FOUND "Merchant not found" when there is none. */
+int merchant_rotate_keys(struct db *db, const char *id_or_email, struct merchant *out,
+                         struct gw_err *err);
+
+/* Active merchant by email (case-insensitive) for the dashboard login. *password_hash is a new
+ * string (caller frees) or NULL when the column is NULL; *found false when there is none. */
+int merchant_find_for_login(struct db *db, const char *email, struct merchant *out,
+                            char **password_hash, bool *found, struct gw_err *err);
+
+/* Sets webhook_url (NULL clears it) and returns the updated merchant; err NOT_FOUND
+ * "Merchant not found" when the id does not exist. */
+int merchant_set_webhook_url(struct db *db, const char *id, const char *url_or_null,
+                             struct merchant *out, struct gw_err *err);
+
+/* New webhook_secret (whsec_ + 24 alphanumerics), stored and copied to out. */
+int merchant_new_webhook_secret(struct db *db, const char *id, char out[65], struct gw_err *err);
+
+/* Merchant whose email is exactly email (GET /api/v1/test/merchant); *found false if none. */
+int merchant_test_lookup(struct db *db, const char *email, struct merchant *out, bool *found,
+                         struct gw_err *err);
+
+#endif /* GW_MERCHANT_H */
