@@ -1,0 +1,173 @@
+/*
+ * checkout.js: the Gateway payment SDK (SPEC 15).
+ *
+ *   <script src="http://localhost:3001/checkout.js"></script>
+ *   new PaymentGateway({ key, orderId, onSuccess(response) {}, onFailure(error) {}, onClose() {} }).open();
+ *
+ * The checkout runs in an iframe served from the origin this script was loaded
+ * from. Messages from the iframe are accepted only when they come from that
+ * origin and from that very iframe's window.
+ */
+(function (window, document) {
+    'use strict';
+
+    var DEFAULT_ORIGIN = 'http://localhost:3001';
+    var STYLE_ID = 'payment-gateway-styles';
+
+    function scriptOrigin() {
+        var script = document.currentScript;
+        if (script && script.src) {
+            try {
+                var origin = new URL(script.src, window.location.href).origin;
+                if (origin && origin !== 'null') {
+                    return origin;
+                }
+            } catch (e) {
+                /* fall through */
+            }
+        }
+        return DEFAULT_ORIGIN;
+    }
+
+    var CHECKOUT_ORIGIN = scriptOrigin();
+
+    var CSS = [
+        '#payment-gateway-modal{position:fixed;inset:0;z-index:2147483000;}',
+        '#payment-gateway-modal .modal-overlay{position:absolute;inset:0;background:rgba(15,23,42,.6);',
+        'display:flex;align-items:center;justify-content:center;padding:16px;box-sizing:border-box;}',
+        '#payment-gateway-modal .modal-content{position:relative;width:100%;max-width:440px;height:640px;',
+        'max-height:calc(100vh - 32px);background:#fff;border-radius:14px;overflow:hidden;',
+        'box-shadow:0 20px 50px rgba(0,0,0,.3);}',
+        '#payment-gateway-modal iframe{display:block;width:100%;height:100%;border:0;}',
+        '#payment-gateway-modal .close-button{position:absolute;top:8px;right:8px;width:32px;height:32px;',
+        'border:0;border-radius:50%;background:rgba(15,23,42,.08);color:#1f2430;font:20px/32px sans-serif;',
+        'text-align:center;cursor:pointer;padding:0;}',
+        '#payment-gateway-modal .close-button:hover{background:rgba(15,23,42,.16);}',
+        '@media (max-width:599px){#payment-gateway-modal .modal-overlay{padding:0;}',
+        '#payment-gateway-modal .modal-content{max-width:none;width:100%;height:100%;max-height:none;',
+        'border-radius:0;}}'
+    ].join('');
+
+    function injectStyles() {
+        if (document.getElementById(STYLE_ID)) {
+            return;
+        }
+        var style = document.createElement('style');
+        style.id = STYLE_ID;
+        style.textContent = CSS;
+        (document.head || document.documentElement).appendChild(style);
+    }
+
+    function callSafely(fn, arg) {
+        if (typeof fn !== 'function') {
+            return;
+        }
+        try {
+            fn(arg);
+        } catch (e) {
+            if (window.console && window.console.error) {
+                window.console.error(e);
+            }
+        }
+    }
+
+    class PaymentGateway {
+        constructor(options) {
+            options = options || {};
+            if (!options.key) {
+                throw new Error('PaymentGateway: key is required');
+            }
+            if (!options.orderId) {
+                throw new Error('PaymentGateway: orderId is required');
+            }
+            this.key = String(options.key);
+            this.orderId = String(options.orderId);
+            this.onSuccess = options.onSuccess;
+            this.onFailure = options.onFailure;
+            this.onClose = options.onClose;
+            this.checkoutOrigin = CHECKOUT_ORIGIN;
+            this._modal = null;
+            this._iframe = null;
+            this._listener = null;
+        }
+
+        open() {
+            if (this._modal) {
+                return;
+            }
+            injectStyles();
+            var self = this;
+            var src = CHECKOUT_ORIGIN + '/checkout?order_id=' + encodeURIComponent(this.orderId) +
+                '&embedded=true&origin=' + encodeURIComponent(window.location.origin);
+
+            var modal = document.createElement('div');
+            modal.id = 'payment-gateway-modal';
+            modal.setAttribute('data-test-id', 'payment-modal');
+            var overlay = document.createElement('div');
+            overlay.className = 'modal-overlay';
+            var content = document.createElement('div');
+            content.className = 'modal-content';
+            var iframe = document.createElement('iframe');
+            iframe.setAttribute('data-test-id', 'payment-iframe');
+            iframe.setAttribute('src', src);
+            var button = document.createElement('button');
+            button.setAttribute('data-test-id', 'close-modal-button');
+            button.className = 'close-button';
+            button.textContent = '\u00d7';
+            button.addEventListener('click', function () {
+                self.close();
+            });
+            content.appendChild(iframe);
+            content.appendChild(button);
+            overlay.appendChild(content);
+            modal.appendChild(overlay);
+
+            this._listener = function (event) {
+                self._onMessage(event);
+            };
+            window.addEventListener('message', this._listener);
+            this._modal = modal;
+            this._iframe = iframe;
+            document.body.appendChild(modal);
+        }
+
+        _onMessage(event) {
+            if (!this._modal || !this._iframe) {
+                return;
+            }
+            if (event.origin !== CHECKOUT_ORIGIN || event.source !== this._iframe.contentWindow) {
+                return;
+            }
+            var msg = event.data;
+            if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') {
+                return;
+            }
+            if (msg.type === 'payment_success') {
+                callSafely(this.onSuccess, msg.data);
+                this.close();
+            } else if (msg.type === 'payment_failed') {
+                callSafely(this.onFailure, msg.data);
+            } else if (msg.type === 'close_modal') {
+                this.close();
+            }
+        }
+
+        close() {
+            if (!this._modal) {
+                return;
+            }
+            if (this._listener) {
+                window.removeEventListener('message', this._listener);
+            }
+            if (this._modal.parentNode) {
+                this._modal.parentNode.removeChild(this._modal);
+            }
+            this._modal = null;
+            this._iframe = null;
+            this._listener = null;
+            callSafely(this.onClose);
+        }
+    }
+
+    window.PaymentGateway = PaymentGateway;
+})(window, document);
