@@ -1,0 +1,346 @@
+/* order.c: orders (SPEC 6.2): input rules, storage and representation. */
+#include "order.h"
+
+#include "buf.h"
+#include "crypto.h"
+#include "validate.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ORDER_ID_ATTEMPTS 5
+#define TS(col)           "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define ORDER_COLS                                                                          \
+    "o.id, o.merchant_id, o.amount, o.currency, o.receipt, COALESCE(o.notes::text, '{}'), " \
+    "COALESCE(o.status, 'created'), " TS("o.created_at") ", " TS("o.updated_at")
+#define ORDER_NCOLS 9
+
+/* clang-format off */
+static const struct db_stmt st_order_insert = { "order_insert",
+    "INSERT INTO orders (id, merchant_id, amount, currency, receipt, notes, status, created_at, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'created', now(), now()) "
+    "ON CONFLICT (id) DO NOTHING RETURNING " TS("created_at"), 6 };
+static const struct db_stmt st_order_get = { "order_get",
+    "SELECT " ORDER_COLS " FROM orders o WHERE o.id = $1 AND o.merchant_id = $2", 2 };
+static const struct db_stmt st_order_get_public = { "order_get_public",
+    "SELECT " ORDER_COLS " FROM orders o JOIN merchants m ON m.id = o.merchant_id "
+    "WHERE o.id = $1 AND m.is_active", 1 };
+static const struct db_stmt st_order_list = { "order_list",
+    "SELECT " ORDER_COLS ", count(*) OVER () FROM orders o WHERE o.merchant_id = $1 "
+    "ORDER BY o.created_at DESC, o.id DESC LIMIT $2 OFFSET $3", 3 };
+static const struct db_stmt st_order_count = { "order_count",
+    "SELECT count(*) FROM orders WHERE merchant_id = $1", 1 };
+/* clang-format on */
+
+static void
+copy_str(char *dst, size_t dstsz, const char *src)
+{
+    size_t n;
+
+    if (src == NULL) {
+        dst[0] = '\0';
+        return;
+    }
+    n = strlen(src);
+    if (n >= dstsz) {
+        n = dstsz - 1;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+int
+order_parse_create(struct json_object *body, struct order_create_in *in, struct gw_err *err)
+{
+    struct json_object *v = NULL;
+    enum jsonh_int_class cls;
+    struct buf b;
+    const char *s;
+    size_t len;
+    int64_t amount = 0;
+
+    memset(in, 0, sizeof(*in));
+    if (!json_object_object_get_ex(body, "amount", &v) || v == NULL) {
+        return GW_ERR(err, BAD_REQUEST, "amount is required");
+    }
+    if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
+        return GW_ERR(err, BAD_REQUEST, "amount must be an integer");
+    }
+    cls = jsonh_int_classify(v, &amount);
+    if (cls == JSONH_INT_NOT_INTEGER) {
+        return GW_ERR(err, BAD_REQUEST, "amount must be an integer");
+    }
+    if (cls == JSONH_INT_TOO_SMALL || (cls == JSONH_INT_OK && amount < ORDER_AMOUNT_MIN)) {
+        return GW_ERR(err, BAD_REQUEST, "amount must be at least 100");
+    }
+    if (cls == JSONH_INT_TOO_LARGE || amount > GW_AMOUNT_MAX) {
+        return GW_ERR(err, BAD_REQUEST, "amount must be at most 2147483647");
+    }
+    in->amount = amount;
+
+    memcpy(in->currency, "INR", 4);
+    if (json_object_object_get_ex(body, "currency", &v) && v != NULL) {
+        if (!json_object_is_type(v, json_type_string)) {
+            return GW_ERR(err, BAD_REQUEST, "currency must be a 3-letter uppercase code");
+        }
+        s = json_object_get_string(v);
+        len = (size_t)json_object_get_string_len(v);
+        if (len != 3 || !validate_currency(s, len)) {
+            return GW_ERR(err, BAD_REQUEST, "currency must be a 3-letter uppercase code");
+        }
+        memcpy(in->currency, s, 3);
+        in->currency[3] = '\0';
+    }
+
+    if (json_object_object_get_ex(body, "receipt", &v) && v != NULL) {
+        if (!json_object_is_type(v, json_type_string)) {
+            return GW_ERR(err, BAD_REQUEST, "receipt must be a string of at most 255 characters");
+        }
+        s = json_object_get_string(v);
+        len = (size_t)json_object_get_string_len(v);
+        if (memchr(s, '\0', len) != NULL || len > (size_t)ORDER_RECEIPT_MAX_CHARS * 4
+            || validate_utf8_chars(s, len) > ORDER_RECEIPT_MAX_CHARS) {
+            return GW_ERR(err, BAD_REQUEST, "receipt must be a string of at most 255 characters");
+        }
+        in->receipt = s;
+        in->receipt_len = len;
+    }
+
+    if (json_object_object_get_ex(body, "notes", &v) && v != NULL) {
+        if (!json_object_is_type(v, json_type_object)) {
+            return GW_ERR(err, BAD_REQUEST, "notes must be a JSON object");
+        }
+        buf_init(&b, 0);
+        if (jsonh_write_value(&b, v) != 0) {
+            buf_release(&b);
+            return GW_ERR(err, INTERNAL, "cannot serialise notes");
+        }
+        in->notes = buf_detach(&b, NULL);
+        buf_release(&b); /* buf_detach re-initialises b */
+    } else {
+        in->notes = xstrdup("{}");
+    }
+    return 0;
+}
+
+void
+order_create_in_release(struct order_create_in *in)
+{
+    free(in->notes);
+    in->notes = NULL;
+}
+
+int
+order_create(struct db *db, const char *merchant_id, const struct order_create_in *in,
+             struct order *out, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    char amount[24];
+    const char *params[6];
+    int attempt, ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    (void)snprintf(amount, sizeof(amount), "%" PRId64, in->amount);
+    for (attempt = 0; attempt < ORDER_ID_ATTEMPTS; attempt++) {
+        if (crypto_new_id("order_", out->id, sizeof(out->id), err) != 0) {
+            goto out;
+        }
+        params[0] = out->id;
+        params[1] = merchant_id;
+        params[2] = amount;
+        params[3] = in->currency;
+        params[4] = in->receipt;
+        params[5] = in->notes;
+        if (db_exec(db, &st_order_insert, params, &res, err) != 0) {
+            goto out;
+        }
+        if (res.nrows == 1) {
+            break;
+        }
+    }
+    if (res.nrows != 1) {
+        (void)GW_ERR(err, INTERNAL, "could not allocate an order id");
+        goto out;
+    }
+    copy_str(out->merchant_id, sizeof(out->merchant_id), merchant_id);
+    out->amount = in->amount;
+    memcpy(out->currency, in->currency, sizeof(out->currency));
+    if (in->receipt != NULL) {
+        memcpy(out->receipt, in->receipt, in->receipt_len);
+        out->receipt[in->receipt_len] = '\0';
+        out->has_receipt = true;
+    }
+    out->notes = xstrdup(in->notes);
+    memcpy(out->status, "created", sizeof("created"));
+    copy_str(out->created_at, sizeof(out->created_at), db_val(&res, 0, 0));
+    copy_str(out->updated_at, sizeof(out->updated_at), db_val(&res, 0, 0));
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+static void
+order_from_row(const struct db_res *res, int row, struct order *o)
+{
+    memset(o, 0, sizeof(*o));
+    copy_str(o->id, sizeof(o->id), db_val(res, row, 0));
+    copy_str(o->merchant_id, sizeof(o->merchant_id), db_val(res, row, 1));
+    o->amount = db_int(res, row, 2);
+    copy_str(o->currency, sizeof(o->currency), db_val(res, row, 3));
+    o->has_receipt = !db_isnull(res, row, 4);
+    copy_str(o->receipt, sizeof(o->receipt), db_val(res, row, 4));
+    o->notes = xstrdup(db_isnull(res, row, 5) ? "{}" : db_val(res, row, 5));
+    copy_str(o->status, sizeof(o->status), db_val(res, row, 6));
+    copy_str(o->created_at, sizeof(o->created_at), db_val(res, row, 7));
+    copy_str(o->updated_at, sizeof(o->updated_at), db_val(res, row, 8));
+}
+
+int
+order_load(struct db *db, const char *id, const char *merchant_id, struct order *out, bool *found,
+           struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[2] = { id, merchant_id };
+    int ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    *found = false;
+    if (!validate_object_id("order_", id)) {
+        return 0;
+    }
+    if (db_exec(db, merchant_id != NULL ? &st_order_get : &st_order_get_public, params, &res, err)
+        != 0) {
+        goto out;
+    }
+    if (res.nrows == 1) {
+        order_from_row(&res, 0, out);
+        *found = true;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+order_list(struct db *db, const char *merchant_id, int64_t limit, int64_t offset,
+           struct order_list *out, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    char lim[24], off[24];
+    const char *params[3] = { merchant_id, lim, off };
+    int i, ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    (void)snprintf(lim, sizeof(lim), "%" PRId64, limit);
+    (void)snprintf(off, sizeof(off), "%" PRId64, offset);
+    if (db_exec(db, &st_order_list, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        out->items = xcalloc((size_t)res.nrows, sizeof(*out->items));
+        for (i = 0; i < res.nrows; i++) {
+            order_from_row(&res, i, &out->items[i]);
+        }
+        out->n = res.nrows;
+        out->total = db_int(&res, 0, ORDER_NCOLS);
+    } else if (offset > 0) {
+        if (db_exec(db, &st_order_count, params, &res, err) != 0) {
+            goto out;
+        }
+        out->total = db_int(&res, 0, 0);
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    if (ret != 0) {
+        order_list_release(out);
+    }
+    return ret;
+}
+
+void
+order_release(struct order *o)
+{
+    free(o->notes);
+    o->notes = NULL;
+}
+
+void
+order_list_release(struct order_list *l)
+{
+    int i;
+
+    for (i = 0; i < l->n; i++) {
+        order_release(&l->items[i]);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+void
+order_write_json(struct jw *w, const struct order *o)
+{
+    const char *notes = o->notes != NULL ? o->notes : "{}";
+
+    jw_obj_begin(w);
+    jw_key(w, "id");
+    jw_str(w, o->id);
+    jw_key(w, "merchant_id");
+    jw_str(w, o->merchant_id);
+    jw_key(w, "amount");
+    jw_int(w, o->amount);
+    jw_key(w, "currency");
+    jw_str(w, o->currency);
+    jw_key(w, "receipt");
+    jw_str(w, o->has_receipt ? o->receipt : NULL);
+    jw_key(w, "notes");
+    jw_raw(w, notes, strlen(notes));
+    jw_key(w, "status");
+    jw_str(w, o->status);
+    jw_key(w, "created_at");
+    jw_str(w, o->created_at);
+    jw_key(w, "updated_at");
+    jw_str(w, o->updated_at);
+    jw_obj_end(w);
+}
+
+void
+order_write_public_json(struct jw *w, const struct order *o)
+{
+    jw_obj_begin(w);
+    jw_key(w, "id");
+    jw_str(w, o->id);
+    jw_key(w, "amount");
+    jw_int(w, o->amount);
+    jw_key(w, "currency");
+    jw_str(w, o->currency);
+    jw_key(w, "status");
+    jw_str(w, o->status);
+    jw_obj_end(w);
+}
+
+void
+order_list_write_json(struct jw *w, const struct order_list *l, int64_t limit, int64_t offset)
+{
+    int i;
+
+    jw_obj_begin(w);
+    jw_key(w, "data");
+    jw_arr_begin(w);
+    for (i = 0; i < l->n; i++) {
+        order_write_json(w, &l->items[i]);
+    }
+    jw_arr_end(w);
+    jw_key(w, "total");
+    jw_int(w, l->total);
+    jw_key(w, "limit");
+    jw_int(w, limit);
+    jw_key(w, "offset");
+    jw_int(w, offset);
+    jw_obj_end(w);
+}

@@ -1,0 +1,113 @@
+/* payment.h: payments (SPEC sections 5, 6.3, 6.4, 7): input rules, creation, capture, lists,
+ * filters, statistics and CSV export. payment_load is declared in model.h. */
+#ifndef GW_PAYMENT_H
+#define GW_PAYMENT_H
+
+#include "buf.h"
+#include "db.h"
+#include "gw.h"
+#include "jsonh.h"
+#include "model.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PAYMENT_STATS_DAYS 30
+#define PAYMENT_VPA_MAX    255
+#define PAYMENT_HOLDER_MAX 255
+#define PAYMENT_CSV_MAX    ((size_t)256 * 1024 * 1024) /* export ceiling */
+#define PAYMENT_CSV_HEADER                                                                       \
+    "id,order_id,amount,currency,method,status,captured,vpa,card_network,card_last4,error_code," \
+    "error_description,created_at,updated_at\r\n"
+
+/* Method-specific part of a validated POST /api/v1/payments body (no card number, no CVV). */
+struct payment_instrument {
+    char method[8]; /* "upi" | "card" */
+    char vpa[PAYMENT_VPA_MAX + 1];
+    char card_network[24];
+    char card_last4[5];
+};
+
+/* Filters of GET /api/v1/payments and export.csv (SPEC 6.3); NULL / false when absent. */
+struct payment_filter {
+    const char *status;
+    const char *method;
+    bool has_from;
+    int64_t from; /* Unix seconds, inclusive */
+    bool has_to;
+    int64_t to_excl; /* Unix seconds, exclusive (date-only: next day; timestamp: + 1 s) */
+};
+
+struct payment_list {
+    struct payment *items;
+    int n;
+    int64_t total;
+};
+
+struct payment_stats_row {
+    char date[11]; /* daily rows only */
+    int64_t count;
+    int64_t success_count;
+    int64_t amount;
+};
+
+struct payment_stats {
+    int64_t total_transactions;
+    int64_t successful_transactions;
+    int64_t total_amount;
+    struct payment_stats_row daily[PAYMENT_STATS_DAYS]; /* oldest first, ending today UTC */
+    struct payment_stats_row methods[2];                /* upi, card */
+};
+
+/* Result of payment_create: the webhook log ids to push after COMMIT ("" when none). */
+struct payment_created {
+    struct payment payment;
+    char log_ids[2][MODEL_UUID_SZ];
+};
+
+/* Pure rules. */
+/* Check 1 of SPEC 6.3: order_id present and a string; *id borrows from body, *len its length. */
+int payment_parse_order_id(struct json_object *body, const char **id, size_t *len,
+                           struct gw_err *err);
+/* Checks 3-8 of SPEC 6.3 against the current UTC (year, month). Card number and CVV copies are
+ * wiped before returning. */
+int payment_parse_instrument(struct json_object *body, int now_year, int now_month,
+                             struct payment_instrument *out, struct gw_err *err);
+/* Filters from decoded query values (NULL when absent); err BAD_REQUEST with the SPEC texts. */
+int payment_parse_filter(const char *status, const char *method, const char *created_from,
+                         const char *created_to, struct payment_filter *out, struct gw_err *err);
+/* Capture amount of SPEC 6.4 check 2: *has false when absent or null. */
+int payment_parse_capture_amount(struct json_object *body, bool *has, int64_t *amount,
+                                 struct gw_err *err);
+/* One RFC 4180 field (no separator): NULL writes nothing; a leading = + - @ gets a "'";
+ * fields with , " CR or LF are quoted with " doubled. */
+int payment_csv_field(struct buf *b, const char *s, size_t len);
+/* One CSV record (CRLF terminated) for p. */
+int payment_csv_row(struct buf *b, const struct payment *p);
+
+/* Services. merchant_id NULL on create: the public endpoint (merchant = the order's, which
+ * must be active). Runs checks 1-8 in order, then one transaction (insert, payment.created and
+ * payment.pending logs). */
+int payment_create(struct db *db, const char *merchant_id, struct json_object *body,
+                   struct payment_created *out, struct gw_err *err);
+int payment_list(struct db *db, const char *merchant_id, const struct payment_filter *f,
+                 int64_t limit, int64_t offset, struct payment_list *out, struct gw_err *err);
+void payment_list_release(struct payment_list *l);
+int payment_stats(struct db *db, const char *merchant_id, struct payment_stats *out,
+                  struct gw_err *err);
+/* Appends the whole CSV document (header included) to out. */
+int payment_export_csv(struct db *db, const char *merchant_id, const struct payment_filter *f,
+                       struct buf *out, struct gw_err *err);
+/* SPEC 6.4 checks in order; out receives the payment (captured true). */
+int payment_capture(struct db *db, const char *merchant_id, const char *id,
+                    struct json_object *body, struct payment *out, struct gw_err *err);
+
+/* Representations of SPEC 5. */
+void payment_write_json(struct jw *w, const struct payment *p);
+void payment_write_public_json(struct jw *w, const struct payment *p);
+void payment_list_write_json(struct jw *w, const struct payment_list *l, int64_t limit,
+                             int64_t offset);
+void payment_stats_write_json(struct jw *w, const struct payment_stats *s);
+
+#endif /* GW_PAYMENT_H */

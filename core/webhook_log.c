@@ -1,0 +1,357 @@
+/* webhook_log.c: webhook log lists, detail and manual retry (SPEC 6.6, 16). */
+#include "webhook_log.h"
+
+#include "log.h"
+#include "validate.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define TS(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define WL_COLS                                                                      \
+    "w.id, w.event, COALESCE(w.status, 'pending'), COALESCE(w.attempts, 0), " TS(    \
+        "w.created_at") ", " TS("w.last_attempt_at") ", " TS("w.next_retry_at") ", " \
+                                                                                "w.response_code"
+#define WL_NCOLS 8
+
+/* clang-format off */
+static const struct db_stmt st_wl_list = { "webhook_log_list",
+    "SELECT " WL_COLS ", count(*) OVER () FROM webhook_logs w WHERE w.merchant_id = $1 "
+    "ORDER BY w.created_at DESC, w.id DESC LIMIT $2 OFFSET $3", 3 };
+static const struct db_stmt st_wl_count = { "webhook_log_count",
+    "SELECT count(*) FROM webhook_logs WHERE merchant_id = $1", 1 };
+static const struct db_stmt st_wl_get = { "webhook_log_get",
+    "SELECT " WL_COLS ", w.response_body, w.payload::text FROM webhook_logs w "
+    "WHERE w.id = $1 AND w.merchant_id = $2", 2 };
+static const struct db_stmt st_wl_reset = { "webhook_log_reset",
+    "UPDATE webhook_logs SET attempts = 0, status = 'pending', next_retry_at = NULL, "
+    "locked_until = NULL WHERE id = $1 AND ($2::uuid IS NULL OR merchant_id = $2) "
+    "RETURNING id", 2 };
+/* clang-format on */
+
+static void
+copy_str(char *dst, size_t dstsz, const char *src)
+{
+    size_t n;
+
+    if (src == NULL) {
+        dst[0] = '\0';
+        return;
+    }
+    n = strlen(src);
+    if (n >= dstsz) {
+        n = dstsz - 1;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void
+wl_from_row(const struct db_res *res, int row, struct webhook_log *l)
+{
+    memset(l, 0, sizeof(*l));
+    copy_str(l->id, sizeof(l->id), db_val(res, row, 0));
+    copy_str(l->event, sizeof(l->event), db_val(res, row, 1));
+    copy_str(l->status, sizeof(l->status), db_val(res, row, 2));
+    l->attempts = db_int(res, row, 3);
+    copy_str(l->created_at, sizeof(l->created_at), db_val(res, row, 4));
+    copy_str(l->last_attempt_at, sizeof(l->last_attempt_at), db_val(res, row, 5));
+    copy_str(l->next_retry_at, sizeof(l->next_retry_at), db_val(res, row, 6));
+    l->has_response_code = !db_isnull(res, row, 7);
+    l->response_code = db_int(res, row, 7);
+}
+
+int
+webhook_log_list(struct db *db, const char *merchant_id, int64_t limit, int64_t offset,
+                 struct webhook_log_list *out, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    char lim[24], off[24];
+    const char *params[3] = { merchant_id, lim, off };
+    int i, ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    (void)snprintf(lim, sizeof(lim), "%" PRId64, limit);
+    (void)snprintf(off, sizeof(off), "%" PRId64, offset);
+    if (db_exec(db, &st_wl_list, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        out->items = xcalloc((size_t)res.nrows, sizeof(*out->items));
+        for (i = 0; i < res.nrows; i++) {
+            wl_from_row(&res, i, &out->items[i]);
+        }
+        out->n = res.nrows;
+        out->total = db_int(&res, 0, WL_NCOLS);
+    } else if (offset > 0) {
+        if (db_exec(db, &st_wl_count, params, &res, err) != 0) {
+            goto out;
+        }
+        out->total = db_int(&res, 0, 0);
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    if (ret != 0) {
+        webhook_log_list_release(out);
+    }
+    return ret;
+}
+
+void
+webhook_log_list_release(struct webhook_log_list *l)
+{
+    int i;
+
+    for (i = 0; i < l->n; i++) {
+        webhook_log_release(&l->items[i]);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+int
+webhook_log_get(struct db *db, const char *id, const char *merchant_id, struct webhook_log *out,
+                bool *found, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[2] = { id, merchant_id };
+    int ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    *found = false;
+    if (id == NULL || !validate_uuid(id)) {
+        return 0;
+    }
+    if (db_exec(db, &st_wl_get, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows == 1) {
+        wl_from_row(&res, 0, out);
+        if (!db_isnull(&res, 0, WL_NCOLS)) {
+            out->response_body = xstrdup(db_val(&res, 0, WL_NCOLS));
+        }
+        out->payload =
+            xstrdup(db_isnull(&res, 0, WL_NCOLS + 1) ? "null" : db_val(&res, 0, WL_NCOLS + 1));
+        *found = true;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+void
+webhook_log_release(struct webhook_log *l)
+{
+    free(l->response_body);
+    free(l->payload);
+    l->response_body = NULL;
+    l->payload = NULL;
+}
+
+int
+webhook_log_reset_id(struct db *db, const char *id, const char *merchant_id_or_NULL, bool *found,
+                     char canonical_id[MODEL_UUID_SZ], struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[2] = { id, merchant_id_or_NULL };
+    int ret = -1;
+
+    *found = false;
+    if (id == NULL || !validate_uuid(id)) {
+        return 0;
+    }
+    if (db_exec(db, &st_wl_reset, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows >= 1) {
+        *found = true;
+        if (canonical_id != NULL) {
+            copy_str(canonical_id, MODEL_UUID_SZ, db_val(&res, 0, 0));
+        }
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+webhook_log_reset(struct db *db, const char *id, const char *merchant_id_or_NULL, bool *found,
+                  struct gw_err *err)
+{
+    return webhook_log_reset_id(db, id, merchant_id_or_NULL, found, NULL, err);
+}
+
+bool
+webhook_log_dlq_matches(const char *entry, size_t len, const char *id)
+{
+    struct json_object *root = NULL, *type = NULL, *jid = NULL;
+    bool match = false;
+
+    root = jsonh_parse_value(entry, len);
+    if (root == NULL || !json_object_is_type(root, json_type_object)) {
+        goto out;
+    }
+    if (!json_object_object_get_ex(root, "type", &type)
+        || !json_object_is_type(type, json_type_string)
+        || strcmp(json_object_get_string(type), "webhook") != 0) {
+        goto out;
+    }
+    if (!json_object_object_get_ex(root, "id", &jid) || !json_object_is_type(jid, json_type_string)
+        || (size_t)json_object_get_string_len(jid) != strlen(id)) {
+        goto out;
+    }
+    match = strcasecmp(json_object_get_string(jid), id) == 0;
+out:
+    json_object_put(root);
+    return match;
+}
+
+int
+webhook_log_dlq_remove(struct queue *q, const char *id, struct gw_err *err)
+{
+    struct queue_reply list = QUEUE_REPLY_INIT;
+    struct queue_reply rem = QUEUE_REPLY_INIT;
+    const char *argv[4];
+    size_t argvlen[4];
+    const struct queue_reply *e;
+    int removed = 0, ret = -1;
+    size_t i;
+
+    argv[0] = "LRANGE";
+    argv[1] = Q_DLQ;
+    argv[2] = "0";
+    argv[3] = "-1";
+    for (i = 0; i < 4; i++) {
+        argvlen[i] = strlen(argv[i]);
+    }
+    if (queue_cmd(q, &list, err, 4, argv, argvlen) != 0) {
+        goto out;
+    }
+    if (list.type != QR_ARRAY) {
+        ret = 0;
+        goto out;
+    }
+    for (i = 0; i < list.nelem; i++) {
+        e = &list.elem[i];
+        if (e->type != QR_STRING || e->str == NULL
+            || !webhook_log_dlq_matches(e->str, e->len, id)) {
+            continue;
+        }
+        argv[0] = "LREM";
+        argv[1] = Q_DLQ;
+        argv[2] = "0";
+        argv[3] = e->str;
+        argvlen[0] = 4;
+        argvlen[1] = strlen(Q_DLQ);
+        argvlen[2] = 1;
+        argvlen[3] = e->len;
+        if (queue_cmd(q, &rem, err, 4, argv, argvlen) != 0) {
+            goto out;
+        }
+        if (rem.type == QR_INTEGER && rem.integer > 0) {
+            removed += (int)rem.integer;
+        }
+        queue_reply_release(&rem);
+        memset(&rem, 0, sizeof(rem));
+    }
+    ret = removed;
+out:
+    queue_reply_release(&rem);
+    queue_reply_release(&list);
+    return ret;
+}
+
+static void
+ts_or_null(struct jw *w, const char *ts)
+{
+    jw_str(w, ts[0] != '\0' ? ts : NULL);
+}
+
+static void
+wl_fields(struct jw *w, const struct webhook_log *l)
+{
+    jw_key(w, "id");
+    jw_str(w, l->id);
+    jw_key(w, "event");
+    jw_str(w, l->event);
+    jw_key(w, "status");
+    jw_str(w, l->status);
+    jw_key(w, "attempts");
+    jw_int(w, l->attempts);
+    jw_key(w, "created_at");
+    ts_or_null(w, l->created_at);
+    jw_key(w, "last_attempt_at");
+    ts_or_null(w, l->last_attempt_at);
+    jw_key(w, "next_retry_at");
+    ts_or_null(w, l->next_retry_at);
+    jw_key(w, "response_code");
+    if (l->has_response_code) {
+        jw_int(w, l->response_code);
+    } else {
+        jw_null(w);
+    }
+}
+
+void
+webhook_log_write_json(struct jw *w, const struct webhook_log *l)
+{
+    jw_obj_begin(w);
+    wl_fields(w, l);
+    jw_obj_end(w);
+}
+
+void
+webhook_log_write_detail_json(struct jw *w, const struct webhook_log *l)
+{
+    const char *payload = l->payload != NULL ? l->payload : "null";
+
+    jw_obj_begin(w);
+    wl_fields(w, l);
+    jw_key(w, "response_body");
+    jw_str(w, l->response_body);
+    jw_key(w, "payload");
+    jw_raw(w, payload, strlen(payload));
+    jw_obj_end(w);
+}
+
+void
+webhook_log_list_write_json(struct jw *w, const struct webhook_log_list *l, int64_t limit,
+                            int64_t offset)
+{
+    int i;
+
+    jw_obj_begin(w);
+    jw_key(w, "data");
+    jw_arr_begin(w);
+    for (i = 0; i < l->n; i++) {
+        webhook_log_write_json(w, &l->items[i]);
+    }
+    jw_arr_end(w);
+    jw_key(w, "total");
+    jw_int(w, l->total);
+    jw_key(w, "limit");
+    jw_int(w, limit);
+    jw_key(w, "offset");
+    jw_int(w, offset);
+    jw_obj_end(w);
+}
+
+void
+webhook_log_write_retry_json(struct jw *w, const char *id)
+{
+    jw_obj_begin(w);
+    jw_key(w, "id");
+    jw_str(w, id);
+    jw_key(w, "status");
+    jw_str(w, "pending");
+    jw_key(w, "message");
+    jw_str(w, "Webhook retry scheduled");
+    jw_obj_end(w);
+}

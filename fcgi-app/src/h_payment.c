@@ -1,0 +1,163 @@
+/* h_payment.c: payment endpoints (SPEC 6.3, 6.4). Glue only: parse, call core/payment.c,
+ * write. */
+#include "handlers.h"
+
+#include "jsonh.h"
+#include "payment.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+static int
+h_payment_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
+{
+    if (jw_finish(w) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot write response");
+    }
+    resp->status = status;
+    return 0;
+}
+
+static int
+h_payment_do_create(struct http_req *req, struct http_resp *resp, const char *merchant_id,
+                    struct gw_err *err)
+{
+    struct payment_created c = { 0 };
+    struct jw w;
+
+    if (payment_create(req->app->db, merchant_id, req->body, &c, err) != 0) {
+        return -1;
+    }
+    http_req_defer_job(req, "payment", c.payment.id);
+    http_req_defer_webhook(req, c.log_ids[0]);
+    http_req_defer_webhook(req, c.log_ids[1]);
+    jw_init(&w, &resp->body);
+    payment_write_json(&w, &c.payment);
+    return h_payment_finish(resp, &w, 201, err);
+}
+
+int
+h_payment_create(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    return h_payment_do_create(req, resp, req->merchant.id, err);
+}
+
+int
+h_payment_create_public(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    return h_payment_do_create(req, resp, NULL, err);
+}
+
+static int
+h_payment_show(struct http_req *req, struct http_resp *resp, const char *merchant_id,
+               bool public_view, struct gw_err *err)
+{
+    struct payment p = { 0 };
+    bool found = false;
+    struct jw w;
+
+    if (payment_load(req->app->db, req->params[0], merchant_id, &p, &found, err) != 0) {
+        return -1;
+    }
+    if (!found) {
+        return GW_ERR(err, NOT_FOUND, "Payment not found");
+    }
+    jw_init(&w, &resp->body);
+    if (public_view) {
+        payment_write_public_json(&w, &p);
+    } else {
+        payment_write_json(&w, &p);
+    }
+    return h_payment_finish(resp, &w, 200, err);
+}
+
+int
+h_payment_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    return h_payment_show(req, resp, req->merchant.id, false, err);
+}
+
+int
+h_payment_public_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    return h_payment_show(req, resp, NULL, true, err);
+}
+
+static int
+h_payment_filter(struct http_req *req, struct payment_filter *f, struct gw_err *err)
+{
+    return payment_parse_filter(http_req_query(req, "status"), http_req_query(req, "method"),
+                                http_req_query(req, "created_from"),
+                                http_req_query(req, "created_to"), f, err);
+}
+
+int
+h_payment_list(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct payment_list l = { 0 };
+    struct payment_filter f = { 0 };
+    int64_t limit = 0, offset = 0;
+    struct jw w;
+    int ret = -1;
+
+    if (http_req_list_params(req, &limit, &offset, err) != 0
+        || h_payment_filter(req, &f, err) != 0) {
+        goto out;
+    }
+    if (payment_list(req->app->db, req->merchant.id, &f, limit, offset, &l, err) != 0) {
+        goto out;
+    }
+    jw_init(&w, &resp->body);
+    payment_list_write_json(&w, &l, limit, offset);
+    ret = h_payment_finish(resp, &w, 200, err);
+out:
+    payment_list_release(&l);
+    return ret;
+}
+
+int
+h_payment_stats(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct payment_stats s = { 0 };
+    struct jw w;
+
+    if (payment_stats(req->app->db, req->merchant.id, &s, err) != 0) {
+        return -1;
+    }
+    jw_init(&w, &resp->body);
+    payment_stats_write_json(&w, &s);
+    return h_payment_finish(resp, &w, 200, err);
+}
+
+int
+h_payment_export(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    static const char ct[] = "text/csv; charset=utf-8";
+    struct payment_filter f = { 0 };
+
+    if (h_payment_filter(req, &f, err) != 0) {
+        return -1;
+    }
+    buf_reset(&resp->body);
+    if (payment_export_csv(req->app->db, req->merchant.id, &f, &resp->body, err) != 0) {
+        return -1;
+    }
+    memcpy(resp->content_type, ct, sizeof(ct));
+    http_resp_set_header(resp, "Content-Disposition", "attachment; filename=\"payments.csv\"");
+    resp->status = 200;
+    return 0;
+}
+
+int
+h_payment_capture(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct payment p = { 0 };
+    struct jw w;
+
+    if (payment_capture(req->app->db, req->merchant.id, req->params[0], req->body, &p, err) != 0) {
+        return -1;
+    }
+    jw_init(&w, &resp->body);
+    payment_write_json(&w, &p);
+    return h_payment_finish(resp, &w, 200, err);
+}

@@ -1,0 +1,75 @@
+/* h_refund.c: refund endpoints (SPEC 6.5). Glue only: parse, call core/refund.c, write. */
+#include "handlers.h"
+
+#include "jsonh.h"
+#include "refund.h"
+
+#include <stdbool.h>
+
+static int
+h_refund_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
+{
+    if (jw_finish(w) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot write response");
+    }
+    resp->status = status;
+    return 0;
+}
+
+int
+h_refund_create(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct refund r = { 0 };
+    char log_id[MODEL_UUID_SZ] = { 0 };
+    struct jw w;
+
+    if (refund_create(req->app->db, req->merchant.id, req->params[0], req->body, &r, log_id, err)
+        != 0) {
+        return -1;
+    }
+    http_req_defer_job(req, "refund", r.id);
+    http_req_defer_webhook(req, log_id);
+    jw_init(&w, &resp->body);
+    refund_write_json(&w, &r);
+    return h_refund_finish(resp, &w, 201, err);
+}
+
+int
+h_refund_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct refund r = { 0 };
+    bool found = false;
+    struct jw w;
+
+    if (refund_load(req->app->db, req->params[0], req->merchant.id, &r, &found, err) != 0) {
+        return -1;
+    }
+    if (!found) {
+        return GW_ERR(err, NOT_FOUND, "Refund not found");
+    }
+    jw_init(&w, &resp->body);
+    refund_write_json(&w, &r);
+    return h_refund_finish(resp, &w, 200, err);
+}
+
+int
+h_payment_refund_list(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct refund_list l = { 0 };
+    int64_t limit = 0, offset = 0;
+    struct jw w;
+    int ret = -1;
+
+    if (http_req_list_params(req, &limit, &offset, err) != 0) {
+        goto out;
+    }
+    if (refund_list(req->app->db, req->merchant.id, req->params[0], limit, offset, &l, err) != 0) {
+        goto out;
+    }
+    jw_init(&w, &resp->body);
+    refund_list_write_json(&w, &l, limit, offset);
+    ret = h_refund_finish(resp, &w, 200, err);
+out:
+    refund_list_release(&l);
+    return ret;
+}

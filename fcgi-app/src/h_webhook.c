@@ -1,0 +1,90 @@
+/* h_webhook.c: webhook log endpoints (SPEC 6.6). Glue only: parse, call core/webhook_log.c,
+ * write. */
+#include "handlers.h"
+
+#include "jsonh.h"
+#include "log.h"
+#include "webhook_log.h"
+
+#include <stdbool.h>
+
+static int
+h_webhook_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
+{
+    if (jw_finish(w) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot write response");
+    }
+    resp->status = status;
+    return 0;
+}
+
+int
+h_webhook_list(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct webhook_log_list l = { 0 };
+    int64_t limit = 0, offset = 0;
+    struct jw w;
+    int ret = -1;
+
+    if (http_req_list_params(req, &limit, &offset, err) != 0) {
+        goto out;
+    }
+    if (webhook_log_list(req->app->db, req->merchant.id, limit, offset, &l, err) != 0) {
+        goto out;
+    }
+    jw_init(&w, &resp->body);
+    webhook_log_list_write_json(&w, &l, limit, offset);
+    ret = h_webhook_finish(resp, &w, 200, err);
+out:
+    webhook_log_list_release(&l);
+    return ret;
+}
+
+int
+h_webhook_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct webhook_log l = { 0 };
+    bool found = false;
+    struct jw w;
+    int ret = -1;
+
+    if (webhook_log_get(req->app->db, req->params[0], req->merchant.id, &l, &found, err) != 0) {
+        goto out;
+    }
+    if (!found) {
+        (void)GW_ERR(err, NOT_FOUND, "Webhook log not found");
+        goto out;
+    }
+    jw_init(&w, &resp->body);
+    webhook_log_write_detail_json(&w, &l);
+    ret = h_webhook_finish(resp, &w, 200, err);
+out:
+    webhook_log_release(&l);
+    return ret;
+}
+
+int
+h_webhook_retry(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct gw_err qerr = GW_ERR_INIT;
+    char id[MODEL_UUID_SZ] = { 0 };
+    bool found = false;
+    struct jw w;
+
+    if (webhook_log_reset_id(req->app->db, req->params[0], req->merchant.id, &found, id, err)
+        != 0) {
+        return -1;
+    }
+    if (!found) {
+        return GW_ERR(err, NOT_FOUND, "Webhook log not found");
+    }
+    /* Redis is only transport: the worker also finds due logs in PostgreSQL. */
+    if (queue_ensure(req->app->q, &qerr) != 0
+        || webhook_log_dlq_remove(req->app->q, id, &qerr) < 0) {
+        log_warn("dlq clean-up failed", LOG_S("webhook_id", id), LOG_S("error", qerr.msg));
+    }
+    http_req_defer_webhook(req, id);
+    jw_init(&w, &resp->body);
+    webhook_log_write_retry_json(&w, id);
+    return h_webhook_finish(resp, &w, 200, err);
+}
