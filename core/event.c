@@ -1,0 +1,167 @@
+/* event.c: webhook event payloads (SPEC 11.2) and webhook log rows (SPEC 11.1). */
+#include "event.h"
+
+#include "jsonh.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const struct db_stmt st_event_insert = {
+    "event_insert",
+    "INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
+    "SELECT $1::uuid, $2, $3::json, $4, "
+    "to_timestamp($5::double precision) AT TIME ZONE 'UTC' "
+    "FROM merchants WHERE id = $1::uuid AND webhook_url IS NOT NULL AND webhook_url <> '' "
+    "ON CONFLICT (object_id, event) DO NOTHING RETURNING id",
+    5
+};
+
+static void
+event_begin(struct jw *w, struct buf *out, const char *event, int64_t ts)
+{
+    jw_init(w, out);
+    jw_obj_begin(w);
+    jw_key(w, "event");
+    jw_str(w, event);
+    jw_key(w, "timestamp");
+    jw_int(w, ts);
+    jw_key(w, "data");
+    jw_obj_begin(w);
+}
+
+static int
+event_end(struct jw *w)
+{
+    jw_obj_end(w); /* data */
+    jw_obj_end(w); /* root */
+    return jw_finish(w);
+}
+
+int
+event_payment_payload(struct buf *out, const char *event, int64_t ts, const struct payment *p)
+{
+    struct jw w;
+
+    event_begin(&w, out, event, ts);
+    jw_key(&w, "payment");
+    jw_obj_begin(&w);
+    jw_key(&w, "id");
+    jw_str(&w, p->id);
+    jw_key(&w, "order_id");
+    jw_str(&w, p->order_id);
+    jw_key(&w, "amount");
+    jw_int(&w, p->amount);
+    jw_key(&w, "currency");
+    jw_str(&w, p->currency);
+    jw_key(&w, "method");
+    jw_str(&w, p->method);
+    if (strcmp(p->method, "upi") == 0) {
+        jw_key(&w, "vpa");
+        jw_str(&w, p->vpa);
+    } else {
+        jw_key(&w, "card_network");
+        jw_str(&w, p->card_network);
+        jw_key(&w, "card_last4");
+        jw_str(&w, p->card_last4);
+    }
+    jw_key(&w, "status");
+    jw_str(&w, p->status);
+    if (strcmp(p->status, "failed") == 0) {
+        jw_key(&w, "error_code");
+        jw_str(&w, p->error_code);
+        jw_key(&w, "error_description");
+        jw_str(&w, p->error_description);
+    }
+    jw_key(&w, "created_at");
+    jw_str(&w, p->created_at);
+    jw_obj_end(&w);
+    return event_end(&w);
+}
+
+int
+event_refund_payload(struct buf *out, const char *event, int64_t ts, const struct refund *r)
+{
+    struct jw w;
+
+    event_begin(&w, out, event, ts);
+    jw_key(&w, "refund");
+    jw_obj_begin(&w);
+    jw_key(&w, "id");
+    jw_str(&w, r->id);
+    jw_key(&w, "payment_id");
+    jw_str(&w, r->payment_id);
+    jw_key(&w, "amount");
+    jw_int(&w, r->amount);
+    jw_key(&w, "reason");
+    jw_str(&w, r->has_reason ? r->reason : NULL);
+    jw_key(&w, "status");
+    jw_str(&w, r->status);
+    jw_key(&w, "created_at");
+    jw_str(&w, r->created_at);
+    jw_key(&w, "processed_at");
+    jw_str(&w, r->processed_at[0] != '\0' ? r->processed_at : NULL);
+    jw_obj_end(&w);
+    return event_end(&w);
+}
+
+int
+event_test_payload(struct buf *out, int64_t ts, const char *merchant_id)
+{
+    struct jw w;
+
+    event_begin(&w, out, EVENT_WEBHOOK_TEST, ts);
+    jw_key(&w, "message");
+    jw_str(&w, "Test webhook");
+    jw_key(&w, "merchant_id");
+    jw_str(&w, merchant_id);
+    return event_end(&w);
+}
+
+int
+event_create(struct db *db, const char *merchant_id, const char *event, const struct payment *p,
+             const struct refund *r, char log_id[MODEL_UUID_SZ], struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    struct buf payload;
+    char tsbuf[32];
+    const char *params[5];
+    const char *object_id = NULL;
+    int64_t ts = (int64_t)time(NULL);
+    int rc;
+    int ret = -1;
+
+    log_id[0] = '\0';
+    buf_init(&payload, 64 * KIB);
+    if (p != NULL) {
+        rc = event_payment_payload(&payload, event, ts, p);
+        object_id = p->id;
+    } else if (r != NULL) {
+        rc = event_refund_payload(&payload, event, ts, r);
+        object_id = r->id;
+    } else {
+        rc = event_test_payload(&payload, ts, merchant_id);
+    }
+    if (rc != 0) {
+        ret = GW_ERR(err, INTERNAL, "cannot serialise '%s' payload", event);
+        goto out;
+    }
+    (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, ts);
+    params[0] = merchant_id;
+    params[1] = event;
+    params[2] = payload.data;
+    params[3] = object_id;
+    params[4] = tsbuf;
+    if (db_exec(db, &st_event_insert, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0 && db_val(&res, 0, 0) != NULL) {
+        (void)snprintf(log_id, MODEL_UUID_SZ, "%s", db_val(&res, 0, 0));
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    buf_release(&payload);
+    return ret;
+}

@@ -1,0 +1,62 @@
+// Worker: 2,000 payments created at once with a 3 s bank delay all settle, none before its delay,
+// each soon after its due time; the bank delay occupies no process (SPEC 10.2).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMerchant, sleep } from '../lib/api.mjs';
+import { lit, rows } from '../lib/db.mjs';
+import { redis, restartWorker, spreadClients, waitCount } from './worker_helpers.mjs';
+
+const N = 2000;
+const DELAY = 3000;
+
+before(async () => {
+    await restartWorker(`TEST_PROCESSING_DELAY=${DELAY}`);
+});
+
+after(async () => {
+    await restartWorker();
+});
+
+describe('concurrency', () => {
+    it(`${N} payments with a ${DELAY} ms delay all settle, none early`, async () => {
+        const m = await createMerchant('wconc');
+        const clients = spreadClients(m, '10.7.4', 40);
+        const orders = [];
+        for (let i = 0; i < 10; i++) orders.push((await clients[i].createOrder({ amount: 10000 })).id);
+        let maxInflight = 0;
+        let sampling = true;
+        const sampler = (async () => {
+            while (sampling) {
+                const n = Number(await redis('ZCARD', 'queue:payments:delayed'));
+                maxInflight = Math.max(maxInflight, n);
+                await sleep(50);
+            }
+        })();
+        /* "At once": the API's insert and push, done in bulk (one INSERT, one LPUSH) so that all
+         * N jobs reach the worker together; API creation speed is measured by the API suites. */
+        const t0 = Date.now();
+        const ids = (await rows(`INSERT INTO payments (id, order_id, merchant_id, amount, method, vpa)
+            SELECT 'pay_' || substr(md5(random()::text || g::text), 1, 16), ${lit(orders[0])}, '${m.id}', 10000,
+            'upi', 'user@paytm' FROM generate_series(1, ${N}) g RETURNING id`)).map((r) => r[0]);
+        await redis('LPUSH', 'queue:payments', ...ids.map((id) => JSON.stringify({ type: 'payment', id, deliveries: 0 })));
+        const tCreated = Date.now();
+        const where = `merchant_id = '${m.id}'`;
+        const done = await waitCount(`SELECT count(*) FROM payments WHERE ${where} AND status <> 'pending'`, N, 60000);
+        sampling = false;
+        await sampler;
+        assert.equal(done, N, 'every payment settled');
+        assert.equal(new Set(ids).size, N);
+        const stats = await rows(`SELECT
+            min(extract(epoch FROM updated_at - created_at) * 1000),
+            max(extract(epoch FROM updated_at - created_at) * 1000 - ${DELAY}),
+            count(*) FILTER (WHERE status = 'success')
+            FROM payments WHERE ${where}`);
+        const [minElapsed, maxLate, ok] = stats[0].map(Number);
+        console.log(`concurrency: created ${N} in ${tCreated - t0} ms; max in flight (ZCARD delayed) ${maxInflight};` +
+            ` min settle ${Math.round(minElapsed)} ms; max lateness after due ${Math.round(maxLate)} ms`);
+        assert.equal(ok, N, 'all succeeded (TEST_MODE)');
+        assert.ok(minElapsed >= DELAY, `no payment settled before its delay (min ${minElapsed} ms)`);
+        assert.ok(maxLate <= 1000, `each settled within 1 s of its due time (max ${maxLate} ms)`);
+        assert.ok(maxInflight >= N * 0.9, `many payments in flight at once (${maxInflight})`);
+    });
+});

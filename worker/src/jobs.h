@@ -1,0 +1,20 @@
+/* jobs.h: payment and refund jobs (SPEC 10.1, 10.3): intake into the delayed sets, then the
+ * conditional transition and its event when due. */
+#ifndef GW_WK_JOBS_H
+#define GW_WK_JOBS_H
+
+#include "wk.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum jobs_kind { JOBS_PAYMENT = 0, JOBS_REFUND };
+
+/* Moves up to WK_JOB_BATCH waiting jobs through the processing list into the delayed set,
+ * dropping those whose object is no longer pending. Returns the number taken, -1 on failure. */
+int jobs_intake(struct wk *w, enum jobs_kind kind);
+
+/* Claims and runs due jobs until deadline_ms (monotonic); *more is set when due jobs remain. */
+int jobs_run_due(struct wk *w, enum jobs_kind kind, int64_t deadline_ms, bool *more);
+
+#endif /* GW_WK_JOBS_H */

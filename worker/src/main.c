@@ -1,0 +1,429 @@
+/* main.c: gw-worker, one process with one single-threaded poll-based event loop (SPEC 10.2).
+ * Each tick: take waiting jobs into the delayed sets, run due jobs, start webhook attempts,
+ * drive the libcurl multi handle for at most WK_TICK_MS, and do the periodic tasks. */
+#include "wk.h"
+
+#include "cfg.h"
+#include "crypto.h"
+#include "deliver.h"
+#include "jobs.h"
+#include "jsonh.h"
+#include "log.h"
+#include "migrate.h"
+#include "sweep.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct wk *wk_global;
+
+int64_t
+wk_now_ms(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+wk_unix_ms(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+wk_utc_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+
+    (void)gmtime_r(&t, &tm);
+    (void)strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+wk_random_range(int64_t lo, int64_t hi, int64_t *out, struct gw_err *err)
+{
+    uint64_t v = 0;
+    uint64_t span;
+
+    if (hi <= lo) {
+        *out = lo;
+        return 0;
+    }
+    if (crypto_random_bytes((unsigned char *)&v, sizeof(v), err) != 0) {
+        return -1;
+    }
+    span = (uint64_t)(hi - lo) + 1;
+    *out = lo + (int64_t)(v % span);
+    return 0;
+}
+
+int
+wk_random_unit(double *out, struct gw_err *err)
+{
+    uint64_t v = 0;
+
+    if (crypto_random_bytes((unsigned char *)&v, sizeof(v), err) != 0) {
+        return -1;
+    }
+    *out = (double)(v >> 11) / 9007199254740992.0; /* 2^53 */
+    return 0;
+}
+
+/* ---- connections with backoff ------------------------------------------------------------ */
+
+static void
+wk_link_down(struct wk_link *l, const char *what)
+{
+    if (l->up) {
+        log_warn("connection lost", LOG_S("server", what));
+    }
+    l->up = false;
+    if (l->backoff_ms < WK_BACKOFF_MIN_MS) {
+        l->backoff_ms = WK_BACKOFF_MIN_MS;
+    }
+    l->next_try_ms = wk_now_ms() + l->backoff_ms;
+}
+
+void
+wk_db_failed(struct wk *w, const struct gw_err *err)
+{
+    if (err->code == GW_E_UNAVAILABLE || !db_is_connected(w->db)) {
+        wk_link_down(&w->dbl, "postgresql");
+    }
+}
+
+void
+wk_queue_failed(struct wk *w, const struct gw_err *err)
+{
+    if (err->code == GW_E_UNAVAILABLE || !queue_is_connected(w->q)) {
+        wk_link_down(&w->ql, "redis");
+    }
+}
+
+static bool
+wk_link_ready(struct wk_link *l, bool connected, int (*ensure)(struct wk *, struct gw_err *),
+              struct wk *w, const char *what)
+{
+    struct gw_err err = GW_ERR_INIT;
+
+    if (l->up && connected) {
+        return true;
+    }
+    if (l->up) {
+        wk_link_down(l, what);
+        l->next_try_ms = 0; /* first reconnect attempt at once */
+    }
+    if (wk_now_ms() < l->next_try_ms) {
+        return false;
+    }
+    if (ensure(w, &err) != 0) {
+        l->backoff_ms = l->backoff_ms < WK_BACKOFF_MIN_MS ? WK_BACKOFF_MIN_MS : l->backoff_ms * 2;
+        if (l->backoff_ms > WK_BACKOFF_MAX_MS) {
+            l->backoff_ms = WK_BACKOFF_MAX_MS;
+        }
+        l->next_try_ms = wk_now_ms() + l->backoff_ms;
+        log_warn("reconnect failed", LOG_S("server", what), LOG_I("retry_in_ms", l->backoff_ms),
+                 LOG_S("error", err.msg));
+        return false;
+    }
+    if (l->backoff_ms > 0) {
+        log_info("connection restored", LOG_S("server", what));
+    }
+    l->up = true;
+    l->backoff_ms = 0;
+    return true;
+}
+
+static int
+wk_db_ensure(struct wk *w, struct gw_err *err)
+{
+    return db_ensure(w->db, err);
+}
+
+static int
+wk_queue_ensure(struct wk *w, struct gw_err *err)
+{
+    return queue_ensure(w->q, err);
+}
+
+bool
+wk_db_ready(struct wk *w)
+{
+    return wk_link_ready(&w->dbl, db_is_connected(w->db), wk_db_ensure, w, "postgresql");
+}
+
+bool
+wk_queue_ready(struct wk *w)
+{
+    return wk_link_ready(&w->ql, queue_is_connected(w->q), wk_queue_ensure, w, "redis");
+}
+
+/* ---- periodic tasks ---------------------------------------------------------------------- */
+
+static void
+wk_heartbeat(struct wk *w)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct buf b;
+    struct jw jw;
+    char now[32], inflight[24];
+
+    if (!wk_queue_ready(w)) {
+        return;
+    }
+    wk_utc_now(now);
+    buf_init(&b, 4 * KIB);
+    jw_init(&jw, &b);
+    jw_obj_begin(&jw);
+    jw_key(&jw, "pid");
+    jw_int(&jw, (int64_t)getpid());
+    jw_key(&jw, "started_at");
+    jw_str(&jw, w->started_at);
+    jw_key(&jw, "ts");
+    jw_str(&jw, now);
+    jw_obj_end(&jw);
+    (void)snprintf(inflight, sizeof(inflight), "%zu", deliver_inflight(w->dl));
+    if (jw_finish(&jw) != 0
+        || queue_cmdv(w->q, NULL, &err, "SET", Q_HEARTBEAT, b.data, "EX", "10", (const char *)NULL)
+               != 0
+        || queue_cmdv(w->q, NULL, &err, "SET", Q_INFLIGHT, inflight, "EX", "10", (const char *)NULL)
+               != 0) {
+        wk_queue_failed(w, &err);
+    }
+    buf_release(&b);
+}
+
+static bool
+wk_sweep(struct wk *w)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct sweep_counts counts;
+
+    if (!wk_db_ready(w) || !wk_queue_ready(w)) {
+        return false;
+    }
+    if (sweep_run(w->db, w->q, w->cfg, false, &counts, &err) != 0) {
+        log_warn("recovery sweep failed", LOG_S("error", err.msg));
+        wk_db_failed(w, &err);
+        wk_queue_failed(w, &err);
+        return false;
+    }
+    return true;
+}
+
+static bool
+wk_requeue(struct wk *w)
+{
+    struct gw_err err = GW_ERR_INIT;
+    int64_t moved = 0;
+
+    if (!wk_queue_ready(w)) {
+        return false;
+    }
+    if (sweep_requeue_processing(w->q, &moved, &err) != 0) {
+        wk_queue_failed(w, &err);
+        return false;
+    }
+    log_info("processing lists requeued", LOG_I("moved", moved));
+    return true;
+}
+
+static void
+wk_housekeeping(struct wk *w)
+{
+    struct gw_err err = GW_ERR_INIT;
+    int64_t idem = 0, sessions = 0;
+
+    if (!wk_db_ready(w)) {
+        return;
+    }
+    if (sweep_housekeeping(w->db, &idem, &sessions, &err) != 0) {
+        log_warn("housekeeping failed", LOG_S("error", err.msg));
+        wk_db_failed(w, &err);
+        return;
+    }
+    log_info("housekeeping done", LOG_I("idempotency_keys", idem),
+             LOG_I("dashboard_sessions", sessions));
+}
+
+/* ---- start-up and signals ---------------------------------------------------------------- */
+
+static void
+wk_on_signal(int sig)
+{
+    UNUSED(sig);
+    if (wk_global != NULL) {
+        wk_global->stopping = 1;
+    }
+}
+
+static void
+wk_sleep_ms(struct wk *w, int64_t ms)
+{
+    int64_t end = wk_now_ms() + ms;
+    struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+    while (!w->stopping && wk_now_ms() < end) {
+        (void)nanosleep(&ts, NULL);
+    }
+}
+
+/* Waits (retrying every 2 s) until the schema is at the latest migration on disk. */
+static bool
+wk_wait_schema(struct wk *w)
+{
+    struct gw_err err = GW_ERR_INIT;
+    char *dir = migrate_sql_dir();
+    int latest, current = 0;
+    bool ok = false;
+
+    latest = dir != NULL ? migrate_latest_on_disk(dir) : -1;
+    while (!w->stopping) {
+        gw_err_clear(&err);
+        if (db_ensure(w->db, &err) == 0 && migrate_current(w->db, &current, &err) == 0) {
+            if ((latest > 0 && current >= latest) || (latest <= 0 && current > 0)) {
+                ok = true;
+                break;
+            }
+            log_info("waiting for database schema", LOG_I("current", current),
+                     LOG_I("latest", latest));
+        } else {
+            log_warn("waiting for database", LOG_S("error", err.msg));
+        }
+        wk_sleep_ms(w, 2000);
+    }
+    free(dir);
+    return ok;
+}
+
+static void
+wk_loop(struct wk *w)
+{
+    int64_t now, next_hb = 0, next_sweep = 0, next_house, stop_deadline = 0;
+    int64_t deadline;
+    bool more, m, requeued = false, swept = false;
+
+    next_house = wk_now_ms() + WK_HOUSEKEEPING_MS;
+    for (;;) {
+        now = wk_now_ms();
+        if (w->stopping) {
+            if (stop_deadline == 0) {
+                log_info("stopping", LOG_I("inflight", deliver_inflight(w->dl)));
+                stop_deadline = now + WK_SHUTDOWN_GRACE_MS;
+            }
+            if (deliver_inflight(w->dl) == 0 || now >= stop_deadline) {
+                break;
+            }
+            deliver_poll(w->dl, WK_TICK_MS);
+            continue;
+        }
+        more = false;
+        if (!requeued) {
+            requeued = wk_requeue(w);
+        }
+        if (!swept && requeued) {
+            swept = wk_sweep(w);
+            if (swept) {
+                next_sweep = now + WK_SWEEP_MS;
+            }
+        }
+        if (wk_db_ready(w) && wk_queue_ready(w)) {
+            deadline = now + WK_WORK_BUDGET_MS;
+            if (jobs_intake(w, JOBS_PAYMENT) >= WK_JOB_BATCH) {
+                more = true;
+            }
+            if (jobs_intake(w, JOBS_REFUND) >= WK_JOB_BATCH) {
+                more = true;
+            }
+            m = false;
+            (void)jobs_run_due(w, JOBS_PAYMENT, deadline, &m);
+            more = more || m;
+            m = false;
+            (void)jobs_run_due(w, JOBS_REFUND, deadline + WK_WORK_BUDGET_MS / 2, &m);
+            more = more || m;
+        }
+        deliver_start(w->dl);
+        now = wk_now_ms();
+        if (now >= next_hb) {
+            wk_heartbeat(w);
+            next_hb = now + WK_HEARTBEAT_MS;
+        }
+        if (swept && now >= next_sweep) {
+            (void)wk_sweep(w);
+            next_sweep = now + WK_SWEEP_MS;
+        }
+        if (now >= next_house) {
+            wk_housekeeping(w);
+            next_house = now + WK_HOUSEKEEPING_MS;
+        }
+        deliver_poll(w->dl, more ? 0 : 50);
+    }
+}
+
+int
+main(void)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct sigaction sa;
+    struct wk w;
+    const struct cfg *cfg;
+    int rc = 0;
+
+    cfg_load_or_exit();
+    cfg = cfg_get();
+    log_init("worker", cfg->log_level);
+    cfg_log(cfg);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        log_error("curl_global_init failed");
+        return 1;
+    }
+    memset(&w, 0, sizeof(w));
+    w.cfg = cfg;
+    w.started_unix = (int64_t)time(NULL);
+    wk_utc_now(w.started_at);
+    wk_global = &w;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = wk_on_signal;
+    (void)sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGTERM, &sa, NULL);
+    (void)sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    (void)sigaction(SIGPIPE, &sa, NULL);
+
+    w.db = db_new(cfg->database_url, "gw-worker");
+    w.q = queue_new(cfg->redis_url, &err);
+    if (w.q == NULL) {
+        log_error("invalid REDIS_URL", LOG_S("error", err.msg));
+        rc = 2;
+        goto out;
+    }
+    log_info("worker starting", LOG_I("pid", getpid()), LOG_S("version", GW_VERSION),
+             LOG_I("concurrency", cfg->worker_concurrency));
+    if (!wk_wait_schema(&w)) {
+        goto out;
+    }
+    w.dbl.up = true;
+    w.dl = deliver_new(&w);
+    wk_loop(&w);
+    log_info("worker stopped");
+out:
+    deliver_free(w.dl);
+    queue_free(w.q);
+    db_free(w.db);
+    curl_global_cleanup();
+    return rc;
+}

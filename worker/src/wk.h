@@ -1,0 +1,63 @@
+/* wk.h: the worker's shared state (one process, one event loop, SPEC 10.2). */
+#ifndef GW_WK_H
+#define GW_WK_H
+
+#include "cfg.h"
+#include "db.h"
+#include "gw.h"
+#include "queue.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define WK_TICK_MS           100
+#define WK_JOB_BATCH         500 /* jobs taken from a waiting list per tick */
+#define WK_DUE_BATCH         500 /* due jobs fetched per ZRANGEBYSCORE */
+#define WK_WORK_BUDGET_MS    60  /* time spent on jobs per tick before serving transfers */
+#define WK_MAX_DELIVERIES    5
+#define WK_HEARTBEAT_MS      2000
+#define WK_SWEEP_MS          30000
+#define WK_HOUSEKEEPING_MS   3600000
+#define WK_WEBHOOK_POLL_MS   500
+#define WK_BACKOFF_MIN_MS    1000
+#define WK_BACKOFF_MAX_MS    10000
+#define WK_SHUTDOWN_GRACE_MS 5000
+
+struct deliver;
+
+/* A connection with reconnect backoff (1 s doubling to 10 s, SPEC 19). */
+struct wk_link {
+    bool up;
+    int64_t next_try_ms; /* monotonic */
+    int64_t backoff_ms;
+};
+
+struct wk {
+    const struct cfg *cfg;
+    struct db *db;
+    struct queue *q;
+    struct deliver *dl;
+    struct wk_link dbl;
+    struct wk_link ql;
+    int64_t started_unix;
+    char started_at[32];
+    volatile sig_atomic_t stopping;
+};
+
+int64_t wk_now_ms(void);       /* monotonic */
+int64_t wk_unix_ms(void);      /* wall clock */
+void wk_utc_now(char out[32]); /* YYYY-MM-DDTHH:MM:SSZ */
+
+/* Records a failure: when err says the server is unreachable the link goes down with backoff. */
+void wk_db_failed(struct wk *w, const struct gw_err *err);
+void wk_queue_failed(struct wk *w, const struct gw_err *err);
+/* True when the link is up (reconnecting first if the backoff allows). */
+bool wk_db_ready(struct wk *w);
+bool wk_queue_ready(struct wk *w);
+
+/* Uniform random integer in [lo, hi] and a uniform double in [0, 1) from RAND_bytes. */
+int wk_random_range(int64_t lo, int64_t hi, int64_t *out, struct gw_err *err);
+int wk_random_unit(double *out, struct gw_err *err);
+
+#endif /* GW_WK_H */
