@@ -7,12 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Empty buffers point here until the first append (git's strbuf_slopbuf), so buf_init and
+ * buf_detach never allocate and "p = buf_detach(&b, NULL); return p;" leaks nothing. Only a
+ * '\0' is ever written to it. */
+static char buf_slop[1];
+
 void
 buf_init(struct buf *b, size_t max)
 {
-    b->cap = 64;
-    b->data = xmalloc(b->cap);
-    b->data[0] = '\0';
+    b->cap = 0;
+    b->data = buf_slop;
     b->len = 0;
     b->max = max;
 }
@@ -20,7 +24,9 @@ buf_init(struct buf *b, size_t max)
 void
 buf_release(struct buf *b)
 {
-    free(b->data);
+    if (b->cap > 0) {
+        free(b->data);
+    }
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
@@ -38,10 +44,10 @@ buf_reset(struct buf *b)
 static int
 buf_grow(struct buf *b, size_t extra)
 {
-    size_t need;
+    size_t need, cap;
 
     if (b->data == NULL) {
-        buf_init(b, 0);
+        buf_init(b, b->max); /* released: usable again, ceiling kept */
     }
     if (extra > SIZE_MAX - b->len - 1) {
         return -1;
@@ -53,10 +59,17 @@ buf_grow(struct buf *b, size_t extra)
     if (need + 1 <= b->cap) {
         return 0;
     }
-    while (b->cap < need + 1) {
-        b->cap = b->cap < SIZE_MAX / 2 ? b->cap * 2 : need + 1;
+    cap = b->cap > 0 ? b->cap : 64;
+    while (cap < need + 1) {
+        cap = cap < SIZE_MAX / 2 ? cap * 2 : need + 1;
     }
-    b->data = xrealloc(b->data, b->cap);
+    if (b->cap == 0) {
+        b->data = xmalloc(cap);
+        b->data[0] = '\0';
+    } else {
+        b->data = xrealloc(b->data, cap);
+    }
+    b->cap = cap;
     return 0;
 }
 
@@ -93,7 +106,7 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
     int n;
 
     va_copy(cp, ap);
-    n = vsnprintf(NULL, 0, fmt, cp);
+    n = vsnprintf(NULL, 0, fmt, cp); /* NOLINT(clang-analyzer-valist.Uninitialized) */
     va_end(cp);
     if (n < 0 || buf_grow(b, (size_t)n) != 0) {
         return -1;
@@ -120,12 +133,14 @@ buf_detach(struct buf *b, size_t *len)
 {
     char *p;
 
-    if (b->data == NULL) {
-        buf_init(b, b->max);
+    if (b->data == NULL || b->cap == 0) {
+        p = xmalloc(1); /* the caller always gets memory it can free() */
+        p[0] = '\0';
+    } else {
+        p = b->data;
     }
-    p = b->data;
     if (len != NULL) {
-        *len = b->len;
+        *len = b->data == NULL ? 0 : b->len;
     }
     buf_init(b, b->max);
     return p;

@@ -10,16 +10,18 @@ struct errcode_info {
     const char *str;
 };
 
+/* clang-format off */
 static const struct errcode_info errcode_table[] = {
     { 200, "OK" },
 #define X(name, status, str) { status, str },
     GW_ERRCODE_MAP(X)
 #undef X
 };
+/* clang-format on */
 
 int
-gw_err_set_at(struct gw_err *err, enum gw_errcode code, const char *file, int line,
-              const char *fmt, ...)
+gw_err_set_at(struct gw_err *err, enum gw_errcode code, const char *file, int line, const char *fmt,
+              ...)
 {
     va_list ap;
 
@@ -30,7 +32,8 @@ gw_err_set_at(struct gw_err *err, enum gw_errcode code, const char *file, int li
     err->file = file;
     err->line = line;
     va_start(ap, fmt);
-    (void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    (void)vsnprintf(err->msg, sizeof(err->msg), fmt,
+                    ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
     va_end(ap);
     return -1;
 }

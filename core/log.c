@@ -5,6 +5,7 @@
 #include "gw.h"
 #include "jsonh.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -113,7 +114,11 @@ log_emit(enum log_level level, const char *msg, const struct log_field *fields, 
         case LOG_F_DBL:
             (void)buf_putc(&b, ',');
             (void)jsonh_write_string(&b, f->key, strlen(f->key));
-            (void)buf_printf(&b, ":%.3f", f->d);
+            if (isfinite(f->d)) {
+                (void)buf_printf(&b, ":%.3f", f->d);
+            } else {
+                (void)buf_puts(&b, ":null"); /* "nan" and "inf" are not JSON */
+            }
             break;
         case LOG_F_NONE:
             break;

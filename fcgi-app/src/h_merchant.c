@@ -1,0 +1,130 @@
+/* h_merchant.c: merchant profile and webhook configuration (SPEC 6.7). */
+#include "handlers.h"
+
+#include "event.h"
+#include "jsonh.h"
+#include "merchant.h"
+#include "validate.h"
+
+#include <string.h>
+
+static int
+h_merchant_write(struct http_resp *resp, const struct merchant *m, struct gw_err *err)
+{
+    struct jw w;
+
+    resp->status = 200;
+    jw_init(&w, &resp->body);
+    jw_obj_begin(&w);
+    jw_key(&w, "id");
+    jw_str(&w, m->id);
+    jw_key(&w, "name");
+    jw_str(&w, m->name);
+    jw_key(&w, "email");
+    jw_str(&w, m->email);
+    jw_key(&w, "api_key");
+    jw_str(&w, m->api_key);
+    jw_key(&w, "webhook_url");
+    jw_str(&w, m->has_webhook_url ? m->webhook_url : NULL);
+    jw_key(&w, "webhook_secret");
+    jw_str(&w, m->webhook_secret[0] != '\0' ? m->webhook_secret : NULL);
+    jw_key(&w, "created_at");
+    jw_str(&w, m->created_at);
+    jw_obj_end(&w);
+    if (jw_finish(&w) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot serialise merchant");
+    }
+    return 0;
+}
+
+int
+h_merchant_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    return h_merchant_write(resp, &req->merchant, err);
+}
+
+int
+h_merchant_webhook_put(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct json_object *v = NULL;
+    struct merchant m;
+    const char *url = NULL;
+    size_t len;
+
+    if (!json_object_object_get_ex(req->body, "webhook_url", &v)) {
+        return GW_ERR(err, BAD_REQUEST, "webhook_url is required");
+    }
+    if (v != NULL) {
+        if (!json_object_is_type(v, json_type_string)) {
+            return GW_ERR(err, BAD_REQUEST, "webhook_url must be a valid http or https URL");
+        }
+        url = json_object_get_string(v);
+        len = (size_t)json_object_get_string_len(v);
+        if (len == 0) {
+            url = NULL;
+        } else if (strlen(url) != len || !validate_webhook_url(url, len)) {
+            return GW_ERR(err, BAD_REQUEST, "webhook_url must be a valid http or https URL");
+        }
+    }
+    if (merchant_set_webhook_url(req->app->db, req->merchant.id, url, &m, err) != 0) {
+        return -1;
+    }
+    return h_merchant_write(resp, &m, err);
+}
+
+int
+h_merchant_webhook_secret(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    char secret[65];
+    struct jw w;
+
+    if (merchant_new_webhook_secret(req->app->db, req->merchant.id, secret, err) != 0) {
+        return -1;
+    }
+    resp->status = 200;
+    jw_init(&w, &resp->body);
+    jw_obj_begin(&w);
+    jw_key(&w, "webhook_secret");
+    jw_str(&w, secret);
+    jw_obj_end(&w);
+    if (jw_finish(&w) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot serialise webhook secret");
+    }
+    return 0;
+}
+
+int
+h_merchant_webhook_test(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    char log_id[MODEL_UUID_SZ];
+    struct jw w;
+
+    if (!req->merchant.has_webhook_url || req->merchant.webhook_url[0] == '\0') {
+        return GW_ERR(err, BAD_REQUEST, "Webhook URL not configured");
+    }
+    if (event_create(req->app->db, req->merchant.id, EVENT_WEBHOOK_TEST, NULL, NULL, log_id, err)
+        != 0) {
+        return -1;
+    }
+    if (log_id[0] == '\0') {
+        /* the URL was cleared meanwhile */
+        return GW_ERR(err, BAD_REQUEST, "Webhook URL not configured");
+    }
+    http_req_defer_webhook(req, log_id);
+    resp->status = 202;
+    jw_init(&w, &resp->body);
+    jw_obj_begin(&w);
+    jw_key(&w, "id");
+    jw_str(&w, log_id);
+    jw_key(&w, "event");
+    jw_str(&w, EVENT_WEBHOOK_TEST);
+    jw_key(&w, "status");
+    jw_str(&w, "pending");
+    jw_key(&w, "message");
+    jw_str(&w, "Test webhook scheduled");
+    jw_obj_end(&w);
+    if (jw_finish(&w) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot serialise test webhook");
+    }
+    return 0;
+}

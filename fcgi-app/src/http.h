@@ -1,0 +1,130 @@
+/* http.h: one FastCGI request and its buffered response.
+ *
+ * A request is read from a CGI-style environment (char **envp, "NAME=value" strings, which is
+ * what FCGX_ParamArray is) and a read callback, so unit tests need no socket. Pointers into envp
+ * are kept, so http_req_release() must run before FCGX_Finish_r(). Everything else hanging off
+ * the request (path, query, params, parsed JSON, decoded query values) is owned by the request
+ * and freed by http_req_release(). */
+#ifndef GW_HTTP_H
+#define GW_HTTP_H
+
+#include "app.h"
+#include "buf.h"
+#include "gw.h"
+#include "model.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct route;
+
+#define HTTP_MAX_BODY       65536 /* nginx client_max_body_size 64k */
+#define HTTP_REQUEST_ID_MAX 128
+#define HTTP_MAX_DEFERRED   16
+
+/* I/O callbacks: production wraps FCGX_GetStr / FCGX_PutStr, tests use memory buffers. */
+struct http_io {
+    /* Reads up to n bytes; returns the count, 0 at end of input, -1 on error. */
+    ssize_t (*read)(void *ctx, char *buf, size_t n);
+    /* Writes all n bytes; 0 or -1. */
+    int (*write)(void *ctx, const char *buf, size_t n);
+    void *ctx;
+};
+
+/* Work pushed to Redis after the request's transaction committed. */
+struct http_deferred {
+    char type[8]; /* "payment" | "refund" | "webhook" */
+    char id[MODEL_UUID_SZ];
+};
+
+struct http_req_alloc; /* decoded query values, freed with the request */
+
+struct http_req {
+    struct app *app;
+    const char *const *envp; /* borrowed CGI params, valid until FCGX_Finish_r */
+    char method[8];
+    char *path;  /* normalised: no query, one trailing slash removed */
+    char *query; /* raw query string, "" when none */
+    const struct route *route;
+    const char *route_label; /* pattern for logs and metrics, "unmatched" when none */
+    char *params[2];         /* path parameters in pattern order (NULL when absent) */
+    char request_id[HTTP_REQUEST_ID_MAX + 1];
+    bool authenticated;       /* merchant below is valid */
+    bool via_session;         /* authenticated with the gw_session cookie */
+    struct merchant merchant; /* from core/model.h */
+    char session_csrf[65];    /* CSRF token of the session when via_session */
+    char *raw_body;           /* NUL-terminated copy of the body; "" when none */
+    size_t body_len;
+    bool body_bad_length;     /* longer than HTTP_MAX_BODY or shorter than CONTENT_LENGTH */
+    struct json_object *body; /* parsed object for POST/PUT (empty body -> {} where allowed);
+                                 owned by req */
+    bool https;               /* HTTPS=on or X-Forwarded-Proto https from a private address */
+    uint64_t start_ns;        /* monotonic clock at init */
+    struct http_deferred deferred[HTTP_MAX_DEFERRED];
+    size_t ndeferred;
+    struct http_req_alloc *allocs;
+};
+
+struct http_resp {
+    int status;
+    struct buf body;
+    char content_type[64]; /* "application/json" unless a handler changes it (CSV) */
+    struct buf headers;    /* extra "Name: value\r\n" lines */
+};
+
+/* Parses envp into req and reads the body through io (up to CONTENT_LENGTH, capped at
+ * HTTP_MAX_BODY + 1 bytes; a mismatch sets body_bad_length). Validates REQUEST_ID or makes a
+ * new 32-hex id. Returns 0, or -1 with err set only on an internal failure. */
+int http_req_init(struct http_req *req, struct app *app, const char *const *envp,
+                  const struct http_io *io, struct gw_err *err);
+void http_req_release(struct http_req *req);
+
+/* Value of a CGI param by its exact name (e.g. "REQUEST_METHOD"); NULL if absent. */
+const char *http_req_param_raw(const struct http_req *req, const char *name);
+/* Header by its HTTP name: "Idempotency-Key" -> HTTP_IDEMPOTENCY_KEY ("Content-Type" and
+ * "Content-Length" map to CONTENT_TYPE / CONTENT_LENGTH). First occurrence; NULL if absent. */
+const char *http_req_header(const struct http_req *req, const char *name);
+/* Number of occurrences of the header in the whole param array (nginx passes a repeated request
+ * header as several params with the same name). */
+size_t http_req_header_count(const struct http_req *req, const char *name);
+/* Percent-decoded value of the first occurrence of a query parameter ('+' is a space); NULL when
+ * absent. Owned by req. */
+const char *http_req_query(struct http_req *req, const char *name);
+/* Value of a cookie from the Cookie header; NULL when absent. Owned by req. */
+const char *http_req_cookie(struct http_req *req, const char *name);
+
+/* limit (1-100, default 10) and offset (>= 0, default 0) of SPEC 4.5; err BAD_REQUEST with the
+ * SPEC descriptions. */
+int http_req_list_params(struct http_req *req, int64_t *limit, int64_t *offset, struct gw_err *err);
+
+/* Work pushed to Redis only after the request's transaction committed (and never if it rolled
+ * back). */
+void http_req_defer_job(struct http_req *req, const char *type /* "payment"|"refund" */,
+                        const char *id);
+void http_req_defer_webhook(struct http_req *req, const char *log_id); /* ignores "" */
+/* Forgets deferred work (used when the request's transaction rolled back). */
+void http_req_defer_clear(struct http_req *req);
+/* Pushes the deferred work; failures are logged, never reported. */
+void http_req_run_deferred(struct http_req *req);
+
+/* Helpers on the raw strings (exported for tests). */
+bool http_content_type_is_json(const char *ct);
+/* Copy of the path with one trailing slash removed (not of "/"); no query handling. */
+char *http_normalise_path(const char *uri);
+/* Percent-decodes s[0..len) ('+' as space when plus_space); NULL on a malformed escape. */
+char *http_percent_decode(const char *s, size_t len, bool plus_space);
+
+void http_resp_init(struct http_resp *resp);
+void http_resp_release(struct http_resp *resp);
+void http_resp_set_header(struct http_resp *resp, const char *name, const char *value);
+/* Replaces status and body with the error envelope {"error":{"code":…,"description":…}}. */
+void http_resp_error(struct http_resp *resp, const struct gw_err *err);
+/* Writes "Status:", the common headers of SPEC 4.5, extra headers, then the body, at once. */
+int http_resp_write(const struct http_resp *resp, const struct http_req *req,
+                    const struct http_io *io);
+const char *http_status_text(int status);
+
+#endif /* GW_HTTP_H */
