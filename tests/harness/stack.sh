@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# tests/harness/stack.sh COMMAND [VAR=value ...]: the test stack (docs/internals.md, "Test harness
+# interface"). Same commands as scripts/stack.sh, with the test defaults: state in var/test,
+# PostgreSQL 45432, Redis 46379, API 18000, dashboard 13000, checkout 13001, TLS 18443,
+# TEST_MODE=true, listeners on loopback only, PostgreSQL without fsync, binaries from
+# build/$BUILD (debug). Anything already exported (GW_STATE_DIR, ports, ...) wins; a running
+# stack keeps the environment saved in its state directory.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+export GW_STATE_DIR=${GW_STATE_DIR:-$ROOT/var/test}
+export GW_BIN_DIR=${GW_BIN_DIR:-$ROOT/build/${BUILD:-debug}}
+export GW_PG_PORT=${GW_PG_PORT:-45432}
+export GW_REDIS_PORT=${GW_REDIS_PORT:-46379}
+export PORT=${PORT:-18000}
+export DASHBOARD_PORT=${DASHBOARD_PORT:-13000}
+export CHECKOUT_PORT=${CHECKOUT_PORT:-13001}
+export TLS_PORT=${TLS_PORT:-18443}
+export TEST_MODE=${TEST_MODE:-true}
+export GW_BIND=${GW_BIND:-loopback}
+export GW_PG_FSYNC=${GW_PG_FSYNC:-off}
+
+exec "$ROOT/scripts/stack.sh" "$@"
