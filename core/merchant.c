@@ -110,6 +110,11 @@ merchant_authenticate(struct db *db, const char *api_key, const char *api_secret
     if (api_key == NULL || api_key[0] == '\0' || api_secret == NULL || api_secret[0] == '\0') {
         return GW_ERR(err, AUTH, "Invalid API credentials");
     }
+    /* Issued keys are short ASCII: anything else cannot match, and bytes that are not UTF-8
+     * must never reach the server as text (SQLSTATE 22021). */
+    if (strlen(api_key) > 64 || !validate_utf8(api_key, strlen(api_key))) {
+        return GW_ERR(err, AUTH, "Invalid API credentials");
+    }
     if (db_exec(db, &st_auth, params, &res, err) != 0) {
         goto out;
     }
