@@ -35,7 +35,10 @@ struct db_res {
     char **vals;      /* row-major, nrows * ncols; NULL entries are SQL NULL */
     size_t *lens;
 };
-#define DB_RES_INIT { 0, 0, 0, NULL, NULL }
+#define DB_RES_INIT         \
+    {                       \
+        0, 0, 0, NULL, NULL \
+    }
 
 /* Classification of the last failure (FreeRADIUS sql_state_table). */
 enum db_class {

@@ -9,17 +9,16 @@
 
 #include <stdint.h>
 
-#define EVENT_PAYMENT_CREATED   "payment.created"
-#define EVENT_PAYMENT_PENDING   "payment.pending"
-#define EVENT_PAYMENT_SUCCESS   "payment.success"
-#define EVENT_PAYMENT_FAILED    "payment.failed"
-#define EVENT_REFUND_CREATED    "refund.created"
-#define EVENT_REFUND_PROCESSED  "refund.processed"
-#define EVENT_WEBHOOK_TEST      "webhook.test"
+#define EVENT_PAYMENT_CREATED  "payment.created"
+#define EVENT_PAYMENT_PENDING  "payment.pending"
+#define EVENT_PAYMENT_SUCCESS  "payment.success"
+#define EVENT_PAYMENT_FAILED   "payment.failed"
+#define EVENT_REFUND_CREATED   "refund.created"
+#define EVENT_REFUND_PROCESSED "refund.processed"
+#define EVENT_WEBHOOK_TEST     "webhook.test"
 
 /* Payload bytes of SPEC section 11.2 (serialised once, JSON.stringify-identical). */
-int event_payment_payload(struct buf *out, const char *event, int64_t ts,
-                          const struct payment *p);
+int event_payment_payload(struct buf *out, const char *event, int64_t ts, const struct payment *p);
 int event_refund_payload(struct buf *out, const char *event, int64_t ts, const struct refund *r);
 int event_test_payload(struct buf *out, int64_t ts, const char *merchant_id);
 
@@ -31,8 +30,7 @@ int event_test_payload(struct buf *out, int64_t ts, const char *merchant_id);
  * row was created (no URL, or the row already existed). The caller pushes log_id to
  * queue:webhooks after COMMIT.
  */
-int event_create(struct db *db, const char *merchant_id, const char *event,
-                 const struct payment *p, const struct refund *r,
-                 char log_id[MODEL_UUID_SZ], struct gw_err *err);
+int event_create(struct db *db, const char *merchant_id, const char *event, const struct payment *p,
+                 const struct refund *r, char log_id[MODEL_UUID_SZ], struct gw_err *err);
 
 #endif /* GW_EVENT_H */

@@ -6,33 +6,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KIB             1024
-#define UNUSED(x)       ((void)(x))
-#define ARRAY_LEN(a)    (sizeof(a) / sizeof((a)[0]))
-#define GW_AMOUNT_MAX   INT64_C(2147483647) /* INTEGER columns of SPEC section 12 */
-#define GW_ID_LEN       16                  /* characters after order_/pay_/rfnd_ */
-#define GW_UUID_LEN     36
-#define GW_TS_LEN       20                  /* YYYY-MM-DDTHH:MM:SSZ */
+#define KIB           1024
+#define UNUSED(x)     ((void)(x))
+#define ARRAY_LEN(a)  (sizeof(a) / sizeof((a)[0]))
+#define GW_AMOUNT_MAX INT64_C(2147483647) /* INTEGER columns of SPEC section 12 */
+#define GW_ID_LEN     16                  /* characters after order_/pay_/rfnd_ */
+#define GW_UUID_LEN   36
+#define GW_TS_LEN     20 /* YYYY-MM-DDTHH:MM:SSZ */
 
 /*
  * Error codes: status and the wire code of SPEC section 4.3. Append only.
  * The description sent to clients is err->msg for 4xx; 5xx always send the fixed text of
  * SPEC section 4.3 and err->msg only goes to the log.
  */
-#define GW_ERRCODE_MAP(X)                                  \
-    X(BAD_REQUEST, 400, "BAD_REQUEST_ERROR")               \
-    X(AUTH, 401, "AUTHENTICATION_ERROR")                   \
-    X(CSRF, 403, "AUTHENTICATION_ERROR")                   \
-    X(NOT_FOUND, 404, "NOT_FOUND_ERROR")                   \
-    X(METHOD, 405, "BAD_REQUEST_ERROR")                    \
-    X(TOO_LARGE, 413, "BAD_REQUEST_ERROR")                 \
-    X(MEDIA_TYPE, 415, "BAD_REQUEST_ERROR")                \
-    X(RATE_LIMIT, 429, "RATE_LIMIT_ERROR")                 \
-    X(INVALID_VPA, 400, "INVALID_VPA")                     \
-    X(INVALID_CARD, 400, "INVALID_CARD")                   \
-    X(EXPIRED_CARD, 400, "EXPIRED_CARD")                   \
-    X(UNAVAILABLE, 503, "SERVICE_UNAVAILABLE")             \
-    X(INTERNAL, 500, "INTERNAL_ERROR")                     \
+#define GW_ERRCODE_MAP(X)                      \
+    X(BAD_REQUEST, 400, "BAD_REQUEST_ERROR")   \
+    X(AUTH, 401, "AUTHENTICATION_ERROR")       \
+    X(CSRF, 403, "AUTHENTICATION_ERROR")       \
+    X(NOT_FOUND, 404, "NOT_FOUND_ERROR")       \
+    X(METHOD, 405, "BAD_REQUEST_ERROR")        \
+    X(TOO_LARGE, 413, "BAD_REQUEST_ERROR")     \
+    X(MEDIA_TYPE, 415, "BAD_REQUEST_ERROR")    \
+    X(RATE_LIMIT, 429, "RATE_LIMIT_ERROR")     \
+    X(INVALID_VPA, 400, "INVALID_VPA")         \
+    X(INVALID_CARD, 400, "INVALID_CARD")       \
+    X(EXPIRED_CARD, 400, "EXPIRED_CARD")       \
+    X(UNAVAILABLE, 503, "SERVICE_UNAVAILABLE") \
+    X(INTERNAL, 500, "INTERNAL_ERROR")         \
     X(CONFLICT, 409, "BAD_REQUEST_ERROR") /* internal: unique violation, never sent as is */
 
 enum gw_errcode {
@@ -50,7 +50,13 @@ struct gw_err {
     char msg[256];
 };
 
-#define GW_ERR_INIT { GW_E_OK, NULL, 0, { 0 } }
+#define GW_ERR_INIT       \
+    {                     \
+        GW_E_OK, NULL, 0, \
+        {                 \
+            0             \
+        }                 \
+    }
 
 /* Fills err (if not already set: first error wins) and always returns -1:
  *     return GW_ERR(err, NOT_FOUND, "Payment not found"); */
@@ -60,7 +66,7 @@ int gw_err_set_at(struct gw_err *err, enum gw_errcode code, const char *file, in
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void gw_err_clear(struct gw_err *err);
 bool gw_err_is_set(const struct gw_err *err);
-int gw_err_status(enum gw_errcode code);     /* HTTP status */
+int gw_err_status(enum gw_errcode code);           /* HTTP status */
 const char *gw_err_code_str(enum gw_errcode code); /* wire code, e.g. "NOT_FOUND_ERROR" */
 /* Description for the client: err->msg for 4xx, the fixed SPEC text for 500 and 503. */
 const char *gw_err_description(const struct gw_err *err);

@@ -33,11 +33,10 @@ bool log_enabled(enum log_level level);
 void log_set_request_id(const char *request_id);
 void log_emit(enum log_level level, const char *msg, const struct log_field *fields, size_t n);
 
-#define LOG_AT_(lvl, msg, ...)                                                        \
-    do {                                                                              \
-        const struct log_field log_f_[] = { { NULL, LOG_F_NONE, NULL, 0, 0 },         \
-                                            __VA_ARGS__ };                            \
-        log_emit((lvl), (msg), log_f_ + 1, sizeof(log_f_) / sizeof(log_f_[0]) - 1); \
+#define LOG_AT_(lvl, msg, ...)                                                               \
+    do {                                                                                     \
+        const struct log_field log_f_[] = { { NULL, LOG_F_NONE, NULL, 0, 0 }, __VA_ARGS__ }; \
+        log_emit((lvl), (msg), log_f_ + 1, sizeof(log_f_) / sizeof(log_f_[0]) - 1);          \
     } while (0)
 
 #define log_debug(...) LOG_AT_(LOG_DEBUG, __VA_ARGS__)

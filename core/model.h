@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MODEL_ID_SZ   32  /* order_/pay_/rfnd_ + 16 */
+#define MODEL_ID_SZ   32 /* order_/pay_/rfnd_ + 16 */
 #define MODEL_UUID_SZ 40
 #define MODEL_TS_SZ   24
 

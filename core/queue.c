@@ -338,6 +338,7 @@ queue_cmdv(struct queue *q, struct queue_reply *reply, struct gw_err *err, ...)
 
     va_start(ap, err);
     for (;;) {
+        /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): false positive, va_start above */
         s = va_arg(ap, const char *);
         if (s == NULL) {
             break;

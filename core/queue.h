@@ -46,7 +46,10 @@ struct queue_reply {
     size_t nelem;
     struct queue_reply *elem;
 };
-#define QUEUE_REPLY_INIT { QR_NIL, 0, NULL, 0, 0, NULL }
+#define QUEUE_REPLY_INIT            \
+    {                               \
+        QR_NIL, 0, NULL, 0, 0, NULL \
+    }
 
 /* url: redis://[:password@]host[:port][/db]. Does not connect. */
 struct queue *queue_new(const char *url, struct gw_err *err);

@@ -19,7 +19,7 @@ const char *validate_card_network(const char *digits);
  * (now_year, now_month). */
 bool validate_expiry(const char *month, size_t mlen, const char *year, size_t ylen, int now_year,
                      int now_month);
-bool validate_cvv(const char *s, size_t len); /* ^[0-9]{3,4}$ */
+bool validate_cvv(const char *s, size_t len);      /* ^[0-9]{3,4}$ */
 bool validate_currency(const char *s, size_t len); /* ^[A-Z]{3}$ */
 /* SPEC section 6.7 webhook_url rules (length, scheme, host, port, no userinfo/fragment/space). */
 bool validate_webhook_url(const char *s, size_t len);
