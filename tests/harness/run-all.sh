@@ -135,12 +135,24 @@ for s in "${RUN_SUITES[@]}"; do
     ((rc == 0)) || failed+=("$s")
 done
 
+# Sanitizer builds: any AddressSanitizer, LeakSanitizer or UBSan report in a process log fails the
+# run. Checked after the stack stopped, because leak reports are written at process exit.
+sanitizer_reports() {
+    grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Undefined|Leak)' \
+        "$LOGS"/*.log 2>/dev/null
+}
+
 if ((${#failed[@]})); then
     echo "run-all: FAILED: ${failed[*]}" >&2
     show_logs
     stop_stack
     exit 1
 fi
-log "all suites passed: ${RUN_SUITES[*]}"
 stop_stack
+if reports=$(sanitizer_reports); then
+    echo "run-all: FAILED: sanitizer reports in: $reports" >&2
+    grep -hE -A30 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' $reports | head -80 >&2
+    exit 1
+fi
+log "all suites passed: ${RUN_SUITES[*]}"
 exit 0

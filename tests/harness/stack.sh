@@ -19,5 +19,8 @@ export TLS_PORT=${TLS_PORT:-18443}
 export TEST_MODE=${TEST_MODE:-true}
 export GW_BIND=${GW_BIND:-loopback}
 export GW_PG_FSYNC=${GW_PG_FSYNC:-off}
+# Sanitizer builds (BUILD=asan): reports go to the process logs, where run-all.sh looks for them.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:symbolize=1:detect_stack_use_after_return=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 exec "$ROOT/scripts/stack.sh" "$@"
