@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-    TEST_MERCHANT, createMerchant, env, launchBrowser, login, loginUi, makeApi, newPage, sel, startServer, text,
+    TEST_MERCHANT, createMerchant, env, launchBrowser, login, loginUi, makeApi, newPage, psql, sel, startServer, text,
     waitUntil,
 } from './lib/gw.mjs';
 
@@ -97,6 +97,24 @@ describe('dashboard login and session', { timeout: 120000 }, () => {
         }
     });
 
+    it('a 401 from any call (session revoked on the server) returns the user to /login', async () => {
+        const m = await createMerchant('revoked');
+        const { context, page } = await newPage(browser);
+        try {
+            await login(page, m.email, m.password);
+            await page.goto(env.dashboard + '/dashboard/transactions');
+            await page.locator(sel('apply-filters-button')).waitFor();
+            await psql(`DELETE FROM dashboard_sessions WHERE merchant_id = '${m.id}'`);
+            await page.click(sel('apply-filters-button'));
+            await page.waitForURL((u) => new URL(u).pathname === '/login');
+            assert.equal(new URL(page.url()).searchParams.get('next'), '/dashboard/transactions');
+            await page.locator(sel('login-form')).waitFor();
+            assert.deepEqual(page.errors, []);
+        } finally {
+            await context.close();
+        }
+    });
+
     it('every page has the navigation and logout; logout ends the session', async () => {
         const { context, page } = await newPage(browser);
         try {
@@ -151,6 +169,34 @@ describe('dashboard docs', { timeout: 60000 }, () => {
             assert.match(hook, /digest\('hex'\)/);
             assert.match(hook, /X-Webhook-Signature/);
             assert.match(hook, /crypto\.timingSafeEqual/);
+        } finally {
+            await context.close();
+        }
+    });
+});
+
+describe('unified TLS origin', { timeout: 60000 }, () => {
+    it('serves the dashboard with a Secure session cookie and the checkout on one https origin', async () => {
+        const { context, page } = await newPage(browser, { ignoreHTTPSErrors: true });
+        try {
+            await page.goto(env.tls + '/dashboard/webhooks');
+            await page.waitForURL((u) => new URL(u).pathname === '/login');
+            await page.fill(sel('email-input'), TEST_MERCHANT.email);
+            await page.fill(sel('password-input'), 'x');
+            await page.click(sel('login-button'));
+            await page.waitForURL((u) => new URL(u).pathname === '/dashboard/webhooks');
+            await page.locator(sel('webhook-config')).waitFor();
+            const cookie = (await context.cookies(env.tls)).find((c) => c.name === 'gw_session');
+            assert.ok(cookie, 'gw_session cookie set');
+            assert.equal(cookie.secure, true);
+            assert.equal(cookie.httpOnly, true);
+            assert.equal(cookie.sameSite, 'Strict');
+
+            const order = await api.createOrder(TEST_MERCHANT, 50000);
+            await page.goto(`${env.tls}/checkout?order_id=${order.id}`);
+            await page.locator(sel('method-upi')).waitFor();
+            assert.equal(await text(page, 'order-amount'), '₹500.00');
+            assert.deepEqual(page.errors, []);
         } finally {
             await context.close();
         }

@@ -126,6 +126,8 @@ describe('dashboard webhooks', { timeout: 240000 }, () => {
                 await waitUntil(async () => (await cell(page, failId, 'webhook-status')) === 'success',
                     { timeout: 20000, what: 'retried row success' });
                 assert.equal(await cell(page, failId, 'webhook-response-code'), '200');
+                // the retry started a fresh cycle: its successful attempt is attempt 1
+                assert.equal(await cell(page, failId, 'webhook-attempts'), '1');
                 assert.deepEqual(page.errors, []);
             } finally {
                 await context.close();

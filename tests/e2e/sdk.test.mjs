@@ -13,8 +13,20 @@ let foreignSite;
 const merchantPage = (orderId) => `<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Merchant shop</title>
+<style>
+  body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1f2430; background: #f7f7fb; }
+  header { padding: 1rem 2rem; background: #fff; border-bottom: 1px solid #e5e7eb; font-weight: 700; font-size: 1.2rem; }
+  main { max-width: 720px; margin: 3rem auto; padding: 0 1.5rem; display: flex; gap: 2rem; align-items: center; flex-wrap: wrap; }
+  .product { width: 220px; height: 220px; border-radius: 16px; background: linear-gradient(135deg, #fde68a, #f59e0b); }
+  .info { flex: 1; min-width: 220px; }
+  h1 { margin: 0 0 .5rem; font-size: 1.6rem; }
+  .price { font-size: 1.4rem; font-weight: 700; margin: 0 0 1rem; }
+  #buy { font: inherit; font-weight: 600; padding: .75rem 1.5rem; border: 0; border-radius: 10px; background: #111827; color: #fff; cursor: pointer; }
+</style>
 <script src="${env.checkout}/checkout.js"></script></head>
-<body><h1>Merchant shop</h1><button id="buy">Buy now</button>
+<body><header>Merchant shop</header>
+<main><div class="product"></div><div class="info"><h1>Sunrise Ceramic Mug</h1><p class="price">₹500</p>
+<p>Hand-glazed stoneware, 350 ml.</p><button id="buy">Buy now</button></div></main>
 <script>
   window.events = [];
   window.gateway = new PaymentGateway({

@@ -415,6 +415,14 @@ function loadChartJs() {
     });
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+// "2024-01-15" -> "15 Jan" (the API's UTC day, no time-zone conversion).
+function shortDate(date) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(date));
+    return m ? `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]}` : String(date);
+}
+
 function drawCharts(stats, alive) {
     loadChartJs().then((Chart) => {
         if (!alive()) {
@@ -429,7 +437,7 @@ function drawCharts(stats, alive) {
         }
         const volume = new Chart(volumeCanvas, {
             data: {
-                labels: daily.map((d) => String(d.date).slice(5)),
+                labels: daily.map((d) => shortDate(d.date)),
                 datasets: [
                     {
                         type: 'bar',
@@ -459,7 +467,16 @@ function drawCharts(stats, alive) {
                 maintainAspectRatio: false,
                 animation: false,
                 interaction: { mode: 'index', intersect: false },
+                plugins: {
+                    legend: {
+                        position: 'top',
+                        align: 'end',
+                        labels: { usePointStyle: true, boxWidth: 8, boxHeight: 8, sort: (a, b) => a.datasetIndex - b.datasetIndex },
+                    },
+                    tooltip: { itemSort: (a, b) => a.datasetIndex - b.datasetIndex },
+                },
                 scales: {
+                    x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
                     y: { beginAtZero: true, position: 'left', ticks: { precision: 0 }, title: { display: true, text: 'Payments' } },
                     y1: {
                         beginAtZero: true,
@@ -475,14 +492,20 @@ function drawCharts(stats, alive) {
         const byMethod = new Chart(methodCanvas, {
             type: 'doughnut',
             data: {
-                labels: methods.map((m) => String(m.method).toUpperCase()),
+                labels: methods.map((m) => (m.method === 'upi' ? 'UPI' : m.method === 'card' ? 'Card' : String(m.method))),
                 datasets: [{
                     label: 'Payments',
                     data: methods.map((m) => m.count),
                     backgroundColor: ['rgb(79, 70, 229)', 'rgb(245, 158, 11)', 'rgb(16, 185, 129)'],
                 }],
             },
-            options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: 'bottom' } } },
+            options: {
+                responsive: true,
+                maintainAspectRatio: false,
+                animation: false,
+                cutout: '62%',
+                plugins: { legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 8, boxHeight: 8, padding: 16 } } },
+            },
         });
         volumeCanvas.setAttribute('data-chart-ready', 'true');
         methodCanvas.setAttribute('data-chart-ready', 'true');

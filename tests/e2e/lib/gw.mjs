@@ -27,6 +27,9 @@ export const env = {
     get checkout() {
         return need('GW_CHECKOUT_URL');
     },
+    get tls() {
+        return need('GW_TLS_URL');
+    },
     get binDir() {
         return need('GW_BIN_DIR');
     },
