@@ -57,7 +57,7 @@ $(O)/gw-worker: $(WK_OBJ) $(O)/libgwcore.a
 $(O)/gatewayctl: $(CTL_OBJ) $(O)/libgwcore.a
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
 
-$(O)/unit-tests: $(UT_OBJ) $(filter-out %/main.o,$(APP_OBJ)) $(O)/libgwcore.a
+$(O)/unit-tests: $(UT_OBJ) $(filter-out %/main.o,$(APP_OBJ) $(WK_OBJ)) $(O)/libgwcore.a
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 $(O)/tests/%.o: CPPFLAGS += $(CHECK_CFLAGS)

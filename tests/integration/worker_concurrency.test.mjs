@@ -6,11 +6,14 @@ import { createMerchant, sleep } from '../lib/api.mjs';
 import { lit, rows } from '../lib/db.mjs';
 import { redis, restartWorker, spreadClients, waitCount } from './worker_helpers.mjs';
 
-const N = 2000;
+/* GW_CONCURRENCY_N / GW_CONCURRENCY_BIN_DIR: a larger measurement (e.g. 5000 against a release
+ * build of the worker); the suite default is the 2,000 of issue 3. */
+const N = Number(process.env.GW_CONCURRENCY_N || 2000);
 const DELAY = 3000;
 
 before(async () => {
-    await restartWorker(`TEST_PROCESSING_DELAY=${DELAY}`);
+    const extra = process.env.GW_CONCURRENCY_BIN_DIR ? [`GW_BIN_DIR=${process.env.GW_CONCURRENCY_BIN_DIR}`] : [];
+    await restartWorker(`TEST_PROCESSING_DELAY=${DELAY}`, ...extra);
 });
 
 after(async () => {
@@ -20,7 +23,7 @@ after(async () => {
 describe('concurrency', () => {
     it(`${N} payments with a ${DELAY} ms delay all settle, none early`, async () => {
         const m = await createMerchant('wconc');
-        const clients = spreadClients(m, '10.7.4', 40);
+        const clients = spreadClients(m, '10.7.4', 10);
         const orders = [];
         for (let i = 0; i < 10; i++) orders.push((await clients[i].createOrder({ amount: 10000 })).id);
         let maxInflight = 0;
@@ -38,6 +41,7 @@ describe('concurrency', () => {
         const ids = (await rows(`INSERT INTO payments (id, order_id, merchant_id, amount, method, vpa)
             SELECT 'pay_' || substr(md5(random()::text || g::text), 1, 16), ${lit(orders[0])}, '${m.id}', 10000,
             'upi', 'user@paytm' FROM generate_series(1, ${N}) g RETURNING id`)).map((r) => r[0]);
+        const tPush = Date.now();
         await redis('LPUSH', 'queue:payments', ...ids.map((id) => JSON.stringify({ type: 'payment', id, deliveries: 0 })));
         const tCreated = Date.now();
         const where = `merchant_id = '${m.id}'`;
@@ -49,11 +53,17 @@ describe('concurrency', () => {
         const stats = await rows(`SELECT
             min(extract(epoch FROM updated_at - created_at) * 1000),
             max(extract(epoch FROM updated_at - created_at) * 1000 - ${DELAY}),
-            count(*) FILTER (WHERE status = 'success')
+            count(*) FILTER (WHERE status = 'success'),
+            max(extract(epoch FROM updated_at) * 1000)
             FROM payments WHERE ${where}`);
-        const [minElapsed, maxLate, ok] = stats[0].map(Number);
+        const [minElapsed, maxLateCreated, ok, lastSettled] = stats[0].map(Number);
+        /* Each job's due time is (take + DELAY) >= (push + DELAY), so this bounds every payment's
+         * lateness after its own due time from above (intake lag included); the bound from
+         * created_at also counts the bulk INSERT itself. */
+        const maxLate = lastSettled - tPush - DELAY;
         console.log(`concurrency: created ${N} in ${tCreated - t0} ms; max in flight (ZCARD delayed) ${maxInflight};` +
-            ` min settle ${Math.round(minElapsed)} ms; max lateness after due ${Math.round(maxLate)} ms`);
+            ` min settle ${Math.round(minElapsed)} ms; max lateness after due ${Math.round(maxLate)} ms` +
+            ` (from created_at: ${Math.round(maxLateCreated)} ms)`);
         assert.equal(ok, N, 'all succeeded (TEST_MODE)');
         assert.ok(minElapsed >= DELAY, `no payment settled before its delay (min ${minElapsed} ms)`);
         assert.ok(maxLate <= 1000, `each settled within 1 s of its due time (max ${maxLate} ms)`);

@@ -142,4 +142,30 @@ describe('webhook retries (WEBHOOK_RETRY_INTERVALS_TEST=true)', () => {
         const usage = await gatewayctl('webhooks', 'dlq');
         assert.equal(usage.code, 2);
     });
+
+    it('WEBHOOK_BLOCK_PRIVATE=true: loopback destinations fail without a request', async () => {
+        await restartWorker('WEBHOOK_RETRY_INTERVALS_TEST=true', 'WEBHOOK_BLOCK_PRIVATE=true');
+        rx.ok = await startReceiver({ mode: '200' });
+        const byIp = await merchantWithHook('wrblk', '10.7.2.4', rx.ok.url);
+        const byName = await merchantWithHook('wrblkn', '10.7.2.5', rx.ok.url.replace('127.0.0.1', 'localhost'));
+        const blockedBefore = Number(await redis('HGET', 'stats:webhook_attempts', 'blocked')) || 0;
+        const logIds = [];
+        for (const m of [byIp, byName]) {
+            const r = await m.client.post('/api/v1/merchant/webhook/test');
+            assert.equal(r.status, 202, r.text);
+            logIds.push(r.json.id);
+        }
+        const seens = await Promise.all(logIds.map((id) => follow(id, 4000)));
+        for (const seen of seens) {
+            assert.ok(seen.length >= 1, 'first attempt recorded');
+            const row = seen[0];
+            assert.equal(row.status, 'pending');
+            assert.equal(row.response_code, null);
+            assert.equal(row.response_body, 'Destination address not allowed');
+            assert.ok(Math.abs(row.next_retry_at - row.last_attempt_at - 5000) < 1000, 'retry scheduled');
+        }
+        assert.equal(rx.ok.requests.length, 0, 'no request reached the loopback receiver');
+        const blocked = Number(await redis('HGET', 'stats:webhook_attempts', 'blocked')) || 0;
+        assert.ok(blocked >= blockedBefore + 2, 'attempts counted as blocked');
+    });
 });

@@ -10,8 +10,10 @@ typedef Suite *unit_suite_fn(void);
 
 /* The one list of suites. Add new suites here (and declare them in unit.h). */
 static unit_suite_fn *const unit_suites[] = {
-    suite_err,      suite_buf,   suite_jsonh, suite_cfg,     suite_crypto,
-    suite_validate, suite_route, suite_http,  suite_payment,
+    /* clang-format off */
+    suite_err, suite_buf, suite_jsonh, suite_cfg, suite_crypto, suite_validate,
+    suite_route, suite_http, suite_payment, suite_worker,
+    /* clang-format on */
 };
 
 int

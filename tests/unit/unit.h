@@ -43,6 +43,7 @@ Suite *suite_validate(void);
 Suite *suite_route(void);
 Suite *suite_http(void);
 Suite *suite_payment(void);
+Suite *suite_worker(void);
 /* Suites of fcgi-app/ (route, http) are declared here too when they are added to main.c. */
 
 #endif /* GW_UNIT_H */

@@ -410,8 +410,7 @@ dl_finish(struct deliver *d, const struct dl_xfer *x, enum dl_outcome oc, long c
     struct wk *w = d->w;
     struct gw_err err = GW_ERR_INIT;
     struct db_res res = DB_RES_INIT;
-    const int *iv =
-        w->cfg->webhook_retry_intervals_test ? deliver_intervals_test : deliver_intervals;
+    int next = deliver_retry_interval(w->cfg->webhook_retry_intervals_test, x->attempt);
     char attempt[16], codebuf[16], interval[16];
     const char *status;
     const char *params[7];
@@ -432,8 +431,7 @@ dl_finish(struct deliver *d, const struct dl_xfer *x, enum dl_outcome oc, long c
     }
     (void)snprintf(attempt, sizeof(attempt), "%d", x->attempt);
     (void)snprintf(codebuf, sizeof(codebuf), "%ld", code);
-    (void)snprintf(interval, sizeof(interval), "%d",
-                   iv[x->attempt < DELIVER_MAX_ATTEMPTS ? x->attempt : 0]);
+    (void)snprintf(interval, sizeof(interval), "%d", next > 0 ? next : 0);
     params[0] = x->id;
     params[1] = attempt;
     params[2] = code >= 0 ? codebuf : NULL;
@@ -535,47 +533,68 @@ deliver_poll(struct deliver *d, int timeout_ms)
 
 /* ---- starting attempts ------------------------------------------------------------------- */
 
-static int
-dl_sign_headers(struct dl_xfer *x, const char *secret)
+int
+deliver_retry_interval(bool test_schedule, int attempt)
+{
+    const int *iv = test_schedule ? deliver_intervals_test : deliver_intervals;
+
+    if (attempt < 1 || attempt >= DELIVER_MAX_ATTEMPTS) {
+        return -1;
+    }
+    return iv[attempt];
+}
+
+int
+deliver_signatures(const char *secret, const char *id, int64_t ts, const void *body, size_t len,
+                   char hex[CRYPTO_SHA256_HEXLEN + 1], char std[DELIVER_STDSIG_SZ])
 {
     unsigned char mac[CRYPTO_SHA256_LEN];
-    char hex[CRYPTO_SHA256_HEXLEN + 1];
-    char b64[64];
-    char line[256];
-    char tsbuf[32];
     struct buf msg;
     size_t slen = strlen(secret);
     int ret = -1;
 
     buf_init(&msg, 0);
-    (void)snprintf(tsbuf, sizeof(tsbuf), "%lld", (long long)time(NULL));
-    if (crypto_hmac_sha256(secret, slen, x->payload, x->payload_len, mac) != 0) {
+    if (crypto_hmac_sha256(secret, slen, body, len, mac) != 0) {
         goto out;
     }
     crypto_hex(mac, sizeof(mac), hex);
-    if (buf_printf(&msg, "%s.%s.", x->id, tsbuf) != 0
-        || buf_append(&msg, x->payload, x->payload_len) != 0) {
+    if (buf_printf(&msg, "%s.%" PRId64 ".", id, ts) != 0 || buf_append(&msg, body, len) != 0) {
         goto out;
     }
     if (crypto_hmac_sha256(secret, slen, msg.data, msg.len, mac) != 0) {
         goto out;
     }
-    (void)crypto_base64(mac, sizeof(mac), b64);
+    memcpy(std, "v1,", 3);
+    (void)crypto_base64(mac, sizeof(mac), std + 3);
+    ret = 0;
+out:
+    crypto_wipe(mac, sizeof(mac));
+    buf_release(&msg);
+    return ret;
+}
+
+static int
+dl_sign_headers(struct dl_xfer *x, const char *secret)
+{
+    char hex[CRYPTO_SHA256_HEXLEN + 1];
+    char std[DELIVER_STDSIG_SZ];
+    char line[256];
+    int64_t ts = (int64_t)time(NULL);
+
+    if (deliver_signatures(secret, x->id, ts, x->payload, x->payload_len, hex, std) != 0) {
+        return -1;
+    }
     x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
     (void)snprintf(line, sizeof(line), "X-Webhook-Signature: %s", hex);
     x->hdrs = curl_slist_append(x->hdrs, line);
     (void)snprintf(line, sizeof(line), "webhook-id: %s", x->id);
     x->hdrs = curl_slist_append(x->hdrs, line);
-    (void)snprintf(line, sizeof(line), "webhook-timestamp: %s", tsbuf);
+    (void)snprintf(line, sizeof(line), "webhook-timestamp: %" PRId64, ts);
     x->hdrs = curl_slist_append(x->hdrs, line);
-    (void)snprintf(line, sizeof(line), "webhook-signature: v1,%s", b64);
+    (void)snprintf(line, sizeof(line), "webhook-signature: %s", std);
     x->hdrs = curl_slist_append(x->hdrs, line);
     x->hdrs = curl_slist_append(x->hdrs, "Expect:");
-    ret = x->hdrs != NULL ? 0 : -1;
-out:
-    crypto_wipe(mac, sizeof(mac));
-    buf_release(&msg);
-    return ret;
+    return x->hdrs != NULL ? 0 : -1;
 }
 
 static int
@@ -735,7 +754,7 @@ dl_take_db(struct deliver *d, struct dl_cand *cands, size_t max)
     struct gw_err err = GW_ERR_INIT;
     struct db_res res = DB_RES_INIT;
     struct buf capped;
-    char lim[16];
+    char lim[24];
     const char *params[2];
     size_t i, j, n = 0;
     bool seen;
@@ -777,13 +796,14 @@ out:
     return n;
 }
 
-/* Starts what it can from cands; LREMs the Redis ones after the claim decision. */
-static void
+/* Starts what it can from cands; LREMs the Redis ones after the claim decision. Returns how
+ * many were left for later because of the slot limits (a backlog the database poll finds). */
+static size_t
 dl_start_cands(struct deliver *d, struct dl_cand *cands, size_t n)
 {
     struct wk *w = d->w;
     struct gw_err err = GW_ERR_INIT;
-    size_t i;
+    size_t i, skipped = 0;
 
     for (i = 0; i < n; i++) {
         struct dl_cand *c = &cands[i];
@@ -795,6 +815,8 @@ dl_start_cands(struct deliver *d, struct dl_cand *cands, size_t n)
         } else if (!w->stopping && w->dbl.up && d->nxfers < d->max
                    && dl_merchant_count(d, c->merchant_id) < d->per_merchant) {
             (void)dl_claim_start(d, c);
+        } else {
+            skipped++;
         }
         /* Otherwise left unclaimed: the database poll finds it later. */
         if (c->raw != NULL) {
@@ -807,6 +829,21 @@ dl_start_cands(struct deliver *d, struct dl_cand *cands, size_t n)
             c->raw = NULL;
         }
     }
+    return skipped;
+}
+
+/* True when some merchant has all its slots busy (its due logs are left out of the poll). */
+static bool
+dl_any_capped(const struct deliver *d)
+{
+    size_t i;
+
+    for (i = 0; i < d->nxfers; i++) {
+        if (dl_merchant_count(d, d->xfers[i]->merchant_id) >= d->per_merchant) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void
@@ -814,7 +851,7 @@ deliver_start(struct deliver *d)
 {
     struct wk *w = d->w;
     struct dl_cand *cands = NULL;
-    size_t free_slots, n;
+    size_t free_slots, n, skipped;
     int64_t now = wk_now_ms();
 
     if (w->stopping || !wk_db_ready(w) || d->nxfers >= d->max) {
@@ -824,14 +861,20 @@ deliver_start(struct deliver *d)
     cands = xcalloc(free_slots, sizeof(*cands));
     if (wk_queue_ready(w)) {
         n = dl_take_redis(d, cands, free_slots);
-        dl_start_cands(d, cands, n);
+        if (dl_start_cands(d, cands, n) > 0 && d->next_poll_ms > now + WK_WEBHOOK_BACKLOG_MS) {
+            d->next_poll_ms = now + WK_WEBHOOK_BACKLOG_MS;
+        }
     }
     if (now >= d->next_poll_ms && w->dbl.up && d->nxfers < d->max) {
         free_slots = d->max - d->nxfers;
         n = dl_take_db(d, cands, free_slots);
-        dl_start_cands(d, cands, n);
-        /* A full page means more are due: poll again on the next tick. */
-        d->next_poll_ms = n >= free_slots ? now : now + WK_WEBHOOK_POLL_MS;
+        skipped = dl_start_cands(d, cands, n);
+        /* A full page, candidates left for lack of slots or a merchant at its cap mean more
+         * are due: poll again as soon as slots free up (the next tick, at most every
+         * WK_WEBHOOK_BACKLOG_MS), else every WK_WEBHOOK_POLL_MS. */
+        d->next_poll_ms = n >= free_slots || skipped > 0 || dl_any_capped(d)
+                              ? now + WK_WEBHOOK_BACKLOG_MS
+                              : now + WK_WEBHOOK_POLL_MS;
     }
     free(cands);
 }

@@ -11,18 +11,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define JOBS_ID_MAX 63
 
 #define TS_SQL(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* Ordinals (1-based) of the ids of $1 whose object is still pending. */
 static const struct db_stmt st_pay_pending = {
     "wk_pay_pending",
-    "SELECT id FROM payments WHERE id = ANY($1::varchar[]) AND status = 'pending'", 1
+    "SELECT u.i FROM unnest($1::varchar[]) WITH ORDINALITY AS u(id, i) "
+    "JOIN payments p ON p.id = u.id WHERE p.status = 'pending'",
+    1
 };
 
 static const struct db_stmt st_ref_pending = {
-    "wk_ref_pending", "SELECT id FROM refunds WHERE id = ANY($1::varchar[]) AND status = 'pending'",
+    "wk_ref_pending",
+    "SELECT u.i FROM unnest($1::varchar[]) WITH ORDINALITY AS u(id, i) "
+    "JOIN refunds r ON r.id = u.id WHERE r.status = 'pending'",
     1
 };
 
@@ -66,7 +72,7 @@ static const struct jobs_def jobs_defs[] = {
 };
 
 struct jobs_job {
-    char *raw; /* the member exactly as stored in Redis */
+    const char *raw; /* the member exactly as stored in Redis (points into the reply) */
     size_t rawlen;
     char id[JOBS_ID_MAX + 1];
     int deliveries;
@@ -175,32 +181,25 @@ jobs_zadd(struct wk *w, const char *key, int64_t due_unix_ms, const char *member
     return queue_cmd(w->q, NULL, err, 5, argv, lens);
 }
 
-static int
-jobs_lrem(struct wk *w, const char *key, const char *member, size_t mlen, struct gw_err *err)
+int
+jobs_bank_delay(const struct cfg *c, enum jobs_kind kind, int64_t *out, struct gw_err *err)
 {
-    const char *argv[4] = { "LREM", key, "1", member };
-    size_t lens[4] = { 4, strlen(key), 1, mlen };
-
-    return queue_cmd(w->q, NULL, err, 4, argv, lens);
+    if (c->test_mode) {
+        *out = c->test_processing_delay;
+        return 0;
+    }
+    if (kind == JOBS_PAYMENT) {
+        return wk_random_range(c->processing_delay_min, c->processing_delay_max, out, err);
+    }
+    return wk_random_range(JOBS_REFUND_DELAY_MIN, JOBS_REFUND_DELAY_MAX, out, err);
 }
 
 static int64_t
 jobs_delay_ms(struct wk *w, enum jobs_kind kind, struct gw_err *err)
 {
-    const struct cfg *c = w->cfg;
     int64_t d = 0;
 
-    if (c->test_mode) {
-        return c->test_processing_delay;
-    }
-    if (kind == JOBS_PAYMENT) {
-        if (wk_random_range(c->processing_delay_min, c->processing_delay_max, &d, err) != 0) {
-            return -1;
-        }
-    } else if (wk_random_range(3000, 5000, &d, err) != 0) {
-        return -1;
-    }
-    return d;
+    return jobs_bank_delay(w->cfg, kind, &d, err) == 0 ? d : -1;
 }
 
 /* Marks jobs[i].pending from one `id = ANY($1)` query. */
@@ -211,7 +210,9 @@ jobs_check_pending(struct wk *w, const struct jobs_def *def, struct jobs_job *jo
     struct db_res res = DB_RES_INIT;
     struct buf arr;
     const char *params[1];
-    size_t i;
+    size_t *map = xcalloc(n, sizeof(*map)); /* ordinal - 1 -> index in jobs */
+    size_t i, m = 0;
+    int64_t k;
     int r;
     int ret = -1;
     bool any = false;
@@ -227,6 +228,7 @@ jobs_check_pending(struct wk *w, const struct jobs_def *def, struct jobs_job *jo
         if ((any && buf_putc(&arr, ',') != 0) || buf_puts(&arr, jobs[i].id) != 0) {
             goto oom;
         }
+        map[m++] = i;
         any = true;
     }
     if (buf_putc(&arr, '}') != 0) {
@@ -241,10 +243,9 @@ jobs_check_pending(struct wk *w, const struct jobs_def *def, struct jobs_job *jo
         goto out;
     }
     for (r = 0; r < res.nrows; r++) {
-        for (i = 0; i < n; i++) {
-            if (jobs[i].valid && strcmp(jobs[i].id, db_val(&res, r, 0)) == 0) {
-                jobs[i].pending = true;
-            }
+        k = db_int(&res, r, 0);
+        if (k >= 1 && (size_t)k <= m) {
+            jobs[map[k - 1]].pending = true;
         }
     }
     ret = 0;
@@ -252,9 +253,107 @@ jobs_check_pending(struct wk *w, const struct jobs_def *def, struct jobs_job *jo
 oom:
     ret = GW_ERR(err, INTERNAL, "cannot build id list");
 out:
+    free(map);
     db_res_release(&res);
     buf_release(&arr);
     return ret;
+}
+
+/* ---- Redis scripts ------------------------------------------------------------------------ */
+
+/* KEYS: waiting, processing; ARGV: n. Moves up to n jobs (LMOVE RIGHT LEFT) and returns them. */
+static const char lua_take[] =
+    "local r = {}\n"
+    "for i = 1, tonumber(ARGV[1]) do\n"
+    "  local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')\n"
+    "  if not v then break end\n"
+    "  r[#r + 1] = v\n"
+    "end\n"
+    "return r\n";
+
+/* KEYS: delayed, processing; ARGV: score, member pairs (score '-' drops the job). ZADD NX each
+ * kept job, then removes every job from the processing list. */
+static const char lua_schedule[] =
+    "for i = 1, #ARGV, 2 do\n"
+    "  if ARGV[i] ~= '-' then redis.call('ZADD', KEYS[1], 'NX', ARGV[i], ARGV[i + 1]) end\n"
+    "  redis.call('LREM', KEYS[2], 1, ARGV[i + 1])\n"
+    "end\n"
+    "return 0\n";
+
+/* KEYS: waiting, processing; ARGV: jobs in the order taken. Puts them back at the right end
+ * (first taken rightmost again) and removes them from the processing list. */
+static const char lua_putback[] = "for i = #ARGV, 1, -1 do\n"
+                                  "  redis.call('RPUSH', KEYS[1], ARGV[i])\n"
+                                  "  redis.call('LREM', KEYS[2], 1, ARGV[i])\n"
+                                  "end\n"
+                                  "return 0\n";
+
+/* KEYS: delayed; ARGV: members. ZREMs each one and returns the (1-based) indexes of those this
+ * call removed: only the worker whose ZREM returned 1 runs the job (SPEC 10.2). */
+static const char lua_claim[] =
+    "local r = {}\n"
+    "for i = 1, #ARGV do\n"
+    "  if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then r[#r + 1] = i end\n"
+    "end\n"
+    "return r\n";
+
+/* EVAL script with nkeys keys and nargs arguments (binary-safe). */
+static int
+jobs_eval(struct wk *w, const char *script, int nkeys, const char *const *keys, size_t nargs,
+          const char *const *args, const size_t *arglens, struct queue_reply *reply,
+          struct gw_err *err)
+{
+    size_t argc = 3 + (size_t)nkeys + nargs;
+    const char **argv = xcalloc(argc, sizeof(*argv));
+    size_t *lens = xcalloc(argc, sizeof(*lens));
+    char nk[16];
+    size_t i, a = 0;
+    int ret;
+
+    (void)snprintf(nk, sizeof(nk), "%d", nkeys);
+    argv[a] = "EVAL";
+    lens[a++] = 4;
+    argv[a] = script;
+    lens[a++] = strlen(script);
+    argv[a] = nk;
+    lens[a++] = strlen(nk);
+    for (i = 0; i < (size_t)nkeys; i++) {
+        argv[a] = keys[i];
+        lens[a++] = strlen(keys[i]);
+    }
+    for (i = 0; i < nargs; i++) {
+        argv[a] = args[i];
+        lens[a++] = arglens != NULL ? arglens[i] : strlen(args[i]);
+    }
+    ret = queue_cmd(w->q, reply, err, (int)argc, argv, lens);
+    free(lens);
+    free(argv);
+    return ret;
+}
+
+/* ---- intake ------------------------------------------------------------------------------- */
+
+/* Puts taken jobs back on the waiting list (the database could not be asked about them). */
+static void
+jobs_putback(struct wk *w, const struct jobs_def *def, const struct jobs_job *jobs, size_t n)
+{
+    struct gw_err err = GW_ERR_INIT;
+    const char *keys[2] = { def->waiting, def->processing };
+    const char **args = xcalloc(n, sizeof(*args));
+    size_t *lens = xcalloc(n, sizeof(*lens));
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        args[i] = jobs[i].raw;
+        lens[i] = jobs[i].rawlen;
+    }
+    if (jobs_eval(w, lua_putback, 2, keys, n, args, lens, NULL, &err) != 0) {
+        /* They stay in the processing list: the next start or `jobs recover` requeues them,
+         * and the sweep finds their objects anyway. */
+        wk_queue_failed(w, &err);
+    }
+    free(lens);
+    free(args);
 }
 
 int
@@ -263,57 +362,59 @@ jobs_intake(struct wk *w, enum jobs_kind kind)
     const struct jobs_def *def = &jobs_defs[kind];
     struct gw_err err = GW_ERR_INIT;
     struct queue_reply r = QUEUE_REPLY_INIT;
+    const char *keys[2] = { def->waiting, def->processing };
     struct jobs_job *jobs = NULL;
-    size_t n = 0, i;
+    const char **args = NULL;
+    size_t *lens = NULL;
+    char(*scores)[24] = NULL;
+    char nbuf[16];
+    const char *nargv[1] = { nbuf };
+    size_t n = 0, i, a = 0;
     int64_t delay, now;
     int ret = -1;
 
-    jobs = xcalloc(WK_JOB_BATCH, sizeof(*jobs));
-    while (n < WK_JOB_BATCH) {
-        if (queue_cmdv(w->q, &r, &err, "LMOVE", def->waiting, def->processing, "RIGHT", "LEFT",
-                       (const char *)NULL)
-            != 0) {
-            wk_queue_failed(w, &err);
-            goto out;
-        }
-        if (r.type != QR_STRING) {
-            queue_reply_release(&r);
-            break;
-        }
-        jobs[n].raw = r.str;
-        jobs[n].rawlen = r.len;
-        r.str = NULL;
-        queue_reply_release(&r);
-        jobs[n].valid =
-            jobs_parse(jobs[n].raw, jobs[n].rawlen, def->type, jobs[n].id, &jobs[n].deliveries);
-        n++;
+    (void)snprintf(nbuf, sizeof(nbuf), "%d", WK_JOB_BATCH);
+    if (jobs_eval(w, lua_take, 2, keys, 1, nargv, NULL, &r, &err) != 0) {
+        wk_queue_failed(w, &err);
+        goto out;
     }
-    if (n == 0) {
+    if (r.type != QR_ARRAY || r.nelem == 0) {
         ret = 0;
         goto out;
     }
+    now = wk_unix_ms(); /* the bank delay counts from here */
+    n = r.nelem;
+    jobs = xcalloc(n, sizeof(*jobs));
+    for (i = 0; i < n; i++) {
+        jobs[i].raw = r.elem[i].str;
+        jobs[i].rawlen = r.elem[i].len;
+        jobs[i].valid =
+            r.elem[i].type == QR_STRING
+            && jobs_parse(jobs[i].raw, jobs[i].rawlen, def->type, jobs[i].id, &jobs[i].deliveries);
+        if (jobs[i].raw == NULL) {
+            jobs[i].raw = "";
+            jobs[i].rawlen = 0;
+        }
+    }
     if (jobs_check_pending(w, def, jobs, n, &err) != 0) {
         /* Put them back for a later tick; the database is the problem, not the jobs. */
-        log_warn("job intake deferred", LOG_S("type", def->type), LOG_S("error", err.msg));
+        log_warn("job intake deferred", LOG_S("type", def->type), LOG_I("jobs", n),
+                 LOG_S("error", err.msg));
         wk_db_failed(w, &err);
-        gw_err_clear(&err);
-        for (i = 0; i < n; i++) {
-            const char *argv[3] = { "RPUSH", def->waiting, jobs[i].raw };
-            size_t lens[3] = { 5, strlen(def->waiting), jobs[i].rawlen };
-            if (queue_cmd(w->q, NULL, &err, 3, argv, lens) != 0
-                || jobs_lrem(w, def->processing, jobs[i].raw, jobs[i].rawlen, &err) != 0) {
-                wk_queue_failed(w, &err);
-                break;
-            }
-        }
+        jobs_putback(w, def, jobs, n);
         goto out;
     }
+    args = xcalloc(2 * n, sizeof(*args));
+    lens = xcalloc(2 * n, sizeof(*lens));
+    scores = xcalloc(n, sizeof(*scores));
     for (i = 0; i < n; i++) {
         if (!jobs[i].valid) {
             log_warn("malformed job dropped", LOG_S("type", def->type));
+            (void)snprintf(scores[i], sizeof(scores[i]), "-");
         } else if (!jobs[i].pending) {
             log_info("job dropped", LOG_S("type", def->type), LOG_S("id", jobs[i].id),
                      LOG_S("reason", "not pending"));
+            (void)snprintf(scores[i], sizeof(scores[i]), "-");
         } else {
             delay = jobs_delay_ms(w, kind, &err);
             if (delay < 0) {
@@ -321,26 +422,31 @@ jobs_intake(struct wk *w, enum jobs_kind kind)
                 gw_err_clear(&err);
                 delay = w->cfg->test_mode ? w->cfg->test_processing_delay : 5000;
             }
-            now = wk_unix_ms();
-            if (jobs_zadd(w, def->delayed, now + delay, jobs[i].raw, jobs[i].rawlen, &err) != 0) {
-                wk_queue_failed(w, &err);
-                goto out;
-            }
+            (void)snprintf(scores[i], sizeof(scores[i]), "%" PRId64, now + delay);
             log_debug("job scheduled", LOG_S("type", def->type), LOG_S("id", jobs[i].id),
                       LOG_I("delay_ms", delay), LOG_I("deliveries", jobs[i].deliveries));
         }
-        if (jobs_lrem(w, def->processing, jobs[i].raw, jobs[i].rawlen, &err) != 0) {
-            wk_queue_failed(w, &err);
-            goto out;
-        }
+        args[a] = scores[i];
+        lens[a++] = strlen(scores[i]);
+        args[a] = jobs[i].raw;
+        lens[a++] = jobs[i].rawlen;
     }
+    keys[0] = def->delayed;
+    if (jobs_eval(w, lua_schedule, 2, keys, a, args, lens, NULL, &err) != 0) {
+        /* Left in the processing list; requeued at the next start, and the sweep finds the
+         * objects anyway. */
+        wk_queue_failed(w, &err);
+        goto out;
+    }
+    log_info("jobs taken", LOG_S("type", def->type), LOG_I("jobs", n),
+             LOG_I("ms", wk_unix_ms() - now));
     ret = (int)n;
 out:
-    queue_reply_release(&r);
-    for (i = 0; i < n; i++) {
-        free(jobs[i].raw);
-    }
+    free(scores);
+    free(lens);
+    free(args);
     free(jobs);
+    queue_reply_release(&r);
     return ret;
 }
 
@@ -577,60 +683,501 @@ jobs_run_one(struct wk *w, enum jobs_kind kind, const char *raw, size_t rawlen, 
     }
 }
 
+/* ---- running due jobs in batches ---------------------------------------------------------- */
+
+/*
+ * A batch of claimed jobs is settled in one transaction: one conditional UPDATE over all ids
+ * (outcome per id drawn in C), then one INSERT of the events of the rows that changed, for the
+ * merchants that have a webhook_url at that moment (event_create semantics). Payloads are
+ * built in C from the RETURNING rows, so their bytes are those of event_payment_payload /
+ * event_refund_payload (SPEC 11.2).
+ */
+
+/* $1 ids, $2 outcome if upi, $3 outcome if card ('success' or 'failed'). */
+static const struct db_stmt st_pay_settle_batch = {
+    "wk_pay_settle_batch",
+    "UPDATE payments p SET status = CASE WHEN p.method = 'upi' THEN u.uo ELSE u.co END, "
+    "error_code = CASE WHEN (CASE WHEN p.method = 'upi' THEN u.uo ELSE u.co END) = 'failed' "
+    "THEN 'PAYMENT_FAILED' END, "
+    "error_description = CASE WHEN (CASE WHEN p.method = 'upi' THEN u.uo ELSE u.co END) = "
+    "'failed' THEN 'Payment processing failed' END, updated_at = now() "
+    "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) WITH ORDINALITY AS u(id, uo, co, i) "
+    "WHERE p.id = u.id AND p.status = 'pending' "
+    "RETURNING p.id, p.order_id, p.merchant_id, p.amount, p.currency, p.method, p.vpa, "
+    "p.card_network, p.card_last4, p.status, p.error_code, p.error_description, " TS_SQL(
+        "p.created_at") ", u.i",
+    3
+};
+
+static const struct db_stmt st_ref_settle_batch = {
+    "wk_ref_settle_batch",
+    "UPDATE refunds r SET status = 'processed', processed_at = now() "
+    "FROM unnest($1::varchar[]) WITH ORDINALITY AS u(id, i) "
+    "WHERE r.id = u.id AND r.status = 'pending' "
+    "RETURNING r.id, r.payment_id, r.merchant_id, r.amount, r.reason, r.status, " TS_SQL(
+        "r.created_at") ", " TS_SQL("r.processed_at") ", u.i",
+    1
+};
+
+/* $1 merchant ids, $2 events, $3 payloads, $4 object ids, $5 Unix seconds (created_at). */
+static const struct db_stmt st_event_insert_batch = {
+    "wk_event_insert_batch",
+    "WITH ins AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
+    "SELECT m.id, u.ev, u.pl::json, u.oid, "
+    "to_timestamp($5::double precision) AT TIME ZONE 'UTC' "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(mid, ev, pl, oid) "
+    "JOIN merchants m ON m.id = u.mid::uuid AND m.webhook_url IS NOT NULL "
+    "AND m.webhook_url <> '' "
+    "ON CONFLICT (object_id, event) DO NOTHING RETURNING id, object_id) "
+    "SELECT ins.id, o.i FROM ins JOIN unnest($4::text[]) WITH ORDINALITY AS o(oid, i) "
+    "ON o.oid = ins.object_id",
+    5
+};
+
+struct jobs_due {
+    const char *raw; /* the member exactly as stored in Redis (points into the reply) */
+    size_t rawlen;
+    int64_t due; /* Unix ms */
+    char id[JOBS_ID_MAX + 1];
+    int deliveries;
+    bool valid;
+    bool dup; /* same id as an earlier job of the batch */
+    const char *upi_outcome;
+    const char *card_outcome;
+    bool changed;
+    char status[16];
+    char log_id[MODEL_UUID_SZ];
+};
+
+struct jobs_batch {
+    enum jobs_kind kind;
+    struct jobs_due *jobs;
+    size_t n;
+};
+
+/* Appends s as one element of a PostgreSQL array literal ("…" with \ and " escaped). */
+static int
+jobs_arr_add(struct buf *b, const char *s)
+{
+    const char *p;
+
+    if (buf_putc(b, b->len == 0 ? '{' : ',') != 0 || buf_putc(b, '"') != 0) {
+        return -1;
+    }
+    for (p = s; *p != '\0'; p++) {
+        if ((*p == '"' || *p == '\\') && buf_putc(b, '\\') != 0) {
+            return -1;
+        }
+        if (buf_putc(b, *p) != 0) {
+            return -1;
+        }
+    }
+    return buf_putc(b, '"');
+}
+
+static int
+jobs_arr_end(struct buf *b)
+{
+    if (b->len == 0 && buf_putc(b, '{') != 0) {
+        return -1;
+    }
+    return buf_putc(b, '}');
+}
+
+/* map[k - 1] for a 1-based ordinal k read from column col, NULL when out of range. */
+static struct jobs_due *
+jobs_at(struct jobs_due **map, size_t m, const struct db_res *res, int row, int col)
+{
+    int64_t k = db_int(res, row, col);
+
+    return k >= 1 && (size_t)k <= m ? map[k - 1] : NULL;
+}
+
+static void
+jobs_row_payment(const struct db_res *res, int i, struct payment *p)
+{
+    memset(p, 0, sizeof(*p));
+    jobs_copy(p->id, sizeof(p->id), db_val(res, i, 0));
+    jobs_copy(p->order_id, sizeof(p->order_id), db_val(res, i, 1));
+    jobs_copy(p->merchant_id, sizeof(p->merchant_id), db_val(res, i, 2));
+    p->amount = db_int(res, i, 3);
+    jobs_copy(p->currency, sizeof(p->currency), db_val(res, i, 4));
+    jobs_copy(p->method, sizeof(p->method), db_val(res, i, 5));
+    jobs_copy(p->vpa, sizeof(p->vpa), db_val(res, i, 6));
+    jobs_copy(p->card_network, sizeof(p->card_network), db_val(res, i, 7));
+    jobs_copy(p->card_last4, sizeof(p->card_last4), db_val(res, i, 8));
+    jobs_copy(p->status, sizeof(p->status), db_val(res, i, 9));
+    jobs_copy(p->error_code, sizeof(p->error_code), db_val(res, i, 10));
+    jobs_copy(p->error_description, sizeof(p->error_description), db_val(res, i, 11));
+    jobs_copy(p->created_at, sizeof(p->created_at), db_val(res, i, 12));
+}
+
+static void
+jobs_row_refund(const struct db_res *res, int i, struct refund *r)
+{
+    memset(r, 0, sizeof(*r));
+    jobs_copy(r->id, sizeof(r->id), db_val(res, i, 0));
+    jobs_copy(r->payment_id, sizeof(r->payment_id), db_val(res, i, 1));
+    jobs_copy(r->merchant_id, sizeof(r->merchant_id), db_val(res, i, 2));
+    r->amount = db_int(res, i, 3);
+    r->has_reason = !db_isnull(res, i, 4);
+    jobs_copy(r->reason, sizeof(r->reason), db_val(res, i, 4));
+    jobs_copy(r->status, sizeof(r->status), db_val(res, i, 5));
+    jobs_copy(r->created_at, sizeof(r->created_at), db_val(res, i, 6));
+    jobs_copy(r->processed_at, sizeof(r->processed_at), db_val(res, i, 7));
+}
+
+static int
+jobs_batch_tx(struct db *db, void *arg, struct gw_err *err)
+{
+    struct jobs_batch *bt = arg;
+    struct db_res res = DB_RES_INIT, ins = DB_RES_INIT;
+    struct buf ids, upi, card, mids, evs, pls, oids, payload;
+    struct payment *p = NULL;
+    struct refund *r = NULL;
+    struct jobs_due *j;
+    const char *params[5];
+    char tsbuf[32];
+    int64_t ts = (int64_t)time(NULL);
+    struct jobs_due **idmap = xcalloc(bt->n, sizeof(*idmap)); /* ordinal in $1 -> job */
+    struct jobs_due **evmap = xcalloc(bt->n, sizeof(*evmap)); /* ordinal of an event -> job */
+    size_t i, nid = 0;
+    int row, nev = 0;
+    int ret = -1;
+
+    buf_init(&ids, 0);
+    buf_init(&upi, 0);
+    buf_init(&card, 0);
+    buf_init(&mids, 0);
+    buf_init(&evs, 0);
+    buf_init(&pls, 0);
+    buf_init(&oids, 0);
+    buf_init(&payload, 64 * KIB);
+    for (i = 0; i < bt->n; i++) {
+        j = &bt->jobs[i];
+        j->changed = false;
+        j->log_id[0] = '\0';
+        if (!j->valid || j->dup) {
+            continue;
+        }
+        if (jobs_arr_add(&ids, j->id) != 0
+            || (bt->kind == JOBS_PAYMENT
+                && (jobs_arr_add(&upi, j->upi_outcome) != 0
+                    || jobs_arr_add(&card, j->card_outcome) != 0))) {
+            goto oom;
+        }
+        idmap[nid++] = j;
+    }
+    if (jobs_arr_end(&ids) != 0 || jobs_arr_end(&upi) != 0 || jobs_arr_end(&card) != 0) {
+        goto oom;
+    }
+    params[0] = ids.data;
+    params[1] = upi.data;
+    params[2] = card.data;
+    if (db_exec(db, bt->kind == JOBS_PAYMENT ? &st_pay_settle_batch : &st_ref_settle_batch, params,
+                &res, err)
+        != 0) {
+        goto out;
+    }
+    if (bt->kind == JOBS_PAYMENT) {
+        p = xcalloc(1, sizeof(*p));
+    } else {
+        r = xcalloc(1, sizeof(*r));
+    }
+    for (row = 0; row < res.nrows; row++) {
+        const char *event, *merchant_id, *object_id;
+        int rc;
+
+        j = jobs_at(idmap, nid, &res, row, res.ncols - 1);
+        if (j == NULL
+            || strcmp(j->id, db_val(&res, row, 0) != NULL ? db_val(&res, row, 0) : "") != 0) {
+            ret = GW_ERR(err, INTERNAL, "settled row matches no job");
+            goto out;
+        }
+        buf_reset(&payload);
+        if (p != NULL) {
+            jobs_row_payment(&res, row, p);
+            event =
+                strcmp(p->status, "success") == 0 ? EVENT_PAYMENT_SUCCESS : EVENT_PAYMENT_FAILED;
+            rc = event_payment_payload(&payload, event, ts, p);
+            merchant_id = p->merchant_id;
+            object_id = p->id;
+            jobs_copy(j->status, sizeof(j->status), p->status);
+        } else {
+            jobs_row_refund(&res, row, r);
+            event = EVENT_REFUND_PROCESSED;
+            rc = event_refund_payload(&payload, event, ts, r);
+            merchant_id = r->merchant_id;
+            object_id = r->id;
+            jobs_copy(j->status, sizeof(j->status), r->status);
+        }
+        if (rc != 0) {
+            ret = GW_ERR(err, INTERNAL, "cannot serialise '%s' payload", event);
+            goto out;
+        }
+        j->changed = true;
+        if (jobs_arr_add(&mids, merchant_id) != 0 || jobs_arr_add(&evs, event) != 0
+            || jobs_arr_add(&pls, payload.data) != 0 || jobs_arr_add(&oids, object_id) != 0) {
+            goto oom;
+        }
+        evmap[nev++] = j;
+    }
+    if (nev > 0) {
+        if (jobs_arr_end(&mids) != 0 || jobs_arr_end(&evs) != 0 || jobs_arr_end(&pls) != 0
+            || jobs_arr_end(&oids) != 0) {
+            goto oom;
+        }
+        (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, ts);
+        params[0] = mids.data;
+        params[1] = evs.data;
+        params[2] = pls.data;
+        params[3] = oids.data;
+        params[4] = tsbuf;
+        if (db_exec(db, &st_event_insert_batch, params, &ins, err) != 0) {
+            goto out;
+        }
+        for (row = 0; row < ins.nrows; row++) {
+            j = jobs_at(evmap, (size_t)nev, &ins, row, 1);
+            if (j != NULL && db_val(&ins, row, 0) != NULL) {
+                jobs_copy(j->log_id, sizeof(j->log_id), db_val(&ins, row, 0));
+            }
+        }
+    }
+    ret = 0;
+    goto out;
+oom:
+    ret = GW_ERR(err, INTERNAL, "cannot build batch parameters");
+out:
+    free(evmap);
+    free(idmap);
+    free(p);
+    free(r);
+    db_res_release(&ins);
+    db_res_release(&res);
+    buf_release(&payload);
+    buf_release(&oids);
+    buf_release(&pls);
+    buf_release(&evs);
+    buf_release(&mids);
+    buf_release(&card);
+    buf_release(&upi);
+    buf_release(&ids);
+    return ret;
+}
+
+/* Puts claimed jobs back into the delayed set unchanged, due in 1 s (the database is away). */
+static void
+jobs_reschedule(struct wk *w, const struct jobs_def *def, const struct jobs_due *jobs, size_t n)
+{
+    struct gw_err err = GW_ERR_INIT;
+    const char **argv;
+    size_t *lens;
+    char score[32];
+    size_t i, a = 0;
+
+    if (n == 0) {
+        return;
+    }
+    argv = xcalloc(3 + 2 * n, sizeof(*argv));
+    lens = xcalloc(3 + 2 * n, sizeof(*lens));
+    (void)snprintf(score, sizeof(score), "%" PRId64, wk_unix_ms() + WK_BACKOFF_MIN_MS);
+    argv[a] = "ZADD";
+    lens[a++] = 4;
+    argv[a] = def->delayed;
+    lens[a++] = strlen(def->delayed);
+    argv[a] = "NX";
+    lens[a++] = 2;
+    for (i = 0; i < n; i++) {
+        argv[a] = score;
+        lens[a++] = strlen(score);
+        argv[a] = jobs[i].raw;
+        lens[a++] = jobs[i].rawlen;
+    }
+    if (queue_cmd(w->q, NULL, &err, (int)a, argv, lens) != 0) {
+        /* Lost from Redis: the sweep re-enqueues the objects (SPEC 10.4). */
+        log_error("cannot reschedule jobs", LOG_S("type", def->type), LOG_I("jobs", n),
+                  LOG_S("error", err.msg));
+        wk_queue_failed(w, &err);
+    }
+    free(lens);
+    free(argv);
+}
+
+/* After COMMIT: one LPUSH of the new log ids, one HINCRBY, one log line per job. */
+static void
+jobs_batch_done(struct wk *w, const struct jobs_def *def, struct jobs_batch *bt)
+{
+    struct gw_err err = GW_ERR_INIT;
+    const char **argv = xcalloc(2 + bt->n, sizeof(*argv));
+    char nbuf[24];
+    size_t i, a = 2;
+    int64_t changed = 0, now = wk_unix_ms();
+
+    argv[0] = "LPUSH";
+    argv[1] = Q_WEBHOOKS;
+    for (i = 0; i < bt->n; i++) {
+        struct jobs_due *j = &bt->jobs[i];
+
+        if (!j->valid) {
+            log_warn("malformed job dropped", LOG_S("type", def->type));
+        } else if (!j->changed) {
+            log_info("job done", LOG_S("type", def->type), LOG_S("id", j->id),
+                     LOG_S("outcome", "already final"));
+        } else {
+            changed++;
+            log_info("job done", LOG_S("type", def->type), LOG_S("id", j->id),
+                     LOG_S("outcome", j->status), LOG_S("webhook_id", j->log_id),
+                     LOG_I("late_ms", now - j->due));
+            if (j->log_id[0] != '\0') {
+                argv[a++] = j->log_id;
+            }
+        }
+    }
+    if (a > 2 && queue_cmd(w->q, NULL, &err, (int)a, argv, NULL) != 0) {
+        /* The database poll finds the logs anyway. */
+        wk_queue_failed(w, &err);
+    } else if (changed > 0) {
+        (void)snprintf(nbuf, sizeof(nbuf), "%" PRId64, changed);
+        if (queue_cmdv(w->q, NULL, &err, "HINCRBY", Q_STATS_COMPLETED, def->stat_field, nbuf,
+                       (const char *)NULL)
+            != 0) {
+            wk_queue_failed(w, &err);
+        }
+    }
+    free(argv);
+}
+
+static void
+jobs_settle(struct wk *w, enum jobs_kind kind, struct jobs_due *jobs, size_t n)
+{
+    const struct jobs_def *def = &jobs_defs[kind];
+    struct gw_err err = GW_ERR_INIT;
+    struct jobs_batch bt = { kind, jobs, n };
+    size_t i, k;
+    int64_t t0;
+
+    for (i = 0; i < n; i++) {
+        jobs[i].valid =
+            jobs_parse(jobs[i].raw, jobs[i].rawlen, def->type, jobs[i].id, &jobs[i].deliveries);
+        if (!jobs[i].valid) {
+            continue;
+        }
+        for (k = 0; k < i; k++) {
+            if (jobs[k].valid && !jobs[k].dup && strcmp(jobs[k].id, jobs[i].id) == 0) {
+                jobs[i].dup = true;
+                break;
+            }
+        }
+        if (kind == JOBS_PAYMENT) {
+            jobs[i].upi_outcome = jobs_outcome(w, w->cfg->upi_success_rate);
+            jobs[i].card_outcome = jobs_outcome(w, w->cfg->card_success_rate);
+        }
+    }
+    t0 = wk_now_ms();
+    if (db_tx(w->db, jobs_batch_tx, &bt, &err) == 0) {
+        log_info("job batch settled", LOG_S("type", def->type), LOG_I("jobs", n),
+                 LOG_I("tx_ms", wk_now_ms() - t0),
+                 LOG_I("first_late_ms", wk_unix_ms() - jobs[0].due));
+        jobs_batch_done(w, def, &bt);
+        return;
+    }
+    log_warn("job batch failed", LOG_S("type", def->type), LOG_I("jobs", n),
+             LOG_S("error", err.msg));
+    if (err.code == GW_E_UNAVAILABLE && !db_is_connected(w->db)) {
+        /* The database went away: not the jobs' fault, try them again after the reconnect. */
+        wk_db_failed(w, &err);
+        jobs_reschedule(w, def, jobs, n);
+        return;
+    }
+    /* Internal failure: run the jobs one by one so that only a bad job counts a delivery. */
+    for (i = 0; i < n; i++) {
+        if (!w->dbl.up || !w->ql.up) {
+            jobs_reschedule(w, def, jobs + i, n - i);
+            return;
+        }
+        jobs_run_one(w, kind, jobs[i].raw, jobs[i].rawlen, jobs[i].due);
+    }
+}
+
 int
 jobs_run_due(struct wk *w, enum jobs_kind kind, int64_t deadline_ms, bool *more)
 {
     const struct jobs_def *def = &jobs_defs[kind];
     struct gw_err err = GW_ERR_INIT;
     struct queue_reply r = QUEUE_REPLY_INIT;
-    struct queue_reply z = QUEUE_REPLY_INIT;
+    struct queue_reply c = QUEUE_REPLY_INIT;
+    const char *keys[1] = { def->delayed };
+    const char **args = NULL;
+    size_t *lens = NULL;
+    struct jobs_due *jobs = NULL;
     char now[32], lim[16];
-    size_t i;
+    size_t i, nm, n;
     int done = 0;
     int ret = -1;
+    bool first = true;
 
     *more = false;
-    (void)snprintf(now, sizeof(now), "%" PRId64, wk_unix_ms());
     (void)snprintf(lim, sizeof(lim), "%d", WK_DUE_BATCH);
-    if (queue_cmdv(w->q, &r, &err, "ZRANGEBYSCORE", def->delayed, "-inf", now, "WITHSCORES",
-                   "LIMIT", "0", lim, (const char *)NULL)
-        != 0) {
-        wk_queue_failed(w, &err);
-        goto out;
-    }
-    if (r.type != QR_ARRAY) {
-        ret = 0;
-        goto out;
-    }
-    for (i = 0; i + 1 < r.nelem; i += 2) {
-        const struct queue_reply *m = &r.elem[i];
-        const char *argv[3] = { "ZREM", def->delayed, m->str };
-        size_t lens[3] = { 4, strlen(def->delayed), m->len };
-        int64_t due = r.elem[i + 1].str != NULL ? strtoll(r.elem[i + 1].str, NULL, 10) : 0;
-
-        if (wk_now_ms() >= deadline_ms || !w->dbl.up || !w->ql.up || w->stopping) {
+    args = xcalloc(WK_DUE_BATCH, sizeof(*args));
+    lens = xcalloc(WK_DUE_BATCH, sizeof(*lens));
+    jobs = xcalloc(WK_DUE_BATCH, sizeof(*jobs));
+    for (;;) {
+        if (!first && (wk_now_ms() >= deadline_ms || !w->dbl.up || !w->ql.up || w->stopping)) {
             *more = true;
             break;
         }
-        if (m->type != QR_STRING) {
-            continue;
-        }
-        if (queue_cmd(w->q, &z, &err, 3, argv, lens) != 0) {
+        first = false;
+        queue_reply_release(&r);
+        queue_reply_release(&c);
+        (void)snprintf(now, sizeof(now), "%" PRId64, wk_unix_ms());
+        if (queue_cmdv(w->q, &r, &err, "ZRANGEBYSCORE", def->delayed, "-inf", now, "WITHSCORES",
+                       "LIMIT", "0", lim, (const char *)NULL)
+            != 0) {
             wk_queue_failed(w, &err);
             goto out;
         }
-        if (z.type == QR_INTEGER && z.integer == 1) {
-            jobs_run_one(w, kind, m->str, m->len, due);
-            done++;
+        if (r.type != QR_ARRAY || r.nelem < 2) {
+            break;
         }
-        queue_reply_release(&z);
-    }
-    if (r.nelem / 2 >= WK_DUE_BATCH) {
-        *more = true;
+        nm = 0;
+        for (i = 0; i + 1 < r.nelem && nm < WK_DUE_BATCH; i += 2) {
+            args[nm] = r.elem[i].str != NULL ? r.elem[i].str : "";
+            lens[nm] = r.elem[i].str != NULL ? r.elem[i].len : 0;
+            nm++;
+        }
+        if (jobs_eval(w, lua_claim, 1, keys, nm, args, lens, &c, &err) != 0) {
+            wk_queue_failed(w, &err);
+            goto out;
+        }
+        n = 0;
+        memset(jobs, 0, WK_DUE_BATCH * sizeof(*jobs));
+        for (i = 0; c.type == QR_ARRAY && i < c.nelem; i++) {
+            long long idx = c.elem[i].type == QR_INTEGER ? c.elem[i].integer : 0;
+            const char *score;
+
+            if (idx < 1 || (size_t)idx > nm) {
+                continue;
+            }
+            score = r.elem[2 * (size_t)(idx - 1) + 1].str;
+            jobs[n].raw = args[idx - 1];
+            jobs[n].rawlen = lens[idx - 1];
+            jobs[n].due = score != NULL ? strtoll(score, NULL, 10) : 0;
+            n++;
+        }
+        if (n > 0) {
+            jobs_settle(w, kind, jobs, n);
+            done += (int)n;
+        }
+        if (nm < WK_DUE_BATCH) {
+            break;
+        }
     }
     ret = done;
 out:
-    queue_reply_release(&z);
+    free(jobs);
+    free(lens);
+    free(args);
+    queue_reply_release(&c);
     queue_reply_release(&r);
     return ret;
 }

@@ -10,6 +10,13 @@
 
 enum jobs_kind { JOBS_PAYMENT = 0, JOBS_REFUND };
 
+#define JOBS_REFUND_DELAY_MIN 3000
+#define JOBS_REFUND_DELAY_MAX 5000
+
+/* The bank delay in ms (SPEC 10.3): TEST_PROCESSING_DELAY in TEST_MODE, else uniform in
+ * [PROCESSING_DELAY_MIN, PROCESSING_DELAY_MAX] for payments and [3000, 5000] for refunds. */
+int jobs_bank_delay(const struct cfg *c, enum jobs_kind kind, int64_t *out, struct gw_err *err);
+
 /* Moves up to WK_JOB_BATCH waiting jobs through the processing list into the delayed set,
  * dropping those whose object is no longer pending. Returns the number taken, -1 on failure. */
 int jobs_intake(struct wk *w, enum jobs_kind kind);
