@@ -44,10 +44,14 @@ export async function merchantWithHook(label, ip, url) {
 
 /* Clients spread over many X-Forwarded-For addresses (the rate limit is per address). */
 export function spreadClients(m, prefix, n) {
+    /* prefix is three octets ("10.7.5"); nginx ignores a malformed X-Forwarded-For, and every
+     * client would then share the loopback address's bucket. */
+    if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(prefix) || n < 1 || n > 254) {
+        throw new Error(`spreadClients: prefix must be three octets and n 1-254 (${prefix}, ${n})`);
+    }
     const out = [];
     for (let i = 0; i < n; i++) {
-        out.push(new Client({ ip: `${prefix}.${Math.floor(i / 250)}.${(i % 250) + 1}`, key: m.api_key,
-            secret: m.api_secret }));
+        out.push(new Client({ ip: `${prefix}.${i + 1}`, key: m.api_key, secret: m.api_secret }));
     }
     return out;
 }
