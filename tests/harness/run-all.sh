@@ -138,7 +138,7 @@ done
 # Sanitizer builds: any AddressSanitizer, LeakSanitizer or UBSan report in a process log fails the
 # run. Checked after the stack stopped, because leak reports are written at process exit.
 sanitizer_reports() {
-    grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Undefined|Leak)' \
+    grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|Sanitizer has encountered a fatal error|runtime error:|SUMMARY: (Address|Undefined|Leak)' \
         "$LOGS"/*.log 2>/dev/null
 }
 
