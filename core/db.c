@@ -628,6 +628,61 @@ db_ping(struct db *db, int timeout_ms)
     return ok;
 }
 
+int
+db_query_row(struct db *db, const struct db_stmt *stmt, const char *const *params, db_row_fn *fill,
+             void *out, bool *found, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    int ret = -1;
+
+    *found = false;
+    if (db_exec(db, stmt, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        fill(&res, 0, out);
+        *found = true;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+db_query_page(struct db *db, const struct db_page_query *q, const char *const *params,
+              int64_t offset, void **items, int *n, int64_t *total, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    char *a;
+    int i, ret = -1;
+
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    if (db_exec(db, q->list, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        a = xcalloc((size_t)res.nrows, q->item_size);
+        for (i = 0; i < res.nrows; i++) {
+            q->fill(&res, i, a + (size_t)i * q->item_size);
+        }
+        *items = a;
+        *n = res.nrows;
+        *total = db_int(&res, 0, res.ncols - 1);
+    } else if (offset > 0) {
+        if (db_exec(db, q->count, params, &res, err) != 0) {
+            goto out;
+        }
+        *total = db_int(&res, 0, 0);
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
 void
 db_res_release(struct db_res *res)
 {

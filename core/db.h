@@ -77,6 +77,29 @@ typedef int db_tx_fn(struct db *db, void *arg, struct gw_err *err);
 int db_tx(struct db *db, db_tx_fn *fn, void *arg, struct gw_err *err);
 bool db_in_tx(const struct db *db);
 
+/* Copies row `row` of res into the struct out points to (a payment, an order, ...). */
+typedef void db_row_fn(const struct db_res *res, int row, void *out);
+
+/* Runs stmt; when it returns a row, fill(res, 0, out) and *found = true, else *found = false
+ * and out is left alone. err as db_exec. */
+int db_query_row(struct db *db, const struct db_stmt *stmt, const char *const *params,
+                 db_row_fn *fill, void *out, bool *found, struct gw_err *err);
+
+/* One page of a list: `list` returns the rows, then count(*) OVER () as its last column;
+ * `count` takes the same params and returns the total alone, for an empty page past the end
+ * (offset > 0). Rows are filled into a new array of item_size-byte items. */
+struct db_page_query {
+    const struct db_stmt *list;
+    const struct db_stmt *count;
+    db_row_fn *fill;
+    size_t item_size;
+};
+
+/* *items is a new array of *n filled items (NULL when the page is empty; caller frees) and
+ * *total the number of rows in the whole list; nothing is allocated on failure. */
+int db_query_page(struct db *db, const struct db_page_query *q, const char *const *params,
+                  int64_t offset, void **items, int *n, int64_t *total, struct gw_err *err);
+
 void db_res_release(struct db_res *res);
 const char *db_val(const struct db_res *res, int row, int col); /* NULL for SQL NULL */
 size_t db_len(const struct db_res *res, int row, int col);

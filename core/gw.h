@@ -79,4 +79,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xmemdup0(const void *p, size_t n); /* copy of n bytes plus a NUL */
 
+/* Truncating copy of src into dst (dstsz > 0 bytes), always NUL-terminated; NULL src gives "". */
+void gw_copy_str(char *dst, size_t dstsz, const char *src);
+
 #endif /* GW_H */

@@ -790,6 +790,27 @@ jw_value(struct jw *w, struct json_object *v)
     }
 }
 
+void
+jw_list_begin(struct jw *w)
+{
+    jw_obj_begin(w);
+    jw_key(w, "data");
+    jw_arr_begin(w);
+}
+
+void
+jw_list_end(struct jw *w, int64_t total, int64_t limit, int64_t offset)
+{
+    jw_arr_end(w);
+    jw_key(w, "total");
+    jw_int(w, total);
+    jw_key(w, "limit");
+    jw_int(w, limit);
+    jw_key(w, "offset");
+    jw_int(w, offset);
+    jw_obj_end(w);
+}
+
 int
 jw_finish(struct jw *w)
 {

@@ -68,5 +68,9 @@ void jw_null(struct jw *w);
 void jw_raw(struct jw *w, const char *json, size_t len); /* already-serialised JSON value */
 void jw_value(struct jw *w, struct json_object *v);      /* jsonh_write_value */
 int jw_finish(struct jw *w);                             /* 0, or -1 if anything failed */
+/* The list envelope {"data":[items…],"total":…,"limit":…,"offset":…}: jw_list_begin writes
+ * up to the opening '[', the caller writes the items, jw_list_end writes the rest. */
+void jw_list_begin(struct jw *w);
+void jw_list_end(struct jw *w, int64_t total, int64_t limit, int64_t offset);
 
 #endif /* GW_JSONH_H */

@@ -1,4 +1,5 @@
-/* mem.c: allocation wrappers that never return NULL (redis zmalloc, git wrapper.c). */
+/* mem.c: allocation wrappers that never return NULL (redis zmalloc, git wrapper.c) and a
+ * truncating string copy. */
 #include "gw.h"
 
 #include <stdio.h>
@@ -67,4 +68,18 @@ xmemdup0(const void *p, size_t n)
     }
     q[n] = '\0';
     return q;
+}
+
+void
+gw_copy_str(char *dst, size_t dstsz, const char *src)
+{
+    size_t n;
+
+    if (src == NULL) {
+        dst[0] = '\0';
+        return;
+    }
+    n = strnlen(src, dstsz - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }

@@ -53,49 +53,33 @@ static const struct db_stmt st_test_lookup = { "merchant_test_lookup",
 /* clang-format on */
 
 static void
-merchant_copy(char *dst, size_t dstsz, const char *src)
+merchant_fill(const struct db_res *res, int row, void *out)
 {
-    (void)snprintf(dst, dstsz, "%s", src != NULL ? src : "");
-}
+    struct merchant *m = out;
 
-static void
-merchant_fill(const struct db_res *res, int row, struct merchant *m)
-{
     memset(m, 0, sizeof(*m));
-    merchant_copy(m->id, sizeof(m->id), db_val(res, row, 0));
-    merchant_copy(m->name, sizeof(m->name), db_val(res, row, 1));
-    merchant_copy(m->email, sizeof(m->email), db_val(res, row, 2));
-    merchant_copy(m->api_key, sizeof(m->api_key), db_val(res, row, 3));
-    merchant_copy(m->api_secret, sizeof(m->api_secret), db_val(res, row, 4));
+    gw_copy_str(m->id, sizeof(m->id), db_val(res, row, 0));
+    gw_copy_str(m->name, sizeof(m->name), db_val(res, row, 1));
+    gw_copy_str(m->email, sizeof(m->email), db_val(res, row, 2));
+    gw_copy_str(m->api_key, sizeof(m->api_key), db_val(res, row, 3));
+    gw_copy_str(m->api_secret, sizeof(m->api_secret), db_val(res, row, 4));
     m->has_webhook_url = !db_isnull(res, row, 5);
-    merchant_copy(m->webhook_url, sizeof(m->webhook_url), db_val(res, row, 5));
-    merchant_copy(m->webhook_secret, sizeof(m->webhook_secret), db_val(res, row, 6));
+    gw_copy_str(m->webhook_url, sizeof(m->webhook_url), db_val(res, row, 5));
+    gw_copy_str(m->webhook_secret, sizeof(m->webhook_secret), db_val(res, row, 6));
     m->is_active = db_bool(res, row, 7);
-    merchant_copy(m->created_at, sizeof(m->created_at), db_val(res, row, 8));
+    gw_copy_str(m->created_at, sizeof(m->created_at), db_val(res, row, 8));
 }
 
 int
 merchant_load(struct db *db, const char *id, struct merchant *out, bool *found, struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     const char *params[1] = { id };
-    int ret = -1;
 
     *found = false;
     if (!validate_uuid(id)) {
         return 0;
     }
-    if (db_exec(db, &st_load, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows > 0) {
-        merchant_fill(&res, 0, out);
-        *found = true;
-    }
-    ret = 0;
-out:
-    db_res_release(&res);
-    return ret;
+    return db_query_row(db, &st_load, params, merchant_fill, out, found, err);
 }
 
 int
@@ -318,25 +302,19 @@ int
 merchant_set_webhook_url(struct db *db, const char *id, const char *url_or_null,
                          struct merchant *out, struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     const char *params[2] = { id, url_or_null };
-    int ret = -1;
+    bool found = false;
 
     if (!validate_uuid(id)) {
         return GW_ERR(err, NOT_FOUND, "Merchant not found");
     }
-    if (db_exec(db, &st_set_url, params, &res, err) != 0) {
-        goto out;
+    if (db_query_row(db, &st_set_url, params, merchant_fill, out, &found, err) != 0) {
+        return -1;
     }
-    if (res.nrows == 0) {
-        ret = GW_ERR(err, NOT_FOUND, "Merchant not found");
-        goto out;
+    if (!found) {
+        return GW_ERR(err, NOT_FOUND, "Merchant not found");
     }
-    merchant_fill(&res, 0, out);
-    ret = 0;
-out:
-    db_res_release(&res);
-    return ret;
+    return 0;
 }
 
 int
@@ -375,20 +353,62 @@ int
 merchant_test_lookup(struct db *db, const char *email, struct merchant *out, bool *found,
                      struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     const char *params[1] = { email };
-    int ret = -1;
 
-    *found = false;
-    if (db_exec(db, &st_test_lookup, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows > 0) {
-        merchant_fill(&res, 0, out);
-        *found = true;
-    }
-    ret = 0;
-out:
-    db_res_release(&res);
-    return ret;
+    return db_query_row(db, &st_test_lookup, params, merchant_fill, out, found, err);
+}
+
+/* ---- representations ------------------------------------------------------------------- */
+
+static void
+merchant_identity_fields(struct jw *w, const struct merchant *m)
+{
+    jw_key(w, "id");
+    jw_str(w, m->id);
+    jw_key(w, "name");
+    jw_str(w, m->name);
+    jw_key(w, "email");
+    jw_str(w, m->email);
+    jw_key(w, "api_key");
+    jw_str(w, m->api_key);
+}
+
+static void
+merchant_credential_fields(struct jw *w, const struct merchant *m)
+{
+    merchant_identity_fields(w, m);
+    jw_key(w, "api_secret");
+    jw_str(w, m->api_secret);
+}
+
+void
+merchant_write_json(struct jw *w, const struct merchant *m)
+{
+    jw_obj_begin(w);
+    merchant_identity_fields(w, m);
+    jw_key(w, "webhook_url");
+    jw_str(w, m->has_webhook_url ? m->webhook_url : NULL);
+    jw_key(w, "webhook_secret");
+    jw_str(w, m->webhook_secret[0] != '\0' ? m->webhook_secret : NULL);
+    jw_key(w, "created_at");
+    jw_str(w, m->created_at);
+    jw_obj_end(w);
+}
+
+void
+merchant_write_credentials_json(struct jw *w, const struct merchant *m)
+{
+    jw_obj_begin(w);
+    merchant_credential_fields(w, m);
+    jw_obj_end(w);
+}
+
+void
+merchant_write_created_json(struct jw *w, const struct merchant *m)
+{
+    jw_obj_begin(w);
+    merchant_credential_fields(w, m);
+    jw_key(w, "webhook_secret");
+    jw_str(w, m->webhook_secret);
+    jw_obj_end(w);
 }

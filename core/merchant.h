@@ -7,6 +7,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "gw.h"
+#include "jsonh.h"
 #include "model.h"
 
 #include <stdbool.h>
@@ -53,5 +54,12 @@ int merchant_new_webhook_secret(struct db *db, const char *id, char out[65], str
 /* Merchant whose email is exactly email (GET /api/v1/test/merchant); *found false if none. */
 int merchant_test_lookup(struct db *db, const char *email, struct merchant *out, bool *found,
                          struct gw_err *err);
+
+/* Representations. Profile (SPEC 6.7): id, name, email, api_key, webhook_url, webhook_secret,
+ * created_at. Credentials (dashboard session): id, name, email, api_key, api_secret. Created
+ * (ctl merchant create): the credentials and webhook_secret. */
+void merchant_write_json(struct jw *w, const struct merchant *m);
+void merchant_write_credentials_json(struct jw *w, const struct merchant *m);
+void merchant_write_created_json(struct jw *w, const struct merchant *m);
 
 #endif /* GW_MERCHANT_H */

@@ -15,7 +15,6 @@
 #define ORDER_COLS                                                                          \
     "o.id, o.merchant_id, o.amount, o.currency, o.receipt, COALESCE(o.notes::text, '{}'), " \
     "COALESCE(o.status, 'created'), " TS("o.created_at") ", " TS("o.updated_at")
-#define ORDER_NCOLS 9
 
 /* clang-format off */
 static const struct db_stmt st_order_insert = { "order_insert",
@@ -33,23 +32,6 @@ static const struct db_stmt st_order_list = { "order_list",
 static const struct db_stmt st_order_count = { "order_count",
     "SELECT count(*) FROM orders WHERE merchant_id = $1", 1 };
 /* clang-format on */
-
-static void
-copy_str(char *dst, size_t dstsz, const char *src)
-{
-    size_t n;
-
-    if (src == NULL) {
-        dst[0] = '\0';
-        return;
-    }
-    n = strlen(src);
-    if (n >= dstsz) {
-        n = dstsz - 1;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
 
 int
 order_parse_create(struct json_object *body, struct order_create_in *in, struct gw_err *err)
@@ -164,7 +146,7 @@ order_create(struct db *db, const char *merchant_id, const struct order_create_i
         (void)GW_ERR(err, INTERNAL, "could not allocate an order id");
         goto out;
     }
-    copy_str(out->merchant_id, sizeof(out->merchant_id), merchant_id);
+    gw_copy_str(out->merchant_id, sizeof(out->merchant_id), merchant_id);
     out->amount = in->amount;
     memcpy(out->currency, in->currency, sizeof(out->currency));
     if (in->receipt != NULL) {
@@ -174,8 +156,8 @@ order_create(struct db *db, const char *merchant_id, const struct order_create_i
     }
     out->notes = xstrdup(in->notes);
     memcpy(out->status, "created", sizeof("created"));
-    copy_str(out->created_at, sizeof(out->created_at), db_val(&res, 0, 0));
-    copy_str(out->updated_at, sizeof(out->updated_at), db_val(&res, 0, 0));
+    gw_copy_str(out->created_at, sizeof(out->created_at), db_val(&res, 0, 0));
+    gw_copy_str(out->updated_at, sizeof(out->updated_at), db_val(&res, 0, 0));
     ret = 0;
 out:
     db_res_release(&res);
@@ -183,82 +165,55 @@ out:
 }
 
 static void
-order_from_row(const struct db_res *res, int row, struct order *o)
+order_from_row(const struct db_res *res, int row, void *out)
 {
+    struct order *o = out;
+
     memset(o, 0, sizeof(*o));
-    copy_str(o->id, sizeof(o->id), db_val(res, row, 0));
-    copy_str(o->merchant_id, sizeof(o->merchant_id), db_val(res, row, 1));
+    gw_copy_str(o->id, sizeof(o->id), db_val(res, row, 0));
+    gw_copy_str(o->merchant_id, sizeof(o->merchant_id), db_val(res, row, 1));
     o->amount = db_int(res, row, 2);
-    copy_str(o->currency, sizeof(o->currency), db_val(res, row, 3));
+    gw_copy_str(o->currency, sizeof(o->currency), db_val(res, row, 3));
     o->has_receipt = !db_isnull(res, row, 4);
-    copy_str(o->receipt, sizeof(o->receipt), db_val(res, row, 4));
+    gw_copy_str(o->receipt, sizeof(o->receipt), db_val(res, row, 4));
     o->notes = xstrdup(db_isnull(res, row, 5) ? "{}" : db_val(res, row, 5));
-    copy_str(o->status, sizeof(o->status), db_val(res, row, 6));
-    copy_str(o->created_at, sizeof(o->created_at), db_val(res, row, 7));
-    copy_str(o->updated_at, sizeof(o->updated_at), db_val(res, row, 8));
+    gw_copy_str(o->status, sizeof(o->status), db_val(res, row, 6));
+    gw_copy_str(o->created_at, sizeof(o->created_at), db_val(res, row, 7));
+    gw_copy_str(o->updated_at, sizeof(o->updated_at), db_val(res, row, 8));
 }
+
+static const struct db_page_query order_page = { &st_order_list, &st_order_count, order_from_row,
+                                                 sizeof(struct order) };
 
 int
 order_load(struct db *db, const char *id, const char *merchant_id, struct order *out, bool *found,
            struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     const char *params[2] = { id, merchant_id };
-    int ret = -1;
 
     memset(out, 0, sizeof(*out));
     *found = false;
     if (!validate_object_id("order_", id)) {
         return 0;
     }
-    if (db_exec(db, merchant_id != NULL ? &st_order_get : &st_order_get_public, params, &res, err)
-        != 0) {
-        goto out;
-    }
-    if (res.nrows == 1) {
-        order_from_row(&res, 0, out);
-        *found = true;
-    }
-    ret = 0;
-out:
-    db_res_release(&res);
-    return ret;
+    return db_query_row(db, merchant_id != NULL ? &st_order_get : &st_order_get_public, params,
+                        order_from_row, out, found, err);
 }
 
 int
 order_list(struct db *db, const char *merchant_id, int64_t limit, int64_t offset,
            struct order_list *out, struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     char lim[24], off[24];
     const char *params[3] = { merchant_id, lim, off };
-    int i, ret = -1;
+    void *items = NULL;
+    int ret;
 
     memset(out, 0, sizeof(*out));
     (void)snprintf(lim, sizeof(lim), "%" PRId64, limit);
     (void)snprintf(off, sizeof(off), "%" PRId64, offset);
-    if (db_exec(db, &st_order_list, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows > 0) {
-        out->items = xcalloc((size_t)res.nrows, sizeof(*out->items));
-        for (i = 0; i < res.nrows; i++) {
-            order_from_row(&res, i, &out->items[i]);
-        }
-        out->n = res.nrows;
-        out->total = db_int(&res, 0, ORDER_NCOLS);
-    } else if (offset > 0) {
-        if (db_exec(db, &st_order_count, params, &res, err) != 0) {
-            goto out;
-        }
-        out->total = db_int(&res, 0, 0);
-    }
-    ret = 0;
-out:
-    db_res_release(&res);
-    if (ret != 0) {
-        order_list_release(out);
-    }
+    ret = db_query_page(db, &order_page, params, offset, &items, &out->n, &out->total, err);
+    out->items = items;
     return ret;
 }
 
@@ -329,18 +284,9 @@ order_list_write_json(struct jw *w, const struct order_list *l, int64_t limit, i
 {
     int i;
 
-    jw_obj_begin(w);
-    jw_key(w, "data");
-    jw_arr_begin(w);
+    jw_list_begin(w);
     for (i = 0; i < l->n; i++) {
         order_write_json(w, &l->items[i]);
     }
-    jw_arr_end(w);
-    jw_key(w, "total");
-    jw_int(w, l->total);
-    jw_key(w, "limit");
-    jw_int(w, limit);
-    jw_key(w, "offset");
-    jw_int(w, offset);
-    jw_obj_end(w);
+    jw_list_end(w, l->total, limit, offset);
 }

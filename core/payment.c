@@ -69,23 +69,6 @@ static const struct db_stmt st_pay_capture = { "payment_capture",
     "RETURNING " TS("updated_at"), 2 };
 /* clang-format on */
 
-static void
-copy_str(char *dst, size_t dstsz, const char *src)
-{
-    size_t n;
-
-    if (src == NULL) {
-        dst[0] = '\0';
-        return;
-    }
-    n = strlen(src);
-    if (n >= dstsz) {
-        n = dstsz - 1;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static bool
 str_is(struct json_object *v, const char *lit)
 {
@@ -230,7 +213,7 @@ parse_card(struct json_object *body, int now_year, int now_month, struct payment
         goto out;
     }
     memcpy(out->method, "card", sizeof("card"));
-    copy_str(out->card_network, sizeof(out->card_network), validate_card_network(digits));
+    gw_copy_str(out->card_network, sizeof(out->card_network), validate_card_network(digits));
     dlen = strlen(digits);
     memcpy(out->card_last4, digits + dlen - 4, 4);
     out->card_last4[4] = '\0';
@@ -407,50 +390,43 @@ payment_csv_row(struct buf *b, const struct payment *p)
 /* ---- storage --------------------------------------------------------------------------- */
 
 static void
-payment_from_row(const struct db_res *res, int row, struct payment *p)
+payment_from_row(const struct db_res *res, int row, void *out)
 {
+    struct payment *p = out;
+
     memset(p, 0, sizeof(*p));
-    copy_str(p->id, sizeof(p->id), db_val(res, row, 0));
-    copy_str(p->order_id, sizeof(p->order_id), db_val(res, row, 1));
-    copy_str(p->merchant_id, sizeof(p->merchant_id), db_val(res, row, 2));
+    gw_copy_str(p->id, sizeof(p->id), db_val(res, row, 0));
+    gw_copy_str(p->order_id, sizeof(p->order_id), db_val(res, row, 1));
+    gw_copy_str(p->merchant_id, sizeof(p->merchant_id), db_val(res, row, 2));
     p->amount = db_int(res, row, 3);
-    copy_str(p->currency, sizeof(p->currency), db_val(res, row, 4));
-    copy_str(p->method, sizeof(p->method), db_val(res, row, 5));
-    copy_str(p->vpa, sizeof(p->vpa), db_val(res, row, 6));
-    copy_str(p->card_network, sizeof(p->card_network), db_val(res, row, 7));
-    copy_str(p->card_last4, sizeof(p->card_last4), db_val(res, row, 8));
-    copy_str(p->status, sizeof(p->status), db_val(res, row, 9));
+    gw_copy_str(p->currency, sizeof(p->currency), db_val(res, row, 4));
+    gw_copy_str(p->method, sizeof(p->method), db_val(res, row, 5));
+    gw_copy_str(p->vpa, sizeof(p->vpa), db_val(res, row, 6));
+    gw_copy_str(p->card_network, sizeof(p->card_network), db_val(res, row, 7));
+    gw_copy_str(p->card_last4, sizeof(p->card_last4), db_val(res, row, 8));
+    gw_copy_str(p->status, sizeof(p->status), db_val(res, row, 9));
     p->captured = db_bool(res, row, 10);
-    copy_str(p->error_code, sizeof(p->error_code), db_val(res, row, 11));
-    copy_str(p->error_description, sizeof(p->error_description), db_val(res, row, 12));
-    copy_str(p->created_at, sizeof(p->created_at), db_val(res, row, 13));
-    copy_str(p->updated_at, sizeof(p->updated_at), db_val(res, row, 14));
+    gw_copy_str(p->error_code, sizeof(p->error_code), db_val(res, row, 11));
+    gw_copy_str(p->error_description, sizeof(p->error_description), db_val(res, row, 12));
+    gw_copy_str(p->created_at, sizeof(p->created_at), db_val(res, row, 13));
+    gw_copy_str(p->updated_at, sizeof(p->updated_at), db_val(res, row, 14));
 }
+
+static const struct db_page_query payment_page = { &st_pay_list, &st_pay_count, payment_from_row,
+                                                   sizeof(struct payment) };
 
 int
 payment_load(struct db *db, const char *id, const char *merchant_id, struct payment *out,
              bool *found, struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     const char *params[2] = { id, merchant_id };
-    int ret = -1;
 
     memset(out, 0, sizeof(*out));
     *found = false;
     if (id == NULL || !validate_object_id("pay_", id)) {
         return 0;
     }
-    if (db_exec(db, &st_pay_get, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows == 1) {
-        payment_from_row(&res, 0, out);
-        *found = true;
-    }
-    ret = 0;
-out:
-    db_res_release(&res);
-    return ret;
+    return db_query_row(db, &st_pay_get, params, payment_from_row, out, found, err);
 }
 
 struct payment_create_tx {
@@ -495,8 +471,8 @@ payment_create_tx(struct db *db, void *arg, struct gw_err *err)
         (void)GW_ERR(err, INTERNAL, "could not allocate a payment id");
         goto out;
     }
-    copy_str(p->created_at, sizeof(p->created_at), db_val(&res, 0, 0));
-    copy_str(p->updated_at, sizeof(p->updated_at), db_val(&res, 0, 0));
+    gw_copy_str(p->created_at, sizeof(p->created_at), db_val(&res, 0, 0));
+    gw_copy_str(p->updated_at, sizeof(p->updated_at), db_val(&res, 0, 0));
     if (event_create(db, p->merchant_id, EVENT_PAYMENT_CREATED, p, NULL, tx->out->log_ids[0], err)
             != 0
         || event_create(db, p->merchant_id, EVENT_PAYMENT_PENDING, p, NULL, tx->out->log_ids[1],
@@ -551,10 +527,10 @@ payment_create(struct db *db, const char *merchant_id, struct json_object *body,
     if (payment_parse_instrument(body, tm.tm_year + 1900, tm.tm_mon + 1, &inst, err) != 0) {
         goto out;
     }
-    copy_str(p->order_id, sizeof(p->order_id), order_id);
-    copy_str(p->merchant_id, sizeof(p->merchant_id), db_val(&res, 0, 0));
+    gw_copy_str(p->order_id, sizeof(p->order_id), order_id);
+    gw_copy_str(p->merchant_id, sizeof(p->merchant_id), db_val(&res, 0, 0));
     p->amount = db_int(&res, 0, 1);
-    copy_str(p->currency, sizeof(p->currency), db_val(&res, 0, 2));
+    gw_copy_str(p->currency, sizeof(p->currency), db_val(&res, 0, 2));
     memcpy(p->method, inst.method, sizeof(p->method));
     memcpy(p->vpa, inst.vpa, sizeof(p->vpa));
     memcpy(p->card_network, inst.card_network, sizeof(p->card_network));
@@ -593,10 +569,10 @@ int
 payment_list(struct db *db, const char *merchant_id, const struct payment_filter *f, int64_t limit,
              int64_t offset, struct payment_list *out, struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     char from[24], to[24], lim[24], off[24];
     const char *params[7];
-    int i, ret = -1;
+    void *items = NULL;
+    int ret;
 
     memset(out, 0, sizeof(*out));
     filter_params(merchant_id, f, from, to, params);
@@ -604,28 +580,8 @@ payment_list(struct db *db, const char *merchant_id, const struct payment_filter
     (void)snprintf(off, sizeof(off), "%" PRId64, offset);
     params[5] = lim;
     params[6] = off;
-    if (db_exec(db, &st_pay_list, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows > 0) {
-        out->items = xcalloc((size_t)res.nrows, sizeof(*out->items));
-        for (i = 0; i < res.nrows; i++) {
-            payment_from_row(&res, i, &out->items[i]);
-        }
-        out->n = res.nrows;
-        out->total = db_int(&res, 0, PAY_NCOLS);
-    } else if (offset > 0) {
-        if (db_exec(db, &st_pay_count, params, &res, err) != 0) {
-            goto out;
-        }
-        out->total = db_int(&res, 0, 0);
-    }
-    ret = 0;
-out:
-    db_res_release(&res);
-    if (ret != 0) {
-        payment_list_release(out);
-    }
+    ret = db_query_page(db, &payment_page, params, offset, &items, &out->n, &out->total, err);
+    out->items = items;
     return ret;
 }
 
@@ -675,7 +631,7 @@ payment_stats(struct db *db, const char *merchant_id, struct payment_stats *out,
         goto out;
     }
     for (i = 0; i < res.nrows; i++) {
-        copy_str(out->daily[i].date, sizeof(out->daily[i].date), db_val(&res, i, 0));
+        gw_copy_str(out->daily[i].date, sizeof(out->daily[i].date), db_val(&res, i, 0));
         out->daily[i].count = db_int(&res, i, 1);
         out->daily[i].success_count = db_int(&res, i, 2);
         out->daily[i].amount = db_int(&res, i, 3);
@@ -765,7 +721,7 @@ payment_capture(struct db *db, const char *merchant_id, const char *id, struct j
         }
         if (res.nrows == 1) {
             out->captured = true;
-            copy_str(out->updated_at, sizeof(out->updated_at), db_val(&res, 0, 0));
+            gw_copy_str(out->updated_at, sizeof(out->updated_at), db_val(&res, 0, 0));
         } else if (payment_load(db, id, merchant_id, out, &found, err) != 0) {
             goto out; /* a concurrent capture won: answer with its result */
         }
@@ -777,6 +733,22 @@ out:
 }
 
 /* ---- representations ------------------------------------------------------------------- */
+
+/* The fields both representations start with. */
+static void
+payment_head_fields(struct jw *w, const struct payment *p)
+{
+    jw_key(w, "id");
+    jw_str(w, p->id);
+    jw_key(w, "order_id");
+    jw_str(w, p->order_id);
+    jw_key(w, "amount");
+    jw_int(w, p->amount);
+    jw_key(w, "currency");
+    jw_str(w, p->currency);
+    jw_key(w, "method");
+    jw_str(w, p->method);
+}
 
 static void
 write_error_fields(struct jw *w, const struct payment *p)
@@ -794,16 +766,7 @@ void
 payment_write_json(struct jw *w, const struct payment *p)
 {
     jw_obj_begin(w);
-    jw_key(w, "id");
-    jw_str(w, p->id);
-    jw_key(w, "order_id");
-    jw_str(w, p->order_id);
-    jw_key(w, "amount");
-    jw_int(w, p->amount);
-    jw_key(w, "currency");
-    jw_str(w, p->currency);
-    jw_key(w, "method");
-    jw_str(w, p->method);
+    payment_head_fields(w, p);
     if (strcmp(p->method, "card") == 0) {
         jw_key(w, "card_network");
         jw_str(w, p->card_network);
@@ -829,16 +792,7 @@ void
 payment_write_public_json(struct jw *w, const struct payment *p)
 {
     jw_obj_begin(w);
-    jw_key(w, "id");
-    jw_str(w, p->id);
-    jw_key(w, "order_id");
-    jw_str(w, p->order_id);
-    jw_key(w, "amount");
-    jw_int(w, p->amount);
-    jw_key(w, "currency");
-    jw_str(w, p->currency);
-    jw_key(w, "method");
-    jw_str(w, p->method);
+    payment_head_fields(w, p);
     jw_key(w, "status");
     jw_str(w, p->status);
     write_error_fields(w, p);
@@ -850,20 +804,11 @@ payment_list_write_json(struct jw *w, const struct payment_list *l, int64_t limi
 {
     int i;
 
-    jw_obj_begin(w);
-    jw_key(w, "data");
-    jw_arr_begin(w);
+    jw_list_begin(w);
     for (i = 0; i < l->n; i++) {
         payment_write_json(w, &l->items[i]);
     }
-    jw_arr_end(w);
-    jw_key(w, "total");
-    jw_int(w, l->total);
-    jw_key(w, "limit");
-    jw_int(w, limit);
-    jw_key(w, "offset");
-    jw_int(w, offset);
-    jw_obj_end(w);
+    jw_list_end(w, l->total, limit, offset);
 }
 
 static void

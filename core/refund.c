@@ -39,23 +39,6 @@ static const struct db_stmt st_refund_list_empty = { "refund_list_empty",
     "(SELECT count(*) FROM refunds WHERE payment_id = $1 AND merchant_id = $2)", 2 };
 /* clang-format on */
 
-static void
-copy_str(char *dst, size_t dstsz, const char *src)
-{
-    size_t n;
-
-    if (src == NULL) {
-        dst[0] = '\0';
-        return;
-    }
-    n = strlen(src);
-    if (n >= dstsz) {
-        n = dstsz - 1;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 int
 refund_parse_create(struct json_object *body, struct refund_create_in *in, struct gw_err *err)
 {
@@ -88,44 +71,34 @@ refund_parse_create(struct json_object *body, struct refund_create_in *in, struc
 }
 
 static void
-refund_from_row(const struct db_res *res, int row, struct refund *r)
+refund_from_row(const struct db_res *res, int row, void *out)
 {
+    struct refund *r = out;
+
     memset(r, 0, sizeof(*r));
-    copy_str(r->id, sizeof(r->id), db_val(res, row, 0));
-    copy_str(r->payment_id, sizeof(r->payment_id), db_val(res, row, 1));
-    copy_str(r->merchant_id, sizeof(r->merchant_id), db_val(res, row, 2));
+    gw_copy_str(r->id, sizeof(r->id), db_val(res, row, 0));
+    gw_copy_str(r->payment_id, sizeof(r->payment_id), db_val(res, row, 1));
+    gw_copy_str(r->merchant_id, sizeof(r->merchant_id), db_val(res, row, 2));
     r->amount = db_int(res, row, 3);
     r->has_reason = !db_isnull(res, row, 4);
-    copy_str(r->reason, sizeof(r->reason), db_val(res, row, 4));
-    copy_str(r->status, sizeof(r->status), db_val(res, row, 5));
-    copy_str(r->created_at, sizeof(r->created_at), db_val(res, row, 6));
-    copy_str(r->processed_at, sizeof(r->processed_at), db_val(res, row, 7));
+    gw_copy_str(r->reason, sizeof(r->reason), db_val(res, row, 4));
+    gw_copy_str(r->status, sizeof(r->status), db_val(res, row, 5));
+    gw_copy_str(r->created_at, sizeof(r->created_at), db_val(res, row, 6));
+    gw_copy_str(r->processed_at, sizeof(r->processed_at), db_val(res, row, 7));
 }
 
 int
 refund_load(struct db *db, const char *id, const char *merchant_id, struct refund *out, bool *found,
             struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     const char *params[2] = { id, merchant_id };
-    int ret = -1;
 
     memset(out, 0, sizeof(*out));
     *found = false;
     if (id == NULL || !validate_object_id("rfnd_", id)) {
         return 0;
     }
-    if (db_exec(db, &st_refund_get, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows == 1) {
-        refund_from_row(&res, 0, out);
-        *found = true;
-    }
-    ret = 0;
-out:
-    db_res_release(&res);
-    return ret;
+    return db_query_row(db, &st_refund_get, params, refund_from_row, out, found, err);
 }
 
 struct refund_create_tx {
@@ -177,8 +150,8 @@ refund_create_tx(struct db *db, void *arg, struct gw_err *err)
 
     memset(r, 0, sizeof(*r));
     (void)snprintf(amount, sizeof(amount), "%" PRId64, in.amount);
-    copy_str(r->payment_id, sizeof(r->payment_id), tx->payment_id);
-    copy_str(r->merchant_id, sizeof(r->merchant_id), tx->merchant_id);
+    gw_copy_str(r->payment_id, sizeof(r->payment_id), tx->payment_id);
+    gw_copy_str(r->merchant_id, sizeof(r->merchant_id), tx->merchant_id);
     r->amount = in.amount;
     if (in.reason != NULL) {
         memcpy(r->reason, in.reason, in.reason_len);
@@ -206,7 +179,7 @@ refund_create_tx(struct db *db, void *arg, struct gw_err *err)
         (void)GW_ERR(err, INTERNAL, "could not allocate a refund id");
         goto out;
     }
-    copy_str(r->created_at, sizeof(r->created_at), db_val(&res, 0, 0));
+    gw_copy_str(r->created_at, sizeof(r->created_at), db_val(&res, 0, 0));
     if (event_create(db, tx->merchant_id, EVENT_REFUND_CREATED, NULL, r, tx->log_id, err) != 0) {
         goto out;
     }
@@ -309,18 +282,9 @@ refund_list_write_json(struct jw *w, const struct refund_list *l, int64_t limit,
 {
     int i;
 
-    jw_obj_begin(w);
-    jw_key(w, "data");
-    jw_arr_begin(w);
+    jw_list_begin(w);
     for (i = 0; i < l->n; i++) {
         refund_write_json(w, &l->items[i]);
     }
-    jw_arr_end(w);
-    jw_key(w, "total");
-    jw_int(w, l->total);
-    jw_key(w, "limit");
-    jw_int(w, limit);
-    jw_key(w, "offset");
-    jw_int(w, offset);
-    jw_obj_end(w);
+    jw_list_end(w, l->total, limit, offset);
 }

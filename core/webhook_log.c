@@ -33,71 +33,53 @@ static const struct db_stmt st_wl_reset = { "webhook_log_reset",
 /* clang-format on */
 
 static void
-copy_str(char *dst, size_t dstsz, const char *src)
+wl_from_row(const struct db_res *res, int row, void *out)
 {
-    size_t n;
+    struct webhook_log *l = out;
 
-    if (src == NULL) {
-        dst[0] = '\0';
-        return;
-    }
-    n = strlen(src);
-    if (n >= dstsz) {
-        n = dstsz - 1;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-static void
-wl_from_row(const struct db_res *res, int row, struct webhook_log *l)
-{
     memset(l, 0, sizeof(*l));
-    copy_str(l->id, sizeof(l->id), db_val(res, row, 0));
-    copy_str(l->event, sizeof(l->event), db_val(res, row, 1));
-    copy_str(l->status, sizeof(l->status), db_val(res, row, 2));
+    gw_copy_str(l->id, sizeof(l->id), db_val(res, row, 0));
+    gw_copy_str(l->event, sizeof(l->event), db_val(res, row, 1));
+    gw_copy_str(l->status, sizeof(l->status), db_val(res, row, 2));
     l->attempts = db_int(res, row, 3);
-    copy_str(l->created_at, sizeof(l->created_at), db_val(res, row, 4));
-    copy_str(l->last_attempt_at, sizeof(l->last_attempt_at), db_val(res, row, 5));
-    copy_str(l->next_retry_at, sizeof(l->next_retry_at), db_val(res, row, 6));
+    gw_copy_str(l->created_at, sizeof(l->created_at), db_val(res, row, 4));
+    gw_copy_str(l->last_attempt_at, sizeof(l->last_attempt_at), db_val(res, row, 5));
+    gw_copy_str(l->next_retry_at, sizeof(l->next_retry_at), db_val(res, row, 6));
     l->has_response_code = !db_isnull(res, row, 7);
     l->response_code = db_int(res, row, 7);
 }
+
+/* wl_from_row plus the detail columns of st_wl_get. */
+static void
+wl_detail_from_row(const struct db_res *res, int row, void *out)
+{
+    struct webhook_log *l = out;
+
+    wl_from_row(res, row, l);
+    if (!db_isnull(res, row, WL_NCOLS)) {
+        l->response_body = xstrdup(db_val(res, row, WL_NCOLS));
+    }
+    l->payload =
+        xstrdup(db_isnull(res, row, WL_NCOLS + 1) ? "null" : db_val(res, row, WL_NCOLS + 1));
+}
+
+static const struct db_page_query wl_page = { &st_wl_list, &st_wl_count, wl_from_row,
+                                              sizeof(struct webhook_log) };
 
 int
 webhook_log_list(struct db *db, const char *merchant_id, int64_t limit, int64_t offset,
                  struct webhook_log_list *out, struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     char lim[24], off[24];
     const char *params[3] = { merchant_id, lim, off };
-    int i, ret = -1;
+    void *items = NULL;
+    int ret;
 
     memset(out, 0, sizeof(*out));
     (void)snprintf(lim, sizeof(lim), "%" PRId64, limit);
     (void)snprintf(off, sizeof(off), "%" PRId64, offset);
-    if (db_exec(db, &st_wl_list, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows > 0) {
-        out->items = xcalloc((size_t)res.nrows, sizeof(*out->items));
-        for (i = 0; i < res.nrows; i++) {
-            wl_from_row(&res, i, &out->items[i]);
-        }
-        out->n = res.nrows;
-        out->total = db_int(&res, 0, WL_NCOLS);
-    } else if (offset > 0) {
-        if (db_exec(db, &st_wl_count, params, &res, err) != 0) {
-            goto out;
-        }
-        out->total = db_int(&res, 0, 0);
-    }
-    ret = 0;
-out:
-    db_res_release(&res);
-    if (ret != 0) {
-        webhook_log_list_release(out);
-    }
+    ret = db_query_page(db, &wl_page, params, offset, &items, &out->n, &out->total, err);
+    out->items = items;
     return ret;
 }
 
@@ -118,31 +100,14 @@ int
 webhook_log_get(struct db *db, const char *id, const char *merchant_id, struct webhook_log *out,
                 bool *found, struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT;
     const char *params[2] = { id, merchant_id };
-    int ret = -1;
 
     memset(out, 0, sizeof(*out));
     *found = false;
     if (id == NULL || !validate_uuid(id)) {
         return 0;
     }
-    if (db_exec(db, &st_wl_get, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows == 1) {
-        wl_from_row(&res, 0, out);
-        if (!db_isnull(&res, 0, WL_NCOLS)) {
-            out->response_body = xstrdup(db_val(&res, 0, WL_NCOLS));
-        }
-        out->payload =
-            xstrdup(db_isnull(&res, 0, WL_NCOLS + 1) ? "null" : db_val(&res, 0, WL_NCOLS + 1));
-        *found = true;
-    }
-    ret = 0;
-out:
-    db_res_release(&res);
-    return ret;
+    return db_query_row(db, &st_wl_get, params, wl_detail_from_row, out, found, err);
 }
 
 void
@@ -172,7 +137,7 @@ webhook_log_reset_id(struct db *db, const char *id, const char *merchant_id_or_N
     if (res.nrows >= 1) {
         *found = true;
         if (canonical_id != NULL) {
-            copy_str(canonical_id, MODEL_UUID_SZ, db_val(&res, 0, 0));
+            gw_copy_str(canonical_id, MODEL_UUID_SZ, db_val(&res, 0, 0));
         }
     }
     ret = 0;
@@ -327,20 +292,11 @@ webhook_log_list_write_json(struct jw *w, const struct webhook_log_list *l, int6
 {
     int i;
 
-    jw_obj_begin(w);
-    jw_key(w, "data");
-    jw_arr_begin(w);
+    jw_list_begin(w);
     for (i = 0; i < l->n; i++) {
         webhook_log_write_json(w, &l->items[i]);
     }
-    jw_arr_end(w);
-    jw_key(w, "total");
-    jw_int(w, l->total);
-    jw_key(w, "limit");
-    jw_int(w, limit);
-    jw_key(w, "offset");
-    jw_int(w, offset);
-    jw_obj_end(w);
+    jw_list_end(w, l->total, limit, offset);
 }
 
 void

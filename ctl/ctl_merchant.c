@@ -222,20 +222,7 @@ ctl_create_print(const struct merchant *m)
 
     buf_init(&out, (size_t)16 * KIB);
     jw_init(&w, &out);
-    jw_obj_begin(&w);
-    jw_key(&w, "id");
-    jw_str(&w, m->id);
-    jw_key(&w, "name");
-    jw_str(&w, m->name);
-    jw_key(&w, "email");
-    jw_str(&w, m->email);
-    jw_key(&w, "api_key");
-    jw_str(&w, m->api_key);
-    jw_key(&w, "api_secret");
-    jw_str(&w, m->api_secret);
-    jw_key(&w, "webhook_secret");
-    jw_str(&w, m->webhook_secret);
-    jw_obj_end(&w);
+    merchant_write_created_json(&w, m);
     if (jw_finish(&w) != 0) {
         ret = ctl_fail("cannot serialise the result", NULL);
     } else {

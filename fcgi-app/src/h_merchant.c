@@ -15,22 +15,7 @@ h_merchant_write(struct http_resp *resp, const struct merchant *m, struct gw_err
 
     resp->status = 200;
     jw_init(&w, &resp->body);
-    jw_obj_begin(&w);
-    jw_key(&w, "id");
-    jw_str(&w, m->id);
-    jw_key(&w, "name");
-    jw_str(&w, m->name);
-    jw_key(&w, "email");
-    jw_str(&w, m->email);
-    jw_key(&w, "api_key");
-    jw_str(&w, m->api_key);
-    jw_key(&w, "webhook_url");
-    jw_str(&w, m->has_webhook_url ? m->webhook_url : NULL);
-    jw_key(&w, "webhook_secret");
-    jw_str(&w, m->webhook_secret[0] != '\0' ? m->webhook_secret : NULL);
-    jw_key(&w, "created_at");
-    jw_str(&w, m->created_at);
-    jw_obj_end(&w);
+    merchant_write_json(&w, m);
     if (jw_finish(&w) != 0) {
         return GW_ERR(err, INTERNAL, "cannot serialise merchant");
     }
