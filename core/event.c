@@ -133,7 +133,7 @@ event_create(struct db *db, const char *merchant_id, const char *event, const st
     int ret = -1;
 
     log_id[0] = '\0';
-    buf_init(&payload, 64 * KIB);
+    buf_init(&payload, (size_t)64 * KIB);
     if (p != NULL) {
         rc = event_payment_payload(&payload, event, ts, p);
         object_id = p->id;

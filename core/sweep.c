@@ -66,7 +66,7 @@ sweep_push(struct queue *q, const char *type, const char *key, const struct db_r
     argv[1] = key;
     lens[1] = strlen(key);
     for (i = 0; i < n; i++) {
-        buf_init(&jobs[i], 4 * KIB);
+        buf_init(&jobs[i], (size_t)4 * KIB);
         jw_init(&w, &jobs[i]);
         jw_obj_begin(&w);
         jw_key(&w, "type");

@@ -45,6 +45,9 @@ START_TEST(test_clean_truncates_at_1000)
 {
     static char in[3000];
     static char want[DELIVER_BODY_MAX];
+    /* Byte sequences, not strings: they are copied into the middle of in without a NUL. */
+    static const char emoji[] = { '\xF0', '\x9F', '\x98', '\x80' }; /* U+1F600 */
+    static const char euro[] = { '\xE2', '\x82', '\xAC' };          /* U+20AC */
     struct buf out;
 
     memset(in, 'a', sizeof(in));
@@ -59,11 +62,11 @@ START_TEST(test_clean_truncates_at_1000)
     clean_eq(in, sizeof(in), want, DELIVER_BODY_MAX - 1);
     /* A 4-byte emoji cut after 2 of its bytes. */
     memset(in, 'a', sizeof(in));
-    memcpy(in + DELIVER_BODY_MAX - 2, "\xF0\x9F\x98\x80", 4);
+    memcpy(in + DELIVER_BODY_MAX - 2, emoji, sizeof(emoji));
     clean_eq(in, sizeof(in), want, DELIVER_BODY_MAX - 2);
     /* A complete sequence ending exactly at the limit is kept. */
     memset(in, 'a', sizeof(in));
-    memcpy(in + DELIVER_BODY_MAX - 3, "\xE2\x82\xAC", 3);
+    memcpy(in + DELIVER_BODY_MAX - 3, euro, sizeof(euro));
     buf_init(&out, 0);
     ASSERT_OK(deliver_clean_body((const unsigned char *)in, sizeof(in), &out));
     ck_assert_uint_eq(out.len, DELIVER_BODY_MAX);
@@ -106,7 +109,7 @@ START_TEST(test_clean_output_is_bounded)
     memset(in, 0xFF, sizeof(in));
     buf_init(&out, 0);
     ASSERT_OK(deliver_clean_body((const unsigned char *)in, sizeof(in), &out));
-    ck_assert_uint_eq(out.len, 3 * DELIVER_BODY_MAX);
+    ck_assert_uint_eq(out.len, (size_t)3 * DELIVER_BODY_MAX);
     buf_release(&out);
 }
 END_TEST

@@ -309,6 +309,7 @@ deliver_new(struct wk *w)
     d->w = w;
     d->max = conc > 0 ? (size_t)conc : 1;
     d->per_merchant = d->max / 4 > 0 ? d->max / 4 : 1;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->xfers = xcalloc(d->max, sizeof(*d->xfers));
     d->multi = curl_multi_init();
     if (d->multi == NULL) {
@@ -375,7 +376,7 @@ dl_stats(struct deliver *d, const struct dl_xfer *x, enum dl_outcome oc, const c
         return;
     }
     wk_utc_now(now);
-    buf_init(&b, 8 * KIB);
+    buf_init(&b, (size_t)8 * KIB);
     jw_init(&jw, &b);
     jw_obj_begin(&jw);
     jw_key(&jw, "type");
@@ -564,7 +565,7 @@ deliver_signatures(const char *secret, const char *id, int64_t ts, const void *b
     if (crypto_hmac_sha256(secret, slen, msg.data, msg.len, mac) != 0) {
         goto out;
     }
-    memcpy(std, "v1,", 3);
+    memcpy(std, "v1,", sizeof("v1,")); /* with its NUL; the base64 goes after "v1," */
     (void)crypto_base64(mac, sizeof(mac), std + 3);
     ret = 0;
 out:

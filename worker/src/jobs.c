@@ -13,7 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#define JOBS_ID_MAX 63
+#define JOBS_ID_MAX   63
+#define JOBS_SCORE_SZ 24 /* a delayed-set score: Unix ms, or "-" */
 
 #define TS_SQL(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -356,6 +357,86 @@ jobs_putback(struct wk *w, const struct jobs_def *def, const struct jobs_job *jo
     free(args);
 }
 
+/* One job per member of the reply r (pointing into it); valid when it parses as a def job. */
+static struct jobs_job *
+jobs_from_reply(const struct jobs_def *def, const struct queue_reply *r)
+{
+    struct jobs_job *jobs = xcalloc(r->nelem, sizeof(*jobs));
+    size_t i;
+
+    for (i = 0; i < r->nelem; i++) {
+        jobs[i].raw = r->elem[i].str;
+        jobs[i].rawlen = r->elem[i].len;
+        jobs[i].valid =
+            r->elem[i].type == QR_STRING
+            && jobs_parse(jobs[i].raw, jobs[i].rawlen, def->type, jobs[i].id, &jobs[i].deliveries);
+        if (jobs[i].raw == NULL) {
+            jobs[i].raw = "";
+            jobs[i].rawlen = 0;
+        }
+    }
+    return jobs;
+}
+
+/* The delayed-set score of a taken job: now plus the bank delay, or "-" to drop it. */
+static void
+jobs_score(struct wk *w, enum jobs_kind kind, const struct jobs_job *job, int64_t now,
+           char score[JOBS_SCORE_SZ])
+{
+    const struct jobs_def *def = &jobs_defs[kind];
+    struct gw_err err = GW_ERR_INIT;
+    int64_t delay;
+
+    if (!job->valid) {
+        log_warn("malformed job dropped", LOG_S("type", def->type));
+        (void)snprintf(score, JOBS_SCORE_SZ, "-");
+        return;
+    }
+    if (!job->pending) {
+        log_info("job dropped", LOG_S("type", def->type), LOG_S("id", job->id),
+                 LOG_S("reason", "not pending"));
+        (void)snprintf(score, JOBS_SCORE_SZ, "-");
+        return;
+    }
+    delay = jobs_delay_ms(w, kind, &err);
+    if (delay < 0) {
+        log_error("cannot draw bank delay", LOG_S("error", err.msg));
+        gw_err_clear(&err);
+        delay = w->cfg->test_mode ? w->cfg->test_processing_delay : 5000;
+    }
+    (void)snprintf(score, JOBS_SCORE_SZ, "%" PRId64, now + delay);
+    log_debug("job scheduled", LOG_S("type", def->type), LOG_S("id", job->id),
+              LOG_I("delay_ms", delay), LOG_I("deliveries", job->deliveries));
+}
+
+/* Moves the taken jobs from the processing list into the delayed set, dropping those that
+ * are malformed or no longer pending. */
+static int
+jobs_schedule(struct wk *w, enum jobs_kind kind, const struct jobs_job *jobs, size_t n, int64_t now,
+              struct gw_err *err)
+{
+    const struct jobs_def *def = &jobs_defs[kind];
+    const char *keys[2] = { def->delayed, def->processing };
+    const char **args = xcalloc(2 * n, sizeof(*args));
+    size_t *lens = xcalloc(2 * n, sizeof(*lens));
+    char(*scores)[JOBS_SCORE_SZ] = xcalloc(n, sizeof(*scores));
+    size_t i, a = 0;
+    int ret;
+
+    for (i = 0; i < n; i++) {
+        jobs_score(w, kind, &jobs[i], now, scores[i]);
+        args[a] = scores[i];
+        lens[a++] = strlen(scores[i]);
+        args[a] = jobs[i].raw;
+        lens[a++] = jobs[i].rawlen;
+    }
+    ret = jobs_eval(w, lua_schedule, 2, keys, a, args, lens, NULL, err);
+    free(scores);
+    free(lens);
+    free(args);
+    return ret;
+}
+
 int
 jobs_intake(struct wk *w, enum jobs_kind kind)
 {
@@ -364,13 +445,10 @@ jobs_intake(struct wk *w, enum jobs_kind kind)
     struct queue_reply r = QUEUE_REPLY_INIT;
     const char *keys[2] = { def->waiting, def->processing };
     struct jobs_job *jobs = NULL;
-    const char **args = NULL;
-    size_t *lens = NULL;
-    char(*scores)[24] = NULL;
     char nbuf[16];
     const char *nargv[1] = { nbuf };
-    size_t n = 0, i, a = 0;
-    int64_t delay, now;
+    size_t n = 0;
+    int64_t now;
     int ret = -1;
 
     (void)snprintf(nbuf, sizeof(nbuf), "%d", WK_JOB_BATCH);
@@ -384,18 +462,7 @@ jobs_intake(struct wk *w, enum jobs_kind kind)
     }
     now = wk_unix_ms(); /* the bank delay counts from here */
     n = r.nelem;
-    jobs = xcalloc(n, sizeof(*jobs));
-    for (i = 0; i < n; i++) {
-        jobs[i].raw = r.elem[i].str;
-        jobs[i].rawlen = r.elem[i].len;
-        jobs[i].valid =
-            r.elem[i].type == QR_STRING
-            && jobs_parse(jobs[i].raw, jobs[i].rawlen, def->type, jobs[i].id, &jobs[i].deliveries);
-        if (jobs[i].raw == NULL) {
-            jobs[i].raw = "";
-            jobs[i].rawlen = 0;
-        }
-    }
+    jobs = jobs_from_reply(def, &r);
     if (jobs_check_pending(w, def, jobs, n, &err) != 0) {
         /* Put them back for a later tick; the database is the problem, not the jobs. */
         log_warn("job intake deferred", LOG_S("type", def->type), LOG_I("jobs", n),
@@ -404,35 +471,7 @@ jobs_intake(struct wk *w, enum jobs_kind kind)
         jobs_putback(w, def, jobs, n);
         goto out;
     }
-    args = xcalloc(2 * n, sizeof(*args));
-    lens = xcalloc(2 * n, sizeof(*lens));
-    scores = xcalloc(n, sizeof(*scores));
-    for (i = 0; i < n; i++) {
-        if (!jobs[i].valid) {
-            log_warn("malformed job dropped", LOG_S("type", def->type));
-            (void)snprintf(scores[i], sizeof(scores[i]), "-");
-        } else if (!jobs[i].pending) {
-            log_info("job dropped", LOG_S("type", def->type), LOG_S("id", jobs[i].id),
-                     LOG_S("reason", "not pending"));
-            (void)snprintf(scores[i], sizeof(scores[i]), "-");
-        } else {
-            delay = jobs_delay_ms(w, kind, &err);
-            if (delay < 0) {
-                log_error("cannot draw bank delay", LOG_S("error", err.msg));
-                gw_err_clear(&err);
-                delay = w->cfg->test_mode ? w->cfg->test_processing_delay : 5000;
-            }
-            (void)snprintf(scores[i], sizeof(scores[i]), "%" PRId64, now + delay);
-            log_debug("job scheduled", LOG_S("type", def->type), LOG_S("id", jobs[i].id),
-                      LOG_I("delay_ms", delay), LOG_I("deliveries", jobs[i].deliveries));
-        }
-        args[a] = scores[i];
-        lens[a++] = strlen(scores[i]);
-        args[a] = jobs[i].raw;
-        lens[a++] = jobs[i].rawlen;
-    }
-    keys[0] = def->delayed;
-    if (jobs_eval(w, lua_schedule, 2, keys, a, args, lens, NULL, &err) != 0) {
+    if (jobs_schedule(w, kind, jobs, n, now, &err) != 0) {
         /* Left in the processing list; requeued at the next start, and the sweep finds the
          * objects anyway. */
         wk_queue_failed(w, &err);
@@ -442,9 +481,6 @@ jobs_intake(struct wk *w, enum jobs_kind kind)
              LOG_I("ms", wk_unix_ms() - now));
     ret = (int)n;
 out:
-    free(scores);
-    free(lens);
-    free(args);
     free(jobs);
     queue_reply_release(&r);
     return ret;
@@ -460,12 +496,6 @@ struct jobs_tx {
     char status[16];
     char log_id[MODEL_UUID_SZ];
 };
-
-static void
-jobs_copy(char *dst, size_t dstsz, const char *src)
-{
-    (void)snprintf(dst, dstsz, "%s", src != NULL ? src : "");
-}
 
 static int
 jobs_pay_tx(struct db *db, void *arg, struct gw_err *err)
@@ -486,22 +516,22 @@ jobs_pay_tx(struct db *db, void *arg, struct gw_err *err)
         goto out;
     }
     p = xcalloc(1, sizeof(*p));
-    jobs_copy(p->id, sizeof(p->id), db_val(&res, 0, 0));
-    jobs_copy(p->order_id, sizeof(p->order_id), db_val(&res, 0, 1));
-    jobs_copy(p->merchant_id, sizeof(p->merchant_id), db_val(&res, 0, 2));
+    gw_copy_str(p->id, sizeof(p->id), db_val(&res, 0, 0));
+    gw_copy_str(p->order_id, sizeof(p->order_id), db_val(&res, 0, 1));
+    gw_copy_str(p->merchant_id, sizeof(p->merchant_id), db_val(&res, 0, 2));
     p->amount = db_int(&res, 0, 3);
-    jobs_copy(p->currency, sizeof(p->currency), db_val(&res, 0, 4));
-    jobs_copy(p->method, sizeof(p->method), db_val(&res, 0, 5));
-    jobs_copy(p->vpa, sizeof(p->vpa), db_val(&res, 0, 6));
-    jobs_copy(p->card_network, sizeof(p->card_network), db_val(&res, 0, 7));
-    jobs_copy(p->card_last4, sizeof(p->card_last4), db_val(&res, 0, 8));
-    jobs_copy(p->status, sizeof(p->status), db_val(&res, 0, 9));
-    jobs_copy(p->error_code, sizeof(p->error_code), db_val(&res, 0, 10));
-    jobs_copy(p->error_description, sizeof(p->error_description), db_val(&res, 0, 11));
-    jobs_copy(p->created_at, sizeof(p->created_at), db_val(&res, 0, 12));
-    jobs_copy(p->updated_at, sizeof(p->updated_at), db_val(&res, 0, 13));
+    gw_copy_str(p->currency, sizeof(p->currency), db_val(&res, 0, 4));
+    gw_copy_str(p->method, sizeof(p->method), db_val(&res, 0, 5));
+    gw_copy_str(p->vpa, sizeof(p->vpa), db_val(&res, 0, 6));
+    gw_copy_str(p->card_network, sizeof(p->card_network), db_val(&res, 0, 7));
+    gw_copy_str(p->card_last4, sizeof(p->card_last4), db_val(&res, 0, 8));
+    gw_copy_str(p->status, sizeof(p->status), db_val(&res, 0, 9));
+    gw_copy_str(p->error_code, sizeof(p->error_code), db_val(&res, 0, 10));
+    gw_copy_str(p->error_description, sizeof(p->error_description), db_val(&res, 0, 11));
+    gw_copy_str(p->created_at, sizeof(p->created_at), db_val(&res, 0, 12));
+    gw_copy_str(p->updated_at, sizeof(p->updated_at), db_val(&res, 0, 13));
     t->changed = true;
-    jobs_copy(t->status, sizeof(t->status), p->status);
+    gw_copy_str(t->status, sizeof(t->status), p->status);
     if (event_create(db, p->merchant_id,
                      strcmp(p->status, "success") == 0 ? EVENT_PAYMENT_SUCCESS
                                                        : EVENT_PAYMENT_FAILED,
@@ -535,17 +565,17 @@ jobs_ref_tx(struct db *db, void *arg, struct gw_err *err)
         goto out;
     }
     r = xcalloc(1, sizeof(*r));
-    jobs_copy(r->id, sizeof(r->id), db_val(&res, 0, 0));
-    jobs_copy(r->payment_id, sizeof(r->payment_id), db_val(&res, 0, 1));
-    jobs_copy(r->merchant_id, sizeof(r->merchant_id), db_val(&res, 0, 2));
+    gw_copy_str(r->id, sizeof(r->id), db_val(&res, 0, 0));
+    gw_copy_str(r->payment_id, sizeof(r->payment_id), db_val(&res, 0, 1));
+    gw_copy_str(r->merchant_id, sizeof(r->merchant_id), db_val(&res, 0, 2));
     r->amount = db_int(&res, 0, 3);
     r->has_reason = !db_isnull(&res, 0, 4);
-    jobs_copy(r->reason, sizeof(r->reason), db_val(&res, 0, 4));
-    jobs_copy(r->status, sizeof(r->status), db_val(&res, 0, 5));
-    jobs_copy(r->created_at, sizeof(r->created_at), db_val(&res, 0, 6));
-    jobs_copy(r->processed_at, sizeof(r->processed_at), db_val(&res, 0, 7));
+    gw_copy_str(r->reason, sizeof(r->reason), db_val(&res, 0, 4));
+    gw_copy_str(r->status, sizeof(r->status), db_val(&res, 0, 5));
+    gw_copy_str(r->created_at, sizeof(r->created_at), db_val(&res, 0, 6));
+    gw_copy_str(r->processed_at, sizeof(r->processed_at), db_val(&res, 0, 7));
     t->changed = true;
-    jobs_copy(t->status, sizeof(t->status), r->status);
+    gw_copy_str(t->status, sizeof(t->status), r->status);
     if (event_create(db, r->merchant_id, EVENT_REFUND_PROCESSED, NULL, r, t->log_id, err) != 0) {
         goto out;
     }
@@ -581,7 +611,7 @@ jobs_push_dlq(struct wk *w, const struct jobs_def *def, const char *id, const ch
     char now[32];
 
     wk_utc_now(now);
-    buf_init(&b, 8 * KIB);
+    buf_init(&b, (size_t)8 * KIB);
     jw_init(&jw, &b);
     jw_obj_begin(&jw);
     jw_key(&jw, "type");
@@ -623,7 +653,7 @@ jobs_retry(struct wk *w, const struct jobs_def *def, const char *id, int deliver
         jobs_push_dlq(w, def, id, cause->msg[0] != '\0' ? cause->msg : "internal error");
         return;
     }
-    buf_init(&b, 4 * KIB);
+    buf_init(&b, (size_t)4 * KIB);
     if (jobs_serialise(&b, def->type, id, next) != 0
         || jobs_zadd(w, def->delayed, wk_unix_ms() + ((int64_t)1000 << next), b.data, b.len, &err)
                != 0) {
@@ -784,75 +814,70 @@ jobs_arr_end(struct buf *b)
     return buf_putc(b, '}');
 }
 
-/* map[k - 1] for a 1-based ordinal k read from column col, NULL when out of range. */
-static struct jobs_due *
-jobs_at(struct jobs_due **map, size_t m, const struct db_res *res, int row, int col)
+/* Sets *ix to map[k - 1] for the 1-based ordinal k read from column col; false when k is out
+ * of range (m entries). */
+static bool
+jobs_at(const size_t *map, size_t m, const struct db_res *res, int row, int col, size_t *ix)
 {
     int64_t k = db_int(res, row, col);
 
-    return k >= 1 && (size_t)k <= m ? map[k - 1] : NULL;
+    if (k < 1 || (size_t)k > m) {
+        return false;
+    }
+    *ix = map[k - 1];
+    return true;
 }
 
 static void
 jobs_row_payment(const struct db_res *res, int i, struct payment *p)
 {
     memset(p, 0, sizeof(*p));
-    jobs_copy(p->id, sizeof(p->id), db_val(res, i, 0));
-    jobs_copy(p->order_id, sizeof(p->order_id), db_val(res, i, 1));
-    jobs_copy(p->merchant_id, sizeof(p->merchant_id), db_val(res, i, 2));
+    gw_copy_str(p->id, sizeof(p->id), db_val(res, i, 0));
+    gw_copy_str(p->order_id, sizeof(p->order_id), db_val(res, i, 1));
+    gw_copy_str(p->merchant_id, sizeof(p->merchant_id), db_val(res, i, 2));
     p->amount = db_int(res, i, 3);
-    jobs_copy(p->currency, sizeof(p->currency), db_val(res, i, 4));
-    jobs_copy(p->method, sizeof(p->method), db_val(res, i, 5));
-    jobs_copy(p->vpa, sizeof(p->vpa), db_val(res, i, 6));
-    jobs_copy(p->card_network, sizeof(p->card_network), db_val(res, i, 7));
-    jobs_copy(p->card_last4, sizeof(p->card_last4), db_val(res, i, 8));
-    jobs_copy(p->status, sizeof(p->status), db_val(res, i, 9));
-    jobs_copy(p->error_code, sizeof(p->error_code), db_val(res, i, 10));
-    jobs_copy(p->error_description, sizeof(p->error_description), db_val(res, i, 11));
-    jobs_copy(p->created_at, sizeof(p->created_at), db_val(res, i, 12));
+    gw_copy_str(p->currency, sizeof(p->currency), db_val(res, i, 4));
+    gw_copy_str(p->method, sizeof(p->method), db_val(res, i, 5));
+    gw_copy_str(p->vpa, sizeof(p->vpa), db_val(res, i, 6));
+    gw_copy_str(p->card_network, sizeof(p->card_network), db_val(res, i, 7));
+    gw_copy_str(p->card_last4, sizeof(p->card_last4), db_val(res, i, 8));
+    gw_copy_str(p->status, sizeof(p->status), db_val(res, i, 9));
+    gw_copy_str(p->error_code, sizeof(p->error_code), db_val(res, i, 10));
+    gw_copy_str(p->error_description, sizeof(p->error_description), db_val(res, i, 11));
+    gw_copy_str(p->created_at, sizeof(p->created_at), db_val(res, i, 12));
 }
 
 static void
 jobs_row_refund(const struct db_res *res, int i, struct refund *r)
 {
     memset(r, 0, sizeof(*r));
-    jobs_copy(r->id, sizeof(r->id), db_val(res, i, 0));
-    jobs_copy(r->payment_id, sizeof(r->payment_id), db_val(res, i, 1));
-    jobs_copy(r->merchant_id, sizeof(r->merchant_id), db_val(res, i, 2));
+    gw_copy_str(r->id, sizeof(r->id), db_val(res, i, 0));
+    gw_copy_str(r->payment_id, sizeof(r->payment_id), db_val(res, i, 1));
+    gw_copy_str(r->merchant_id, sizeof(r->merchant_id), db_val(res, i, 2));
     r->amount = db_int(res, i, 3);
     r->has_reason = !db_isnull(res, i, 4);
-    jobs_copy(r->reason, sizeof(r->reason), db_val(res, i, 4));
-    jobs_copy(r->status, sizeof(r->status), db_val(res, i, 5));
-    jobs_copy(r->created_at, sizeof(r->created_at), db_val(res, i, 6));
-    jobs_copy(r->processed_at, sizeof(r->processed_at), db_val(res, i, 7));
+    gw_copy_str(r->reason, sizeof(r->reason), db_val(res, i, 4));
+    gw_copy_str(r->status, sizeof(r->status), db_val(res, i, 5));
+    gw_copy_str(r->created_at, sizeof(r->created_at), db_val(res, i, 6));
+    gw_copy_str(r->processed_at, sizeof(r->processed_at), db_val(res, i, 7));
 }
 
+/* Runs the settling UPDATE over the valid, distinct jobs of the batch. map[k - 1] is set to
+ * the index in bt->jobs of the job whose id is element k of $1, and *m to their number. */
 static int
-jobs_batch_tx(struct db *db, void *arg, struct gw_err *err)
+jobs_batch_update(struct db *db, struct jobs_batch *bt, size_t *map, size_t *m, struct db_res *res,
+                  struct gw_err *err)
 {
-    struct jobs_batch *bt = arg;
-    struct db_res res = DB_RES_INIT, ins = DB_RES_INIT;
-    struct buf ids, upi, card, mids, evs, pls, oids, payload;
-    struct payment *p = NULL;
-    struct refund *r = NULL;
+    struct buf ids, upi, card;
+    const char *params[3];
     struct jobs_due *j;
-    const char *params[5];
-    char tsbuf[32];
-    int64_t ts = (int64_t)time(NULL);
-    struct jobs_due **idmap = xcalloc(bt->n, sizeof(*idmap)); /* ordinal in $1 -> job */
-    struct jobs_due **evmap = xcalloc(bt->n, sizeof(*evmap)); /* ordinal of an event -> job */
-    size_t i, nid = 0;
-    int row, nev = 0;
+    size_t i;
     int ret = -1;
 
     buf_init(&ids, 0);
     buf_init(&upi, 0);
     buf_init(&card, 0);
-    buf_init(&mids, 0);
-    buf_init(&evs, 0);
-    buf_init(&pls, 0);
-    buf_init(&oids, 0);
-    buf_init(&payload, 64 * KIB);
+    *m = 0;
     for (i = 0; i < bt->n; i++) {
         j = &bt->jobs[i];
         j->changed = false;
@@ -866,7 +891,7 @@ jobs_batch_tx(struct db *db, void *arg, struct gw_err *err)
                     || jobs_arr_add(&card, j->card_outcome) != 0))) {
             goto oom;
         }
-        idmap[nid++] = j;
+        map[(*m)++] = i;
     }
     if (jobs_arr_end(&ids) != 0 || jobs_arr_end(&upi) != 0 || jobs_arr_end(&card) != 0) {
         goto oom;
@@ -875,93 +900,173 @@ jobs_batch_tx(struct db *db, void *arg, struct gw_err *err)
     params[1] = upi.data;
     params[2] = card.data;
     if (db_exec(db, bt->kind == JOBS_PAYMENT ? &st_pay_settle_batch : &st_ref_settle_batch, params,
-                &res, err)
-        != 0) {
-        goto out;
+                res, err)
+        == 0) {
+        ret = 0;
     }
-    if (bt->kind == JOBS_PAYMENT) {
-        p = xcalloc(1, sizeof(*p));
-    } else {
-        r = xcalloc(1, sizeof(*r));
-    }
-    for (row = 0; row < res.nrows; row++) {
-        const char *event, *merchant_id, *object_id;
-        int rc;
-
-        j = jobs_at(idmap, nid, &res, row, res.ncols - 1);
-        if (j == NULL
-            || strcmp(j->id, db_val(&res, row, 0) != NULL ? db_val(&res, row, 0) : "") != 0) {
-            ret = GW_ERR(err, INTERNAL, "settled row matches no job");
-            goto out;
-        }
-        buf_reset(&payload);
-        if (p != NULL) {
-            jobs_row_payment(&res, row, p);
-            event =
-                strcmp(p->status, "success") == 0 ? EVENT_PAYMENT_SUCCESS : EVENT_PAYMENT_FAILED;
-            rc = event_payment_payload(&payload, event, ts, p);
-            merchant_id = p->merchant_id;
-            object_id = p->id;
-            jobs_copy(j->status, sizeof(j->status), p->status);
-        } else {
-            jobs_row_refund(&res, row, r);
-            event = EVENT_REFUND_PROCESSED;
-            rc = event_refund_payload(&payload, event, ts, r);
-            merchant_id = r->merchant_id;
-            object_id = r->id;
-            jobs_copy(j->status, sizeof(j->status), r->status);
-        }
-        if (rc != 0) {
-            ret = GW_ERR(err, INTERNAL, "cannot serialise '%s' payload", event);
-            goto out;
-        }
-        j->changed = true;
-        if (jobs_arr_add(&mids, merchant_id) != 0 || jobs_arr_add(&evs, event) != 0
-            || jobs_arr_add(&pls, payload.data) != 0 || jobs_arr_add(&oids, object_id) != 0) {
-            goto oom;
-        }
-        evmap[nev++] = j;
-    }
-    if (nev > 0) {
-        if (jobs_arr_end(&mids) != 0 || jobs_arr_end(&evs) != 0 || jobs_arr_end(&pls) != 0
-            || jobs_arr_end(&oids) != 0) {
-            goto oom;
-        }
-        (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, ts);
-        params[0] = mids.data;
-        params[1] = evs.data;
-        params[2] = pls.data;
-        params[3] = oids.data;
-        params[4] = tsbuf;
-        if (db_exec(db, &st_event_insert_batch, params, &ins, err) != 0) {
-            goto out;
-        }
-        for (row = 0; row < ins.nrows; row++) {
-            j = jobs_at(evmap, (size_t)nev, &ins, row, 1);
-            if (j != NULL && db_val(&ins, row, 0) != NULL) {
-                jobs_copy(j->log_id, sizeof(j->log_id), db_val(&ins, row, 0));
-            }
-        }
-    }
-    ret = 0;
     goto out;
 oom:
     ret = GW_ERR(err, INTERNAL, "cannot build batch parameters");
 out:
-    free(evmap);
-    free(idmap);
-    free(p);
-    free(r);
-    db_res_release(&ins);
-    db_res_release(&res);
-    buf_release(&payload);
-    buf_release(&oids);
-    buf_release(&pls);
-    buf_release(&evs);
-    buf_release(&mids);
     buf_release(&card);
     buf_release(&upi);
     buf_release(&ids);
+    return ret;
+}
+
+/* The events of the rows a batch changed, as PostgreSQL array literals ($1 to $4 of
+ * st_event_insert_batch), and the job of each. */
+struct jobs_events {
+    struct buf mids, evs, pls, oids;
+    struct buf payload; /* scratch: the payload of one event */
+    size_t *map;        /* ordinal of an event - 1 -> index in the batch */
+    size_t n;
+};
+
+static void
+jobs_events_init(struct jobs_events *ev, size_t max)
+{
+    buf_init(&ev->mids, 0);
+    buf_init(&ev->evs, 0);
+    buf_init(&ev->pls, 0);
+    buf_init(&ev->oids, 0);
+    buf_init(&ev->payload, (size_t)64 * KIB);
+    ev->map = xcalloc(max, sizeof(*ev->map));
+    ev->n = 0;
+}
+
+static void
+jobs_events_release(struct jobs_events *ev)
+{
+    free(ev->map);
+    buf_release(&ev->payload);
+    buf_release(&ev->oids);
+    buf_release(&ev->pls);
+    buf_release(&ev->evs);
+    buf_release(&ev->mids);
+}
+
+/* Scratch space for one settled row. */
+union jobs_obj {
+    struct payment p;
+    struct refund r;
+};
+
+/* Reads settled row `row` (the job bt->jobs[ix]) into o, records the job's new status and
+ * appends its event to ev, its payload built by event_payment_payload or event_refund_payload
+ * so that its bytes are theirs (SPEC 11.2). */
+static int
+jobs_batch_event(struct jobs_batch *bt, size_t ix, const struct db_res *res, int row, int64_t ts,
+                 union jobs_obj *o, struct jobs_events *ev, struct gw_err *err)
+{
+    struct jobs_due *j = &bt->jobs[ix];
+    const char *event, *merchant_id, *object_id;
+    int rc;
+
+    buf_reset(&ev->payload);
+    if (bt->kind == JOBS_PAYMENT) {
+        jobs_row_payment(res, row, &o->p);
+        event = strcmp(o->p.status, "success") == 0 ? EVENT_PAYMENT_SUCCESS : EVENT_PAYMENT_FAILED;
+        rc = event_payment_payload(&ev->payload, event, ts, &o->p);
+        merchant_id = o->p.merchant_id;
+        object_id = o->p.id;
+        gw_copy_str(j->status, sizeof(j->status), o->p.status);
+    } else {
+        jobs_row_refund(res, row, &o->r);
+        event = EVENT_REFUND_PROCESSED;
+        rc = event_refund_payload(&ev->payload, event, ts, &o->r);
+        merchant_id = o->r.merchant_id;
+        object_id = o->r.id;
+        gw_copy_str(j->status, sizeof(j->status), o->r.status);
+    }
+    if (rc != 0) {
+        return GW_ERR(err, INTERNAL, "cannot serialise '%s' payload", event);
+    }
+    j->changed = true;
+    if (jobs_arr_add(&ev->mids, merchant_id) != 0 || jobs_arr_add(&ev->evs, event) != 0
+        || jobs_arr_add(&ev->pls, ev->payload.data) != 0
+        || jobs_arr_add(&ev->oids, object_id) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot build batch parameters");
+    }
+    ev->map[ev->n++] = ix;
+    return 0;
+}
+
+/* Inserts the events (for the merchants that have a webhook_url, event_create semantics) and
+ * records each new log id on its job. */
+static int
+jobs_events_insert(struct db *db, struct jobs_batch *bt, struct jobs_events *ev, int64_t ts,
+                   struct gw_err *err)
+{
+    struct db_res ins = DB_RES_INIT;
+    const char *params[5];
+    char tsbuf[32];
+    size_t ix;
+    int row;
+    int ret = -1;
+
+    if (ev->n == 0) {
+        return 0;
+    }
+    if (jobs_arr_end(&ev->mids) != 0 || jobs_arr_end(&ev->evs) != 0 || jobs_arr_end(&ev->pls) != 0
+        || jobs_arr_end(&ev->oids) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot build batch parameters");
+    }
+    (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, ts);
+    params[0] = ev->mids.data;
+    params[1] = ev->evs.data;
+    params[2] = ev->pls.data;
+    params[3] = ev->oids.data;
+    params[4] = tsbuf;
+    if (db_exec(db, &st_event_insert_batch, params, &ins, err) != 0) {
+        goto out;
+    }
+    for (row = 0; row < ins.nrows; row++) {
+        if (jobs_at(ev->map, ev->n, &ins, row, 1, &ix) && db_val(&ins, row, 0) != NULL) {
+            gw_copy_str(bt->jobs[ix].log_id, sizeof(bt->jobs[ix].log_id), db_val(&ins, row, 0));
+        }
+    }
+    ret = 0;
+out:
+    db_res_release(&ins);
+    return ret;
+}
+
+static int
+jobs_batch_tx(struct db *db, void *arg, struct gw_err *err)
+{
+    struct jobs_batch *bt = arg;
+    struct db_res res = DB_RES_INIT;
+    struct jobs_events ev;
+    union jobs_obj *o = xcalloc(1, sizeof(*o));
+    size_t *idmap = xcalloc(bt->n, sizeof(*idmap)); /* ordinal in $1 - 1 -> index in the batch */
+    int64_t ts = (int64_t)time(NULL);
+    size_t nid, ix;
+    int row;
+    int ret = -1;
+
+    jobs_events_init(&ev, bt->n);
+    if (jobs_batch_update(db, bt, idmap, &nid, &res, err) != 0) {
+        goto out;
+    }
+    for (row = 0; row < res.nrows; row++) {
+        const char *id = db_val(&res, row, 0);
+
+        if (!jobs_at(idmap, nid, &res, row, res.ncols - 1, &ix)
+            || strcmp(bt->jobs[ix].id, id != NULL ? id : "") != 0) {
+            ret = GW_ERR(err, INTERNAL, "settled row matches no job");
+            goto out;
+        }
+        if (jobs_batch_event(bt, ix, &res, row, ts, o, &ev, err) != 0) {
+            goto out;
+        }
+    }
+    ret = jobs_events_insert(db, bt, &ev, ts, err);
+out:
+    jobs_events_release(&ev);
+    free(idmap);
+    free(o);
+    db_res_release(&res);
     return ret;
 }
 

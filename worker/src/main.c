@@ -37,7 +37,7 @@ wk_heartbeat(struct wk *w)
         return;
     }
     wk_utc_now(now);
-    buf_init(&b, 4 * KIB);
+    buf_init(&b, (size_t)4 * KIB);
     jw_init(&jw, &b);
     jw_obj_begin(&jw);
     jw_key(&jw, "pid");
@@ -126,7 +126,7 @@ static void
 wk_sleep_ms(struct wk *w, int64_t ms)
 {
     int64_t end = wk_now_ms() + ms;
-    struct timespec ts = { 0, 50 * 1000 * 1000 };
+    struct timespec ts = { 0, 50L * 1000 * 1000 };
 
     while (!w->stopping && wk_now_ms() < end) {
         (void)nanosleep(&ts, NULL);
