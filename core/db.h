@@ -21,6 +21,10 @@
 
 struct db;
 
+/* The API's timestamp text (SPEC 4.4) from a TIMESTAMP column holding UTC, in SQL:
+ *     "SELECT " DB_TS("created_at") " FROM …" */
+#define DB_TS(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 struct db_stmt {
     const char *name; /* unique per process */
     const char *sql;

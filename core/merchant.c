@@ -12,9 +12,9 @@
 #define MERCHANT_KEY_TRIES 3
 
 /* Column list shared by every statement that returns a merchant (see merchant_fill). */
-#define MERCHANT_COLS                                                                      \
-    "id::text, name, email, api_key, api_secret, webhook_url, webhook_secret, is_active, " \
-    "to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define MERCHANT_COLS                                                                             \
+    "id::text, name, email, api_key, api_secret, webhook_url, webhook_secret, is_active, " DB_TS( \
+        "created_at")
 #define MERCHANT_NCOLS 9
 
 /* clang-format off */

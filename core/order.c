@@ -11,16 +11,15 @@
 #include <string.h>
 
 #define ORDER_ID_ATTEMPTS 5
-#define TS(col)           "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define ORDER_COLS                                                                          \
     "o.id, o.merchant_id, o.amount, o.currency, o.receipt, COALESCE(o.notes::text, '{}'), " \
-    "COALESCE(o.status, 'created'), " TS("o.created_at") ", " TS("o.updated_at")
+    "COALESCE(o.status, 'created'), " DB_TS("o.created_at") ", " DB_TS("o.updated_at")
 
 /* clang-format off */
 static const struct db_stmt st_order_insert = { "order_insert",
     "INSERT INTO orders (id, merchant_id, amount, currency, receipt, notes, status, created_at, "
     "updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'created', now(), now()) "
-    "ON CONFLICT (id) DO NOTHING RETURNING " TS("created_at"), 6 };
+    "ON CONFLICT (id) DO NOTHING RETURNING " DB_TS("created_at"), 6 };
 static const struct db_stmt st_order_get = { "order_get",
     "SELECT " ORDER_COLS " FROM orders o WHERE o.id = $1 AND o.merchant_id = $2", 2 };
 static const struct db_stmt st_order_get_public = { "order_get_public",

@@ -16,12 +16,6 @@
 #define PAY_CSV_BATCH   1000
 #define STR_(x)         #x
 #define STR(x)          STR_(x)
-#define TS(col)         "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define PAY_COLS                                                                               \
-    "p.id, p.order_id, p.merchant_id, p.amount, p.currency, p.method, p.vpa, p.card_network, " \
-    "p.card_last4, p.status, p.captured, p.error_code, p.error_description, " TS(              \
-        "p.created_at") ", " TS("p.updated_at")
-#define PAY_NCOLS 15
 /* $1 merchant, $2 status, $3 method, $4 from (Unix s, inclusive), $5 to (Unix s, exclusive) */
 #define PAY_FILTER                                                                               \
     "p.merchant_id = $1 AND ($2::text IS NULL OR p.status = $2) "                                \
@@ -31,7 +25,7 @@
 
 /* clang-format off */
 static const struct db_stmt st_pay_get = { "payment_get",
-    "SELECT " PAY_COLS " FROM payments p WHERE p.id = $1 "
+    "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1 "
     "AND ($2::uuid IS NULL OR p.merchant_id = $2)", 2 };
 static const struct db_stmt st_pay_order = { "payment_order_lookup",
     "SELECT o.merchant_id, o.amount, o.currency FROM orders o "
@@ -41,14 +35,14 @@ static const struct db_stmt st_pay_insert = { "payment_insert",
     "INSERT INTO payments (id, order_id, merchant_id, amount, currency, method, vpa, "
     "card_network, card_last4, status, captured, created_at, updated_at, enqueued_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', false, now(), now(), now()) "
-    "ON CONFLICT (id) DO NOTHING RETURNING " TS("created_at"), 9 };
+    "ON CONFLICT (id) DO NOTHING RETURNING " DB_TS("created_at"), 9 };
 static const struct db_stmt st_pay_list = { "payment_list",
-    "SELECT " PAY_COLS ", count(*) OVER () FROM payments p WHERE " PAY_FILTER
+    "SELECT " PAYMENT_COLS ", count(*) OVER () FROM payments p WHERE " PAY_FILTER
     " ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7", 7 };
 static const struct db_stmt st_pay_count = { "payment_count",
     "SELECT count(*) FROM payments p WHERE " PAY_FILTER, 5 };
 static const struct db_stmt st_pay_export = { "payment_export",
-    "SELECT " PAY_COLS ", p.created_at::text FROM payments p WHERE " PAY_FILTER
+    "SELECT " PAYMENT_COLS ", p.created_at::text FROM payments p WHERE " PAY_FILTER
     " AND ($6::timestamp IS NULL OR (p.created_at, p.id) < ($6::timestamp, $7::text)) "
     "ORDER BY p.created_at DESC, p.id DESC LIMIT " STR(PAY_CSV_BATCH), 7 };
 static const struct db_stmt st_pay_stats_methods = { "payment_stats_methods",
@@ -66,7 +60,7 @@ static const struct db_stmt st_pay_stats_daily = { "payment_stats_daily",
 static const struct db_stmt st_pay_capture = { "payment_capture",
     "UPDATE payments SET captured = true, updated_at = now() "
     "WHERE id = $1 AND merchant_id = $2 AND status = 'success' AND captured = false "
-    "RETURNING " TS("updated_at"), 2 };
+    "RETURNING " DB_TS("updated_at"), 2 };
 /* clang-format on */
 
 static bool
@@ -389,7 +383,7 @@ payment_csv_row(struct buf *b, const struct payment *p)
 
 /* ---- storage --------------------------------------------------------------------------- */
 
-static void
+void
 payment_from_row(const struct db_res *res, int row, void *out)
 {
     struct payment *p = out;
@@ -676,7 +670,7 @@ payment_export_csv(struct db *db, const char *merchant_id, const struct payment_
         }
         free(last_ts);
         free(last_id);
-        last_ts = xstrdup(db_val(&res, res.nrows - 1, PAY_NCOLS));
+        last_ts = xstrdup(db_val(&res, res.nrows - 1, PAYMENT_NCOLS));
         last_id = xstrdup(db_val(&res, res.nrows - 1, 0));
     }
     ret = 0;

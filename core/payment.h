@@ -68,6 +68,18 @@ struct payment_created {
 
 /* Pure rules. */
 /* Check 1 of SPEC 6.3: order_id present and a string; *id borrows from body, *len its length. */
+/* The payment columns in the order payment_from_row() reads them, for SELECT or RETURNING on
+ * "payments p" (the worker's settling UPDATE returns the same list). */
+#define PAYMENT_COLS                                                                           \
+    "p.id, p.order_id, p.merchant_id, p.amount, p.currency, p.method, p.vpa, p.card_network, " \
+    "p.card_last4, p.status, p.captured, p.error_code, p.error_description, " DB_TS(           \
+        "p.created_at") ", " DB_TS("p.updated_at")
+#define PAYMENT_NCOLS 15
+
+/* Fills the struct payment at out from row of a result whose first columns are PAYMENT_COLS
+ * (a db_row_fn). */
+void payment_from_row(const struct db_res *res, int row, void *out);
+
 int payment_parse_order_id(struct json_object *body, const char **id, size_t *len,
                            struct gw_err *err);
 /* Checks 3-8 of SPEC 6.3 against the current UTC (year, month). Card number and CVV copies are

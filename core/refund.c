@@ -11,11 +11,6 @@
 #include <string.h>
 
 #define REFUND_ID_ATTEMPTS 5
-#define TS(col)            "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define REFUND_COLS                                                                              \
-    "r.id, r.payment_id, r.merchant_id, r.amount, r.reason, COALESCE(r.status, 'pending'), " TS( \
-        "r.created_at") ", " TS("r.processed_at")
-#define REFUND_NCOLS 8
 
 /* clang-format off */
 static const struct db_stmt st_refund_get = { "refund_get",
@@ -29,7 +24,7 @@ static const struct db_stmt st_refund_sum = { "refund_sum",
 static const struct db_stmt st_refund_insert = { "refund_insert",
     "INSERT INTO refunds (id, payment_id, merchant_id, amount, reason, status, created_at, "
     "enqueued_at) VALUES ($1, $2, $3, $4, $5, 'pending', now(), now()) "
-    "ON CONFLICT (id) DO NOTHING RETURNING " TS("created_at"), 5 };
+    "ON CONFLICT (id) DO NOTHING RETURNING " DB_TS("created_at"), 5 };
 static const struct db_stmt st_refund_list = { "refund_list",
     "SELECT " REFUND_COLS ", count(*) OVER () FROM refunds r "
     "WHERE r.payment_id = $1 AND r.merchant_id = $2 "
@@ -70,7 +65,7 @@ refund_parse_create(struct json_object *body, struct refund_create_in *in, struc
     return 0;
 }
 
-static void
+void
 refund_from_row(const struct db_res *res, int row, void *out)
 {
     struct refund *r = out;

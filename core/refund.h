@@ -28,6 +28,17 @@ struct refund_list {
 };
 
 /* Checks 2-3 of SPEC 6.5; err BAD_REQUEST with the exact descriptions. */
+/* The refund columns in the order refund_from_row() reads them, for SELECT or RETURNING on
+ * "refunds r" (the worker's settling UPDATE returns the same list). */
+#define REFUND_COLS                                                              \
+    "r.id, r.payment_id, r.merchant_id, r.amount, r.reason, COALESCE(r.status, " \
+    "'pending'), " DB_TS("r.created_at") ", " DB_TS("r.processed_at")
+#define REFUND_NCOLS 8
+
+/* Fills the struct refund at out from row of a result whose first columns are REFUND_COLS
+ * (a db_row_fn). */
+void refund_from_row(const struct db_res *res, int row, void *out);
+
 int refund_parse_create(struct json_object *body, struct refund_create_in *in, struct gw_err *err);
 
 /* SPEC 6.5 checks 1-5 in order. One transaction locks the payment row, checks the available

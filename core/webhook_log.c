@@ -10,11 +10,12 @@
 #include <string.h>
 #include <strings.h>
 
-#define TS(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define WL_COLS                                                                      \
-    "w.id, w.event, COALESCE(w.status, 'pending'), COALESCE(w.attempts, 0), " TS(    \
-        "w.created_at") ", " TS("w.last_attempt_at") ", " TS("w.next_retry_at") ", " \
-                                                                                "w.response_code"
+#define WL_COLS                                                                                   \
+    "w.id, w.event, COALESCE(w.status, 'pending'), COALESCE(w.attempts, 0), " DB_TS(              \
+        "w.created_at") ", " DB_TS("w.last_attempt_at") ", " DB_TS("w.next_retry_at") ", "        \
+                                                                                      "w."        \
+                                                                                      "response_" \
+                                                                                      "code"
 #define WL_NCOLS 8
 
 /* clang-format off */

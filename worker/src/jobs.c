@@ -6,6 +6,8 @@
 #include "jsonh.h"
 #include "log.h"
 #include "model.h"
+#include "payment.h"
+#include "refund.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,8 +17,6 @@
 
 #define JOBS_ID_MAX   63
 #define JOBS_SCORE_SZ 24 /* a delayed-set score: Unix ms, or "-" */
-
-#define TS_SQL(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Ordinals (1-based) of the ids of $1 whose object is still pending. */
 static const struct db_stmt st_pay_pending = {
@@ -36,24 +36,19 @@ static const struct db_stmt st_ref_pending = {
 /* $2: outcome for upi, $3: outcome for card ('success' or 'failed'). */
 static const struct db_stmt st_pay_settle = {
     "wk_pay_settle",
-    "UPDATE payments SET status = CASE WHEN method = 'upi' THEN $2 ELSE $3 END, "
+    "UPDATE payments p SET status = CASE WHEN method = 'upi' THEN $2 ELSE $3 END, "
     "error_code = CASE WHEN (CASE WHEN method = 'upi' THEN $2 ELSE $3 END) = 'failed' "
     "THEN 'PAYMENT_FAILED' END, "
     "error_description = CASE WHEN (CASE WHEN method = 'upi' THEN $2 ELSE $3 END) = 'failed' "
     "THEN 'Payment processing failed' END, "
-    "updated_at = now() WHERE id = $1 AND status = 'pending' "
-    "RETURNING id, order_id, merchant_id, amount, currency, method, vpa, card_network, "
-    "card_last4, status, error_code, error_description, " TS_SQL("created_at") ", " TS_SQL(
-        "updated_at"),
+    "updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING " PAYMENT_COLS,
     3
 };
 
 static const struct db_stmt st_ref_settle = {
     "wk_ref_settle",
-    "UPDATE refunds SET status = 'processed', processed_at = now() "
-    "WHERE id = $1 AND status = 'pending' "
-    "RETURNING id, payment_id, merchant_id, amount, reason, status, " TS_SQL(
-        "created_at") ", " TS_SQL("processed_at"),
+    "UPDATE refunds r SET status = 'processed', processed_at = now() "
+    "WHERE id = $1 AND status = 'pending' RETURNING " REFUND_COLS,
     1
 };
 
@@ -516,20 +511,7 @@ jobs_pay_tx(struct db *db, void *arg, struct gw_err *err)
         goto out;
     }
     p = xcalloc(1, sizeof(*p));
-    gw_copy_str(p->id, sizeof(p->id), db_val(&res, 0, 0));
-    gw_copy_str(p->order_id, sizeof(p->order_id), db_val(&res, 0, 1));
-    gw_copy_str(p->merchant_id, sizeof(p->merchant_id), db_val(&res, 0, 2));
-    p->amount = db_int(&res, 0, 3);
-    gw_copy_str(p->currency, sizeof(p->currency), db_val(&res, 0, 4));
-    gw_copy_str(p->method, sizeof(p->method), db_val(&res, 0, 5));
-    gw_copy_str(p->vpa, sizeof(p->vpa), db_val(&res, 0, 6));
-    gw_copy_str(p->card_network, sizeof(p->card_network), db_val(&res, 0, 7));
-    gw_copy_str(p->card_last4, sizeof(p->card_last4), db_val(&res, 0, 8));
-    gw_copy_str(p->status, sizeof(p->status), db_val(&res, 0, 9));
-    gw_copy_str(p->error_code, sizeof(p->error_code), db_val(&res, 0, 10));
-    gw_copy_str(p->error_description, sizeof(p->error_description), db_val(&res, 0, 11));
-    gw_copy_str(p->created_at, sizeof(p->created_at), db_val(&res, 0, 12));
-    gw_copy_str(p->updated_at, sizeof(p->updated_at), db_val(&res, 0, 13));
+    payment_from_row(&res, 0, p);
     t->changed = true;
     gw_copy_str(t->status, sizeof(t->status), p->status);
     if (event_create(db, p->merchant_id,
@@ -565,15 +547,7 @@ jobs_ref_tx(struct db *db, void *arg, struct gw_err *err)
         goto out;
     }
     r = xcalloc(1, sizeof(*r));
-    gw_copy_str(r->id, sizeof(r->id), db_val(&res, 0, 0));
-    gw_copy_str(r->payment_id, sizeof(r->payment_id), db_val(&res, 0, 1));
-    gw_copy_str(r->merchant_id, sizeof(r->merchant_id), db_val(&res, 0, 2));
-    r->amount = db_int(&res, 0, 3);
-    r->has_reason = !db_isnull(&res, 0, 4);
-    gw_copy_str(r->reason, sizeof(r->reason), db_val(&res, 0, 4));
-    gw_copy_str(r->status, sizeof(r->status), db_val(&res, 0, 5));
-    gw_copy_str(r->created_at, sizeof(r->created_at), db_val(&res, 0, 6));
-    gw_copy_str(r->processed_at, sizeof(r->processed_at), db_val(&res, 0, 7));
+    refund_from_row(&res, 0, r);
     t->changed = true;
     gw_copy_str(t->status, sizeof(t->status), r->status);
     if (event_create(db, r->merchant_id, EVENT_REFUND_PROCESSED, NULL, r, t->log_id, err) != 0) {
@@ -733,9 +707,7 @@ static const struct db_stmt st_pay_settle_batch = {
     "'failed' THEN 'Payment processing failed' END, updated_at = now() "
     "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) WITH ORDINALITY AS u(id, uo, co, i) "
     "WHERE p.id = u.id AND p.status = 'pending' "
-    "RETURNING p.id, p.order_id, p.merchant_id, p.amount, p.currency, p.method, p.vpa, "
-    "p.card_network, p.card_last4, p.status, p.error_code, p.error_description, " TS_SQL(
-        "p.created_at") ", u.i",
+    "RETURNING " PAYMENT_COLS ", u.i",
     3
 };
 
@@ -744,8 +716,7 @@ static const struct db_stmt st_ref_settle_batch = {
     "UPDATE refunds r SET status = 'processed', processed_at = now() "
     "FROM unnest($1::varchar[]) WITH ORDINALITY AS u(id, i) "
     "WHERE r.id = u.id AND r.status = 'pending' "
-    "RETURNING r.id, r.payment_id, r.merchant_id, r.amount, r.reason, r.status, " TS_SQL(
-        "r.created_at") ", " TS_SQL("r.processed_at") ", u.i",
+    "RETURNING " REFUND_COLS ", u.i",
     1
 };
 
@@ -826,40 +797,6 @@ jobs_at(const size_t *map, size_t m, const struct db_res *res, int row, int col,
     }
     *ix = map[k - 1];
     return true;
-}
-
-static void
-jobs_row_payment(const struct db_res *res, int i, struct payment *p)
-{
-    memset(p, 0, sizeof(*p));
-    gw_copy_str(p->id, sizeof(p->id), db_val(res, i, 0));
-    gw_copy_str(p->order_id, sizeof(p->order_id), db_val(res, i, 1));
-    gw_copy_str(p->merchant_id, sizeof(p->merchant_id), db_val(res, i, 2));
-    p->amount = db_int(res, i, 3);
-    gw_copy_str(p->currency, sizeof(p->currency), db_val(res, i, 4));
-    gw_copy_str(p->method, sizeof(p->method), db_val(res, i, 5));
-    gw_copy_str(p->vpa, sizeof(p->vpa), db_val(res, i, 6));
-    gw_copy_str(p->card_network, sizeof(p->card_network), db_val(res, i, 7));
-    gw_copy_str(p->card_last4, sizeof(p->card_last4), db_val(res, i, 8));
-    gw_copy_str(p->status, sizeof(p->status), db_val(res, i, 9));
-    gw_copy_str(p->error_code, sizeof(p->error_code), db_val(res, i, 10));
-    gw_copy_str(p->error_description, sizeof(p->error_description), db_val(res, i, 11));
-    gw_copy_str(p->created_at, sizeof(p->created_at), db_val(res, i, 12));
-}
-
-static void
-jobs_row_refund(const struct db_res *res, int i, struct refund *r)
-{
-    memset(r, 0, sizeof(*r));
-    gw_copy_str(r->id, sizeof(r->id), db_val(res, i, 0));
-    gw_copy_str(r->payment_id, sizeof(r->payment_id), db_val(res, i, 1));
-    gw_copy_str(r->merchant_id, sizeof(r->merchant_id), db_val(res, i, 2));
-    r->amount = db_int(res, i, 3);
-    r->has_reason = !db_isnull(res, i, 4);
-    gw_copy_str(r->reason, sizeof(r->reason), db_val(res, i, 4));
-    gw_copy_str(r->status, sizeof(r->status), db_val(res, i, 5));
-    gw_copy_str(r->created_at, sizeof(r->created_at), db_val(res, i, 6));
-    gw_copy_str(r->processed_at, sizeof(r->processed_at), db_val(res, i, 7));
 }
 
 /* Runs the settling UPDATE over the valid, distinct jobs of the batch. map[k - 1] is set to
@@ -965,14 +902,14 @@ jobs_batch_event(struct jobs_batch *bt, size_t ix, const struct db_res *res, int
 
     buf_reset(&ev->payload);
     if (bt->kind == JOBS_PAYMENT) {
-        jobs_row_payment(res, row, &o->p);
+        payment_from_row(res, row, &o->p);
         event = strcmp(o->p.status, "success") == 0 ? EVENT_PAYMENT_SUCCESS : EVENT_PAYMENT_FAILED;
         rc = event_payment_payload(&ev->payload, event, ts, &o->p);
         merchant_id = o->p.merchant_id;
         object_id = o->p.id;
         gw_copy_str(j->status, sizeof(j->status), o->p.status);
     } else {
-        jobs_row_refund(res, row, &o->r);
+        refund_from_row(res, row, &o->r);
         event = EVENT_REFUND_PROCESSED;
         rc = event_refund_payload(&ev->payload, event, ts, &o->r);
         merchant_id = o->r.merchant_id;
