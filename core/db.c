@@ -651,16 +651,30 @@ out:
 
 int
 db_query_page(struct db *db, const struct db_page_query *q, const char *const *params,
-              int64_t offset, void **items, int *n, int64_t *total, struct gw_err *err)
+              int64_t limit, int64_t offset, void **items, int *n, int64_t *total,
+              struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
+    const char *all[DB_PAGE_MAX_PARAMS];
+    char lim[24], off[24];
+    int nfilter = q->list->nparams - 2;
     char *a;
     int i, ret = -1;
 
     *items = NULL;
     *n = 0;
     *total = 0;
-    if (db_exec(db, q->list, params, &res, err) != 0) {
+    if (nfilter < 0 || q->list->nparams > DB_PAGE_MAX_PARAMS) {
+        return GW_ERR(err, INTERNAL, "bad page statement '%s'", q->list->name);
+    }
+    for (i = 0; i < nfilter; i++) {
+        all[i] = params[i];
+    }
+    (void)snprintf(lim, sizeof(lim), "%" PRId64, limit);
+    (void)snprintf(off, sizeof(off), "%" PRId64, offset);
+    all[nfilter] = lim;
+    all[nfilter + 1] = off;
+    if (db_exec(db, q->list, all, &res, err) != 0) {
         goto out;
     }
     if (res.nrows > 0) {

@@ -99,10 +99,13 @@ struct db_page_query {
     size_t item_size;
 };
 
-/* *items is a new array of *n filled items (NULL when the page is empty; caller frees) and
- * *total the number of rows in the whole list; nothing is allocated on failure. */
+/* Runs q->list with params followed by limit and offset (its last two parameters; q->count takes
+ * params alone). *items is a new array of *n filled items (NULL when the page is empty; caller
+ * frees) and *total the number of rows in the whole list; nothing is allocated on failure. */
+#define DB_PAGE_MAX_PARAMS 16
 int db_query_page(struct db *db, const struct db_page_query *q, const char *const *params,
-                  int64_t offset, void **items, int *n, int64_t *total, struct gw_err *err);
+                  int64_t limit, int64_t offset, void **items, int *n, int64_t *total,
+                  struct gw_err *err);
 
 void db_res_release(struct db_res *res);
 const char *db_val(const struct db_res *res, int row, int col); /* NULL for SQL NULL */

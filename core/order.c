@@ -203,15 +203,12 @@ int
 order_list(struct db *db, const char *merchant_id, int64_t limit, int64_t offset,
            struct order_list *out, struct gw_err *err)
 {
-    char lim[24], off[24];
-    const char *params[3] = { merchant_id, lim, off };
+    const char *params[1] = { merchant_id };
     void *items = NULL;
     int ret;
 
     memset(out, 0, sizeof(*out));
-    (void)snprintf(lim, sizeof(lim), "%" PRId64, limit);
-    (void)snprintf(off, sizeof(off), "%" PRId64, offset);
-    ret = db_query_page(db, &order_page, params, offset, &items, &out->n, &out->total, err);
+    ret = db_query_page(db, &order_page, params, limit, offset, &items, &out->n, &out->total, err);
     out->items = items;
     return ret;
 }

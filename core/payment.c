@@ -563,18 +563,15 @@ int
 payment_list(struct db *db, const char *merchant_id, const struct payment_filter *f, int64_t limit,
              int64_t offset, struct payment_list *out, struct gw_err *err)
 {
-    char from[24], to[24], lim[24], off[24];
-    const char *params[7];
+    char from[24], to[24];
+    const char *params[5];
     void *items = NULL;
     int ret;
 
     memset(out, 0, sizeof(*out));
     filter_params(merchant_id, f, from, to, params);
-    (void)snprintf(lim, sizeof(lim), "%" PRId64, limit);
-    (void)snprintf(off, sizeof(off), "%" PRId64, offset);
-    params[5] = lim;
-    params[6] = off;
-    ret = db_query_page(db, &payment_page, params, offset, &items, &out->n, &out->total, err);
+    ret =
+        db_query_page(db, &payment_page, params, limit, offset, &items, &out->n, &out->total, err);
     out->items = items;
     return ret;
 }
