@@ -69,6 +69,7 @@ static const struct cfg_var cfg_vars[] = {
     { "RATE_LIMIT_RPS",                CFG_INT,       0,           CFG_OFF(rate_limit_rps),                "100",                                                                   1,  1000000 },
     { "RATE_LIMIT_BURST",              CFG_INT,       0,           CFG_OFF(rate_limit_burst),              "200",                                                                   0,  1000000 },
     { "WEBHOOK_BLOCK_PRIVATE",         CFG_BOOL_ON,   0,           CFG_OFF(webhook_block_private),         "false",                                                                 0,  0 },
+    { "SEED_TEST_MERCHANT",            CFG_BOOL_OFF,  0,           CFG_OFF(seed_test_merchant),            "true",                                                                  0,  0 },
     { NULL,                            CFG_STR,       0,           0,                                      NULL,                                                                    0,  0 },
 };
 /* clang-format on */

@@ -34,6 +34,7 @@ struct cfg {
     int rate_limit_rps;
     int rate_limit_burst;
     bool webhook_block_private;
+    bool seed_test_merchant;
 };
 
 /* Looks a variable up; returns NULL when unset. Tests pass their own. */

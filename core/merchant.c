@@ -31,13 +31,31 @@ static const struct db_stmt st_email_taken = { "merchant_email_taken",
 static const struct db_stmt st_create = { "merchant_create",
     "INSERT INTO merchants (name, email, api_key, api_secret, webhook_secret, is_active, "
     "password_hash) VALUES ($1, $2, $3, $4, $5, true, $6) RETURNING " MERCHANT_COLS, 6 };
+/* Key rotation and a new password end the merchant's dashboard sessions in the same statement
+ * (SPEC 17). $1 is the merchant's id (a UUID) or e-mail (case-insensitive, oldest first). */
+#define MERCHANT_PICK_ID   "WITH t AS (SELECT id FROM merchants WHERE id = $1::uuid), "
+#define MERCHANT_PICK_MAIL "WITH t AS (SELECT id FROM merchants WHERE lower(email) = lower($1) " \
+                           "ORDER BY created_at, id LIMIT 1), "
+#define MERCHANT_END_SESSIONS                                                                  \
+    "s AS (DELETE FROM dashboard_sessions WHERE merchant_id = (SELECT id FROM t)) "
+#define MERCHANT_ROTATE                                                                        \
+    "UPDATE merchants SET api_key = $2, api_secret = $3, updated_at = now() "                  \
+    "WHERE id = (SELECT id FROM t) RETURNING " MERCHANT_COLS
+#define MERCHANT_SET_PASSWORD                                                                  \
+    "UPDATE merchants SET password_hash = $2, updated_at = now() "                             \
+    "WHERE id = (SELECT id FROM t) RETURNING " MERCHANT_COLS
 static const struct db_stmt st_rotate_id = { "merchant_rotate_id",
-    "UPDATE merchants SET api_key = $2, api_secret = $3, updated_at = now() "
-    "WHERE id = $1::uuid RETURNING " MERCHANT_COLS, 3 };
+    MERCHANT_PICK_ID MERCHANT_END_SESSIONS MERCHANT_ROTATE, 3 };
 static const struct db_stmt st_rotate_email = { "merchant_rotate_email",
-    "UPDATE merchants SET api_key = $2, api_secret = $3, updated_at = now() "
-    "WHERE id = (SELECT id FROM merchants WHERE lower(email) = lower($1) "
-    "ORDER BY created_at, id LIMIT 1) RETURNING " MERCHANT_COLS, 3 };
+    MERCHANT_PICK_MAIL MERCHANT_END_SESSIONS MERCHANT_ROTATE, 3 };
+static const struct db_stmt st_password_id = { "merchant_password_id",
+    MERCHANT_PICK_ID MERCHANT_END_SESSIONS MERCHANT_SET_PASSWORD, 2 };
+static const struct db_stmt st_password_email = { "merchant_password_email",
+    MERCHANT_PICK_MAIL MERCHANT_END_SESSIONS MERCHANT_SET_PASSWORD, 2 };
+/* SPEC 12.2 (v2): the seeded merchant still active with the published key pair. */
+static const struct db_stmt st_test_pair = { "merchant_test_pair",
+    "SELECT 1 FROM merchants WHERE id = $1::uuid AND is_active AND api_key = $2 "
+    "AND api_secret = $3", 3 };
 static const struct db_stmt st_login = { "merchant_login",
     "SELECT " MERCHANT_COLS ", password_hash FROM merchants "
     "WHERE lower(email) = lower($1) AND is_active = true ORDER BY created_at, id LIMIT 1", 1 };
@@ -268,6 +286,49 @@ merchant_rotate_keys(struct db *db, const char *id_or_email, struct merchant *ou
     ret = 0;
 out:
     crypto_wipe(secret, sizeof(secret));
+    db_res_release(&res);
+    return ret;
+}
+
+int
+merchant_set_password(struct db *db, const char *id_or_email, const char *password,
+                      struct merchant *out, struct gw_err *err)
+{
+    const struct db_stmt *st = validate_uuid(id_or_email) ? &st_password_id : &st_password_email;
+    const char *params[2];
+    char *hash;
+    bool found = false;
+    int ret;
+
+    hash = crypto_password_hash(password, err);
+    if (hash == NULL) {
+        return -1;
+    }
+    params[0] = id_or_email;
+    params[1] = hash;
+    ret = db_query_row(db, st, params, merchant_fill, out, &found, err);
+    free(hash);
+    if (ret == 0 && !found) {
+        return GW_ERR(err, NOT_FOUND, "Merchant not found");
+    }
+    if (ret == 0) {
+        log_info("merchant password set", LOG_S("merchant_id", out->id));
+    }
+    return ret;
+}
+
+int
+merchant_test_pair_active(struct db *db, bool *active, struct gw_err *err)
+{
+    const char *params[3] = { MERCHANT_TEST_ID, MERCHANT_TEST_API_KEY, MERCHANT_TEST_API_SECRET };
+    struct db_res res = DB_RES_INIT;
+    int ret;
+
+    *active = false;
+    ret = db_exec(db, &st_test_pair, params, &res, err);
+    if (ret == 0) {
+        *active = res.nrows > 0;
+    }
     db_res_release(&res);
     return ret;
 }

@@ -12,9 +12,12 @@
 
 #include <stdbool.h>
 
-#define MERCHANT_TEST_ID               "550e8400-e29b-41d4-a716-446655440000"
-#define MERCHANT_TEST_NAME             "Test Merchant"
-#define MERCHANT_TEST_WEBHOOK_SECRET   "whsec_test_abc123"
+#define MERCHANT_TEST_ID             "550e8400-e29b-41d4-a716-446655440000"
+#define MERCHANT_TEST_NAME           "Test Merchant"
+#define MERCHANT_TEST_WEBHOOK_SECRET "whsec_test_abc123"
+/* The published defaults of TEST_API_KEY and TEST_API_SECRET (SPEC 3, 12.2). */
+#define MERCHANT_TEST_API_KEY          "key_test_abc123"
+#define MERCHANT_TEST_API_SECRET       "secret_test_xyz789"
 #define MERCHANT_API_KEY_RANDOM        20 /* key_ + 20 */
 #define MERCHANT_API_SECRET_RANDOM     32 /* secret_ + 32 */
 #define MERCHANT_WEBHOOK_SECRET_RANDOM 24 /* whsec_ + 24 */
@@ -34,9 +37,18 @@ int merchant_create(struct db *db, const char *name, const char *email, const ch
                     struct merchant *out, struct gw_err *err);
 
 /* New api_key and api_secret for the merchant whose id (a UUID) or email (case-insensitive)
- * is given; err NOT_FOUND "Merchant not found" when there is none. */
+ * is given, ending its dashboard sessions; err NOT_FOUND "Merchant not found" when there is none. */
 int merchant_rotate_keys(struct db *db, const char *id_or_email, struct merchant *out,
                          struct gw_err *err);
+
+/* New PBKDF2 password hash for the merchant whose id or email (case-insensitive) is given; its
+ * dashboard sessions end. err NOT_FOUND "Merchant not found" when there is none. The password
+ * is validated by the caller. */
+int merchant_set_password(struct db *db, const char *id_or_email, const char *password,
+                          struct merchant *out, struct gw_err *err);
+
+/* *active when the seeded merchant is active with the published key pair (a production warning). */
+int merchant_test_pair_active(struct db *db, bool *active, struct gw_err *err);
 
 /* Active merchant by email (case-insensitive) for the dashboard login. *password_hash is a new
  * string (caller frees) or NULL when the column is NULL; *found false when there is none. */

@@ -5,6 +5,7 @@
 #include "crypto.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct db_stmt st_session_put = {
@@ -23,6 +24,28 @@ static const struct db_stmt st_session_get = {
 static const struct db_stmt st_session_del = {
     "session_del", "DELETE FROM dashboard_sessions WHERE token_hash = $1", 1
 };
+static const struct db_stmt st_session_del_merchant = {
+    "session_del_merchant", "DELETE FROM dashboard_sessions WHERE merchant_id = $1::uuid", 1
+};
+
+/* The throttle key: SHA-256 hex of the lower-cased e-mail (as the login's own lookup matches). */
+#define LOGIN_KEY        "encode(sha256(convert_to(lower($1), 'UTF8')), 'hex')"
+#define LOGIN_WINDOW_SQL "interval '900 seconds'" /* LOGIN_WINDOW_SECONDS */
+
+/* clang-format off */
+static const struct db_stmt st_login_blocked = { "login_blocked",
+    "SELECT ceil(extract(epoch FROM blocked_until - now()))::int FROM login_blocks "
+    "WHERE email_hash = " LOGIN_KEY " AND blocked_until > now()", 1 };
+/* The INSERT's own row is invisible to the count of the same statement: hence + 1. */
+static const struct db_stmt st_login_failed = { "login_failed",
+    "WITH k AS (SELECT " LOGIN_KEY " AS h), "
+    "f AS (INSERT INTO login_failures (email_hash) SELECT h FROM k), "
+    "n AS (SELECT count(*) + 1 AS c FROM login_failures, k WHERE email_hash = k.h "
+    "      AND failed_at > now() - " LOGIN_WINDOW_SQL ") "
+    "INSERT INTO login_blocks (email_hash, blocked_until) "
+    "SELECT k.h, now() + " LOGIN_WINDOW_SQL " FROM k, n WHERE n.c >= 10 " /* LOGIN_MAX_FAILURES */
+    "ON CONFLICT (email_hash) DO UPDATE SET blocked_until = EXCLUDED.blocked_until", 1 };
+/* clang-format on */
 
 bool
 session_token_wellformed(const char *token)
@@ -121,4 +144,44 @@ session_delete(struct db *db, const char *token, struct gw_err *err)
     }
     crypto_sha256_hex(token, strlen(token), hash);
     return db_exec(db, &st_session_del, params, NULL, err);
+}
+
+int
+session_delete_merchant(struct db *db, const char *merchant_id, struct gw_err *err)
+{
+    const char *params[1] = { merchant_id };
+
+    return db_exec(db, &st_session_del_merchant, params, NULL, err);
+}
+
+int
+login_blocked(struct db *db, const char *email, int *retry_after, struct gw_err *err)
+{
+    const char *params[1] = { email };
+    struct db_res res = DB_RES_INIT;
+    const char *v;
+    int ret = -1;
+
+    *retry_after = 0;
+    if (db_exec(db, &st_login_blocked, params, &res, err) != 0) {
+        goto out;
+    }
+    v = res.nrows > 0 ? db_val(&res, 0, 0) : NULL;
+    if (v != NULL) {
+        long s = strtol(v, NULL, 10);
+
+        *retry_after = s < 1 ? 1 : s > LOGIN_WINDOW_SECONDS ? LOGIN_WINDOW_SECONDS : (int)s;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+login_failed(struct db *db, const char *email, struct gw_err *err)
+{
+    const char *params[1] = { email };
+
+    return db_exec(db, &st_login_failed, params, NULL, err);
 }

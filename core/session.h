@@ -28,6 +28,18 @@ int session_lookup(struct db *db, const char *token, struct merchant *out,
 /* Deletes the session of token (nothing when there is none). */
 int session_delete(struct db *db, const char *token, struct gw_err *err);
 
+/* Deletes every session of the merchant (key rotation, new password). */
+int session_delete_merchant(struct db *db, const char *merchant_id, struct gw_err *err);
+
+/* Login throttling per e-mail (SPEC 17): LOGIN_MAX_FAILURES failed logins within
+ * LOGIN_WINDOW_SECONDS block the e-mail (matched case-insensitively) for LOGIN_WINDOW_SECONDS.
+ * login_blocked sets *retry_after to the seconds left (>= 1) of a block, 0 when there is none. */
+#define LOGIN_MAX_FAILURES   10
+#define LOGIN_WINDOW_SECONDS 900
+int login_blocked(struct db *db, const char *email, int *retry_after, struct gw_err *err);
+/* Records one failed login of email and starts the block when it is the tenth in the window. */
+int login_failed(struct db *db, const char *email, struct gw_err *err);
+
 /* True when token looks like one of ours (43 base64url characters). */
 bool session_token_wellformed(const char *token);
 

@@ -38,8 +38,13 @@ static const struct db_stmt st_sweep_idem = {
     "sweep_idem", "DELETE FROM idempotency_keys WHERE expires_at < now()", 0
 };
 
+/* Expired sessions, and login failures and blocks past their 15-minute window (SPEC 17). */
 static const struct db_stmt st_sweep_sessions = {
-    "sweep_sessions", "DELETE FROM dashboard_sessions WHERE expires_at < now()", 0
+    "sweep_sessions",
+    "WITH f AS (DELETE FROM login_failures WHERE failed_at < now() - interval '900 seconds'), "
+    "b AS (DELETE FROM login_blocks WHERE blocked_until < now()) "
+    "DELETE FROM dashboard_sessions WHERE expires_at < now()",
+    0
 };
 
 /* LPUSH key job1 job2 … for every id of res (column 0). */

@@ -1,4 +1,4 @@
-/* ctl_merchant.c: gatewayctl merchant create | rotate-keys (SPEC section 16). */
+/* ctl_merchant.c: gatewayctl merchant create | rotate-keys | set-password (SPEC section 16). */
 #include "ctl.h"
 
 #include "crypto.h"
@@ -320,6 +320,71 @@ out:
     return ret;
 }
 
+/* merchant set-password <id-or-email> [--password-stdin] (SPEC 16, v2). */
+static int
+ctl_merchant_set_password(int argc, char **argv)
+{
+    char pw[CTL_PASSWORD_MAX + 2] = { 0 }, again[CTL_PASSWORD_MAX + 2] = { 0 };
+    struct gw_err err = GW_ERR_INIT;
+    const char *who = NULL;
+    bool from_stdin = false;
+    struct merchant m;
+    struct db *db = NULL;
+    struct buf out;
+    struct jw w;
+    int i, ret;
+
+    for (i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--password-stdin") == 0 && !from_stdin) {
+            from_stdin = true;
+        } else if (argv[i][0] != '-' && argv[i][0] != '\0' && who == NULL) {
+            who = argv[i];
+        } else {
+            return ctl_usage();
+        }
+    }
+    if (who == NULL) {
+        return ctl_usage();
+    }
+    memset(&m, 0, sizeof(m));
+    buf_init(&out, (size_t)4 * KIB);
+    ret = ctl_create_password(from_stdin, pw, again, sizeof(pw));
+    if (ret != CTL_OK) {
+        goto out;
+    }
+    ret = CTL_FAIL;
+    db = ctl_open_db();
+    if (db == NULL) {
+        goto out;
+    }
+    if (merchant_set_password(db, who, pw, &m, &err) != 0) {
+        ret = ctl_fail(err.code == GW_E_NOT_FOUND ? "merchant not found" : "cannot set password",
+                       &err);
+        goto out;
+    }
+    jw_init(&w, &out);
+    jw_obj_begin(&w);
+    jw_key(&w, "id");
+    jw_str(&w, m.id);
+    jw_key(&w, "email");
+    jw_str(&w, m.email);
+    jw_key(&w, "password_set");
+    jw_bool(&w, true);
+    jw_obj_end(&w);
+    if (jw_finish(&w) != 0) {
+        ret = ctl_fail("cannot serialise the result", NULL);
+        goto out;
+    }
+    ret = ctl_print(&out);
+out:
+    crypto_wipe(pw, sizeof(pw));
+    crypto_wipe(again, sizeof(again));
+    crypto_wipe(&m, sizeof(m));
+    buf_release(&out);
+    db_free(db);
+    return ret;
+}
+
 int
 ctl_merchant(int argc, char **argv)
 {
@@ -328,6 +393,9 @@ ctl_merchant(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "rotate-keys") == 0) {
         return ctl_merchant_rotate(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "set-password") == 0) {
+        return ctl_merchant_set_password(argc, argv);
     }
     return ctl_usage();
 }

@@ -27,6 +27,7 @@ static const char ctl_usage_text[] =
     "\n"
     "  merchant create --name NAME --email EMAIL [--password-stdin]\n"
     "  merchant rotate-keys <id-or-email>\n"
+    "  merchant set-password <id-or-email> [--password-stdin]\n"
     "  webhooks dlq list\n"
     "  webhooks dlq requeue <ID> | --all\n"
     "  jobs recover\n"

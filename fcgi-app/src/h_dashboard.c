@@ -20,6 +20,15 @@ h_set_cookie(struct http_req *req, struct http_resp *resp, const char *token, in
     http_resp_set_header(resp, "Set-Cookie", v);
 }
 
+static void
+h_retry_after(struct http_resp *resp, int seconds)
+{
+    char v[16];
+
+    (void)snprintf(v, sizeof(v), "%d", seconds);
+    http_resp_set_header(resp, "Retry-After", v);
+}
+
 /* {"merchant":{"id","name","email","api_key","api_secret"},"csrf_token":"…"} */
 static int
 h_session_body(struct http_resp *resp, const struct merchant *m, const char *csrf,
@@ -50,7 +59,8 @@ h_dashboard_login(struct http_req *req, struct http_resp *resp, struct gw_err *e
     size_t plen = 0;
     struct merchant m;
     char *hash = NULL;
-    bool found = false, ok = false;
+    bool found = false, ok = false, plain;
+    int retry_after = 0;
     char token[SESSION_TOKEN_SZ], csrf[SESSION_CSRF_LEN + 1];
     int ret = -1;
 
@@ -67,19 +77,31 @@ h_dashboard_login(struct http_req *req, struct http_resp *resp, struct gw_err *e
         plen = (size_t)json_object_get_string_len(jpass);
     }
     email = json_object_get_string(jemail);
-    if (strlen(email) == (size_t)json_object_get_string_len(jemail) && email[0] != '\0') {
+    plain = strlen(email) == (size_t)json_object_get_string_len(jemail) && email[0] != '\0';
+    if (plain) {
+        if (login_blocked(req->app->db, email, &retry_after, err) != 0) {
+            goto out;
+        }
+        if (retry_after > 0) {
+            h_retry_after(resp, retry_after);
+            ret = GW_ERR(err, RATE_LIMIT, "Too many requests");
+            goto out;
+        }
         if (merchant_find_for_login(req->app->db, email, &m, &hash, &found, err) != 0) {
             goto out;
         }
     }
-    if (!found) {
-        crypto_password_dummy(password);
-    } else if (hash == NULL) {
-        ok = true; /* the seeded merchant: any password (test-mode convenience) */
-    } else {
+    if (found && hash == NULL && req->app->cfg->test_mode) {
+        ok = true; /* the seeded merchant: any password, a TEST_MODE convenience (SPEC 13.1) */
+    } else if (found && hash != NULL) {
         ok = strlen(password) == plen && crypto_password_verify(password, hash);
+    } else {
+        crypto_password_dummy(password); /* unknown e-mail, or no password set yet */
     }
     if (!ok) {
+        if (plain && login_failed(req->app->db, email, err) != 0) {
+            goto out;
+        }
         ret = GW_ERR(err, AUTH, "Invalid email or password");
         goto out;
     }
@@ -96,6 +118,25 @@ out:
     return ret;
 }
 
+/* GET /api/v1/dashboard/config (public): what the login page may say (SPEC 13.1). */
+int
+h_dashboard_config(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct jw w;
+
+    resp->status = 200;
+    buf_reset(&resp->body);
+    jw_init(&w, &resp->body);
+    jw_obj_begin(&w);
+    jw_key(&w, "test_mode");
+    jw_bool(&w, req->app->cfg->test_mode);
+    jw_obj_end(&w);
+    if (jw_finish(&w) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot serialise config");
+    }
+    return 0;
+}
+
 int
 h_dashboard_session(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
@@ -108,7 +149,7 @@ h_dashboard_session(struct http_req *req, struct http_resp *resp, struct gw_err 
 int
 h_dashboard_logout(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
-    const char *token = http_req_cookie(req, SESSION_COOKIE);
+    const char *token = http_req_session_token(req);
     const char *got = http_req_header(req, "X-CSRF-Token");
     char csrf[SESSION_CSRF_LEN + 1];
     struct merchant m;

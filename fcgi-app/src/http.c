@@ -5,6 +5,7 @@
 #include "jsonh.h"
 #include "log.h"
 #include "queue.h"
+#include "session.h"
 #include "validate.h"
 
 #include <arpa/inet.h>
@@ -289,6 +290,17 @@ http_req_cookie(struct http_req *req, const char *name)
         p = semi + 1;
     }
     return NULL;
+}
+
+const char *
+http_req_session_token(struct http_req *req)
+{
+    const char *listener = http_req_param_raw(req, "GW_LISTENER");
+
+    if (listener == NULL || (strcmp(listener, "dashboard") != 0 && strcmp(listener, "tls") != 0)) {
+        return NULL;
+    }
+    return http_req_cookie(req, SESSION_COOKIE);
 }
 
 /* Strict non-negative decimal integer (no sign, no spaces); false on overflow. */

@@ -95,6 +95,9 @@ size_t http_req_header_count(const struct http_req *req, const char *name);
 const char *http_req_query(struct http_req *req, const char *name);
 /* Value of a cookie from the Cookie header; NULL when absent. Owned by req. */
 const char *http_req_cookie(struct http_req *req, const char *name);
+/* The dashboard session cookie, only on the listeners where it authenticates (GW_LISTENER
+ * dashboard or tls, SPEC 17); NULL elsewhere, as if the browser had sent none. */
+const char *http_req_session_token(struct http_req *req);
 
 /* limit (1-100, default 10) and offset (>= 0, default 0) of SPEC 4.5; err BAD_REQUEST with the
  * SPEC descriptions. */

@@ -153,7 +153,9 @@ child_main(const struct cfg *cfg)
         return 1;
     }
     gw_err_clear(&err);
-    if (db_ensure(app.db, &err) == 0 && merchant_seed_test(app.db, cfg, &err) == 0) {
+    /* SEED_TEST_MERCHANT=false: nothing to seed */
+    if (!cfg->seed_test_merchant
+        || (db_ensure(app.db, &err) == 0 && merchant_seed_test(app.db, cfg, &err) == 0)) {
         app.seeded = true;
     } else {
         log_warn("test merchant not seeded yet, retrying on a later request",
@@ -292,6 +294,33 @@ master_reap(const struct cfg *cfg, struct child_slot *slots, int n, pid_t pid, i
     }
 }
 
+/* SPEC 12.2 (v2): with TEST_MODE off, warn while the seeded merchant is active with the published
+ * key pair. Seeds first (idempotent) so that a first start warns too. A database that is not up
+ * yet skips the check; the children seed on their own later. */
+static void
+master_warn_test_merchant(const struct cfg *cfg)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct db *db;
+    bool active = false;
+
+    if (cfg->test_mode) {
+        return;
+    }
+    db = db_new(cfg->database_url, "gw-fcgi");
+    if (db_ensure(db, &err) != 0
+        || (cfg->seed_test_merchant && merchant_seed_test(db, cfg, &err) != 0)
+        || merchant_test_pair_active(db, &active, &err) != 0) {
+        log_info("test merchant check skipped", LOG_S("error", err.msg));
+    } else if (active) {
+        log_warn("the test merchant is active with its published API key pair while TEST_MODE is "
+                 "off: rotate its keys (gatewayctl merchant rotate-keys " MERCHANT_TEST_ID
+                 ") or deactivate it, and set SEED_TEST_MERCHANT=false",
+                 LOG_S("merchant_id", MERCHANT_TEST_ID));
+    }
+    db_free(db);
+}
+
 static int
 master_main(const struct cfg *cfg)
 {
@@ -305,6 +334,7 @@ master_main(const struct cfg *cfg)
         n = n < 1 ? 1 : MAIN_MAX_CHILDREN;
     }
     memset(slots, 0, sizeof(slots));
+    master_warn_test_merchant(cfg);
     if (metrics_init(&err) != 0) {
         log_warn("request metrics disabled", LOG_S("error", err.msg));
     }

@@ -53,6 +53,7 @@ static const struct route routes[] = {
     { "POST", "/api/v1/merchant/webhook/secret",           h_merchant_webhook_secret, A | B | E,         { RP_NONE, RP_NONE } },
     { "POST", "/api/v1/merchant/webhook/test",             h_merchant_webhook_test, A | B | E,           { RP_NONE, RP_NONE } },
     { "POST", "/api/v1/dashboard/login",                   h_dashboard_login,       B,                   { RP_NONE, RP_NONE } },
+    { "GET",  "/api/v1/dashboard/config",                  h_dashboard_config,      ROUTE_PUBLIC | ND,   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/dashboard/session",                 h_dashboard_session,     ROUTE_SESSION,       { RP_NONE, RP_NONE } },
     { "POST", "/api/v1/dashboard/logout",                  h_dashboard_logout,      B | E,               { RP_NONE, RP_NONE } },
     { NULL,   NULL,                                        NULL,                    0,                   { RP_NONE, RP_NONE } },
@@ -284,7 +285,7 @@ route_db_ready(struct http_req *req, struct gw_err *err)
     if (db_ensure(app->db, err) != 0) {
         return -1;
     }
-    if (!app->seeded && app->cfg != NULL) {
+    if (!app->seeded && app->cfg != NULL && app->cfg->seed_test_merchant) {
         if (merchant_seed_test(app->db, app->cfg, &serr) == 0) {
             app->seeded = true;
         } else {
@@ -298,7 +299,7 @@ route_db_ready(struct http_req *req, struct gw_err *err)
 static int
 route_auth_session(struct http_req *req, bool *found, struct gw_err *err)
 {
-    const char *token = http_req_cookie(req, SESSION_COOKIE);
+    const char *token = http_req_session_token(req);
 
     *found = false;
     if (token == NULL || !session_token_wellformed(token)) {

@@ -4,7 +4,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import {
-    Client, KEYS, RE, TEST_MERCHANT_ID, TLS_URL, assertError, assertOk, createMerchant, rotateKeys,
+    Client, DASHBOARD_URL, KEYS, RE, TEST_MERCHANT_ID, TLS_URL, assertError, assertOk, createMerchant, rotateKeys,
 } from '../lib/api.mjs';
 import { raw } from '../lib/raw.mjs';
 import { count, lit, sql } from '../lib/db.mjs';
@@ -12,6 +12,8 @@ import { count, lit, sql } from '../lib/db.mjs';
 const IP = '10.12.12.12';
 const XFF = `X-Forwarded-For: ${IP}`;
 const c = new Client({ ip: IP });
+// The session cookie authenticates only on the dashboard and TLS listeners (SPEC 17, v2).
+const dash = new Client({ ip: IP, base: DASHBOARD_URL });
 const unauth = (r) => assertError(r, 401, 'AUTHENTICATION_ERROR', 'Invalid API credentials');
 
 describe('API key authentication', () => {
@@ -113,7 +115,7 @@ describe('dashboard login, session, logout', () => {
     it('test merchant: any password, cookie attributes, body', async () => {
         for (const body of [{ email: 'test@example.com', password: 'whatever' }, { email: 'TEST@Example.com' },
             { email: 'test@example.com', password: '' }]) {
-            const r = await c.post(LOGIN, body, { auth: false });
+            const r = await dash.post(LOGIN, body, { auth: false });
             const j = assertOk(r, 200, ['merchant', 'csrf_token']);
             assert.deepEqual(Object.keys(j.merchant), ['id', 'name', 'email', 'api_key', 'api_secret']);
             assert.equal(j.merchant.id, TEST_MERCHANT_ID);
@@ -129,27 +131,27 @@ describe('dashboard login, session, logout', () => {
 
     it('login errors', async () => {
         const e = (r, st, code, d) => assertError(r, st, code, d);
-        e(await c.post(LOGIN, {}, { auth: false }), 400, 'BAD_REQUEST_ERROR', 'email is required');
-        e(await c.post(LOGIN, { email: 5 }, { auth: false }), 400, 'BAD_REQUEST_ERROR', 'email is required');
-        e(await c.post(LOGIN, { email: null, password: 'x' }, { auth: false }), 400, 'BAD_REQUEST_ERROR',
+        e(await dash.post(LOGIN, {}, { auth: false }), 400, 'BAD_REQUEST_ERROR', 'email is required');
+        e(await dash.post(LOGIN, { email: 5 }, { auth: false }), 400, 'BAD_REQUEST_ERROR', 'email is required');
+        e(await dash.post(LOGIN, { email: null, password: 'x' }, { auth: false }), 400, 'BAD_REQUEST_ERROR',
             'email is required');
-        e(await c.post(LOGIN, { email: 'test@example.com', password: 5 }, { auth: false }), 400, 'BAD_REQUEST_ERROR',
+        e(await dash.post(LOGIN, { email: 'test@example.com', password: 5 }, { auth: false }), 400, 'BAD_REQUEST_ERROR',
             'password must be a string');
-        e(await c.post(LOGIN, { email: 'test@example.com', password: ['x'] }, { auth: false }), 400,
+        e(await dash.post(LOGIN, { email: 'test@example.com', password: ['x'] }, { auth: false }), 400,
             'BAD_REQUEST_ERROR', 'password must be a string');
-        e(await c.post(LOGIN, undefined, { auth: false, body: '' }), 400, 'BAD_REQUEST_ERROR', 'Invalid JSON body');
-        e(await c.post(LOGIN, { email: m.email, password: 'wrong-password' }, { auth: false }), 401,
+        e(await dash.post(LOGIN, undefined, { auth: false, body: '' }), 400, 'BAD_REQUEST_ERROR', 'Invalid JSON body');
+        e(await dash.post(LOGIN, { email: m.email, password: 'wrong-password' }, { auth: false }), 401,
             'AUTHENTICATION_ERROR', 'Invalid email or password');
-        e(await c.post(LOGIN, { email: m.email }, { auth: false }), 401, 'AUTHENTICATION_ERROR',
+        e(await dash.post(LOGIN, { email: m.email }, { auth: false }), 401, 'AUTHENTICATION_ERROR',
             'Invalid email or password');
-        e(await c.post(LOGIN, { email: 'nobody-here@example.test', password: 'x' }, { auth: false }), 401,
+        e(await dash.post(LOGIN, { email: 'nobody-here@example.test', password: 'x' }, { auth: false }), 401,
             'AUTHENTICATION_ERROR', 'Invalid email or password');
-        e(await c.post(LOGIN, { email: "' OR '1'='1", password: "' OR '1'='1" }, { auth: false }), 401,
+        e(await dash.post(LOGIN, { email: "' OR '1'='1", password: "' OR '1'='1" }, { auth: false }), 401,
             'AUTHENTICATION_ERROR', 'Invalid email or password');
     });
 
     it('operator-created merchant: right password (email case-insensitive), session, CSRF, logout', async () => {
-        const r = await c.post(LOGIN, { email: m.email.toUpperCase(), password: m.password }, { auth: false });
+        const r = await dash.post(LOGIN, { email: m.email.toUpperCase(), password: m.password }, { auth: false });
         const j = assertOk(r, 200, ['merchant', 'csrf_token']);
         assert.equal(j.merchant.id, m.id);
         assert.equal(j.merchant.api_secret, m.api_secret);
@@ -164,51 +166,51 @@ describe('dashboard login, session, logout', () => {
         assert.equal(await count(`SELECT count(*) FROM dashboard_sessions WHERE token_hash = ${lit(hash)}
             AND expires_at BETWEEN now() + interval '11 hours 55 minutes' AND now() + interval '12 hours 5 minutes'`), 1);
 
-        const s = await c.get('/api/v1/dashboard/session', { auth: false, headers: { Cookie: cookie } });
+        const s = await dash.get('/api/v1/dashboard/session', { auth: false, headers: { Cookie: cookie } });
         assertOk(s, 200, ['merchant', 'csrf_token']);
         assert.equal(s.text, r.text, 'session answers the login body');
 
         // cookie auth on merchant routes
-        const l = await c.get('/api/v1/orders', { auth: false, headers: { Cookie: cookie } });
+        const l = await dash.get('/api/v1/orders', { auth: false, headers: { Cookie: cookie } });
         assertOk(l, 200, KEYS.list);
         // state-changing call without / with a wrong CSRF token
         const csrf = j.csrf_token;
         const forb = (x) => assertError(x, 403, 'AUTHENTICATION_ERROR', 'Invalid CSRF token');
-        forb(await c.post('/api/v1/orders', { amount: 1000 }, { auth: false, headers: { Cookie: cookie } }));
-        forb(await c.post('/api/v1/orders', { amount: 1000 }, { auth: false,
+        forb(await dash.post('/api/v1/orders', { amount: 1000 }, { auth: false, headers: { Cookie: cookie } }));
+        forb(await dash.post('/api/v1/orders', { amount: 1000 }, { auth: false,
             headers: { Cookie: cookie, 'X-CSRF-Token': 'x'.repeat(32) } }));
-        forb(await c.post('/api/v1/orders', { amount: 1000 }, { auth: false,
+        forb(await dash.post('/api/v1/orders', { amount: 1000 }, { auth: false,
             headers: { Cookie: cookie, 'X-CSRF-Token': csrf.slice(0, 31) } }));
-        forb(await c.put('/api/v1/merchant/webhook', { webhook_url: null }, { auth: false,
+        forb(await dash.put('/api/v1/merchant/webhook', { webhook_url: null }, { auth: false,
             headers: { Cookie: cookie, 'X-CSRF-Token': '' } }));
-        const ok = await c.post('/api/v1/orders', { amount: 1000 }, { auth: false,
+        const ok = await dash.post('/api/v1/orders', { amount: 1000 }, { auth: false,
             headers: { Cookie: cookie, 'X-CSRF-Token': csrf } });
         const o = assertOk(ok, 201, KEYS.order);
         assert.equal(o.merchant_id, m.id);
         // API key headers take precedence: a wrong pair with a valid cookie is a 401
-        unauth(await c.get('/api/v1/orders', { auth: false,
+        unauth(await dash.get('/api/v1/orders', { auth: false,
             headers: { Cookie: cookie, 'X-Api-Key': 'nope', 'X-Api-Secret': 'nope' } }));
         // a garbage cookie is a 401
-        unauth(await c.get('/api/v1/orders', { auth: false, headers: { Cookie: 'gw_session=garbage' } }));
+        unauth(await dash.get('/api/v1/orders', { auth: false, headers: { Cookie: 'gw_session=garbage' } }));
 
         // logout needs the CSRF token while the cookie is valid
-        forb(await c.post('/api/v1/dashboard/logout', undefined, { auth: false, body: '', headers: { Cookie: cookie } }));
-        const lo = await c.post('/api/v1/dashboard/logout', undefined, { auth: false, body: '',
+        forb(await dash.post('/api/v1/dashboard/logout', undefined, { auth: false, body: '', headers: { Cookie: cookie } }));
+        const lo = await dash.post('/api/v1/dashboard/logout', undefined, { auth: false, body: '',
             headers: { Cookie: cookie, 'X-CSRF-Token': csrf } });
         assert.equal(lo.status, 204);
         assert.equal(lo.text, '');
         assert.match(cookieOf(lo), /^gw_session=[^;]*;.*Max-Age=0/);
         assert.match(lo.headers.get('x-request-id'), RE.reqId);
         assert.equal(await count(`SELECT count(*) FROM dashboard_sessions WHERE token_hash = ${lit(hash)}`), 0);
-        unauth(await c.get('/api/v1/dashboard/session', { auth: false, headers: { Cookie: cookie } }));
-        unauth(await c.get('/api/v1/orders', { auth: false, headers: { Cookie: cookie } }));
+        unauth(await dash.get('/api/v1/dashboard/session', { auth: false, headers: { Cookie: cookie } }));
+        unauth(await dash.get('/api/v1/orders', { auth: false, headers: { Cookie: cookie } }));
         // logout without a (valid) cookie: 204
-        assert.equal((await c.post('/api/v1/dashboard/logout', {}, { auth: false, headers: { Cookie: cookie } })).status,
+        assert.equal((await dash.post('/api/v1/dashboard/logout', {}, { auth: false, headers: { Cookie: cookie } })).status,
             204);
     });
 
     it('session without cookie: 401 Invalid API credentials', async () => {
-        unauth(await c.get('/api/v1/dashboard/session', { auth: false }));
+        unauth(await dash.get('/api/v1/dashboard/session', { auth: false }));
     });
 
     it('session cookie over HTTPS carries Secure', { skip: !TLS_URL }, async () => {

@@ -227,6 +227,17 @@ export async function createMerchant(label = 'm') {
     return { ...m, password, name, email };
 }
 
+/* Runs gatewayctl; resolves {code, stdout, stderr} whatever the exit status. */
+export async function gatewayctl(args, input) {
+    try {
+        const { stdout, stderr } = await execFileP(path.join(BIN_DIR, 'gatewayctl'), args, {}, input);
+        return { code: 0, stdout, stderr };
+    } catch (e) {
+        if (typeof e.code !== 'number') throw e;
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+}
+
 export async function rotateKeys(idOrEmail) {
     const { stdout } = await execFileP(path.join(BIN_DIR, 'gatewayctl'), ['merchant', 'rotate-keys', idOrEmail], {});
     return JSON.parse(stdout);

@@ -128,6 +128,7 @@ START_TEST(test_public_routes)
         "GET /api/v1/payments/public/{payment_id}",
         "POST /api/v1/dashboard/login",
         "POST /api/v1/dashboard/logout",
+        "GET /api/v1/dashboard/config",
         "GET /metrics",
         "GET /api/v1/dashboard/session",
     };

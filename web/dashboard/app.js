@@ -314,6 +314,9 @@ function renderLogin() {
         placeholder: 'Password',
     });
     const button = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'login-button' }, 'Login');
+    const hint = h('p', { class: 'hint', testid: 'login-hint', hidden: true },
+        'Test mode: the test merchant ', h('code', null, 'test@example.com'),
+        ' signs in with any password. Merchants created by an operator always need their password.');
     const form = h('form', { testid: 'login-form', class: 'login-form', novalidate: true },
         h('label', { for: 'email' }, 'Email'), email,
         h('label', { for: 'password' }, 'Password'), password,
@@ -339,11 +342,13 @@ function renderLogin() {
                 h('div', { class: 'brand brand-lg' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '₹'), 'Gateway'),
                 h('h1', { text: 'Sign in to your dashboard' }),
                 form,
-                h('p', { class: 'hint', testid: 'login-hint' },
-                    'Test mode: the test merchant ', h('code', null, 'test@example.com'),
-                    ' signs in with any password. Merchants created by an operator always need their password.')))
+                hint))
     );
     email.focus();
+    // The any-password hint is true only in TEST_MODE: ask the gateway (SPEC 13.1).
+    api('GET', '/api/v1/dashboard/config', undefined, { allow401: true }).then((cfg) => {
+        hint.hidden = !(cfg && cfg.test_mode === true);
+    }).catch(() => {});
 }
 
 // ---- home -------------------------------------------------------------------------------------
