@@ -57,6 +57,10 @@ $(O)/gw-worker: $(WK_OBJ) $(O)/libgwcore.a
 $(O)/gatewayctl: $(CTL_OBJ) $(O)/libgwcore.a
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
 
+# The bench's write ceiling (bench/ceiling/): built for `make bench` only, never installed.
+$(O)/gw-ceiling: $(O)/bench/ceiling/ceiling.o
+	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
+
 $(O)/unit-tests: $(UT_OBJ) $(filter-out %/main.o,$(APP_OBJ) $(WK_OBJ)) $(O)/libgwcore.a
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
@@ -66,7 +70,8 @@ $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
--include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(WK_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UT_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(WK_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(UT_OBJ:.o=.d) \
+         $(O)/bench/ceiling/ceiling.d
 
 # ---- tests ------------------------------------------------------------------------------------
 # make test: unit tests (Check), then the integration and end-to-end suites against a private
@@ -99,12 +104,12 @@ stop:
 
 bench:
 	scripts/deps.sh
-	$(MAKE) BUILD=release all
+	$(MAKE) BUILD=release all build/release/gw-ceiling
 	bench/run.sh
 
 # ---- code checks ------------------------------------------------------------------------------
 C_SRC = $(wildcard core/*.c core/*.h fcgi-app/src/*.c fcgi-app/src/*.h worker/src/*.c \
-          worker/src/*.h ctl/*.c tests/unit/*.c tests/unit/*.h)
+          worker/src/*.h ctl/*.c tests/unit/*.c tests/unit/*.h bench/ceiling/*.c)
 BANNED := sprintf|vsprintf|strcpy|strcat|strncpy|strtok|atoi|atol|atof|gets|rand|system|alloca
 
 lint:
@@ -117,7 +122,7 @@ lint:
 	    echo 'lint: only core/cfg.c reads the environment'; exit 1; fi
 	cppcheck --enable=warning,performance,portability --inconclusive --std=c11 \
 	    --error-exitcode=1 --suppress=missingIncludeSystem --inline-suppr -q \
-	    -Icore core fcgi-app worker ctl tests/unit
+	    -Icore core fcgi-app worker ctl tests/unit bench/ceiling
 	clang-tidy --quiet $(filter %.c,$(C_SRC)) -- $(CPPFLAGS) -std=gnu11 $(PKG_CFLAGS) \
 	    $(CHECK_CFLAGS)
 

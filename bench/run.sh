@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# bench/run.sh: throughput of the API through nginx, measured with wrk, with two baselines taken
-# in the same run on the same machine (these machines are shared and noisy: compare ratios, not
-# absolute numbers):
-#   nginx-static  GET / of the checkout listener: nginx serving a small file (no FastCGI)
-#   pg-insert     pgbench running the very INSERT that POST /api/v1/orders performs, with as
-#                 many clients as there are FastCGI children (the database's own ceiling)
-# Usage: make bench   (or bench/run.sh after `make BUILD=release`)
-# Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (wrk, default 32),
-# FCGI_CHILDREN (default 4), BENCH_KEEP=1 leaves the bench stack running.
+# bench/run.sh: throughput and latency of the API through nginx, as ratios against baselines
+# measured in the same run on the same machine (these machines are shared and noisy: compare
+# ratios, not absolute numbers). Writes docs/BENCHMARKS.md.
+#
+# The baseline that matters is the machine's own write ceiling for a payment create:
+# bench/ceiling/ceiling.c, a bare libfcgi responder that reads the body, runs one prepared INSERT
+# of a payment-like row (payments' columns, CHECKs, indexes and foreign keys) and one LPUSH, and
+# answers 201. It runs behind the same nginx, on the product's FastCGI socket, with the same
+# children count, PostgreSQL and Redis; ceiling and product runs alternate (ceiling, product,
+# ceiling, …) so that both see the same machine weather.
+#
+# Also measured: nginx serving a static file, pgbench running the INSERT of an order directly,
+# POST /api/v1/orders, GET /api/v1/payments/{id}, the p99 of POST /api/v1/payments at half the
+# product's maximum rate (paced with wrk's delay()), and the peak RSS of a FastCGI child and the
+# worker.
+#
+# Usage: make bench   (or bench/run.sh after `make BUILD=release all build/release/gw-ceiling`)
+# Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (wrk, default 64),
+# BENCH_ROUNDS (ceiling/product pairs, default 3), FCGI_CHILDREN (default 4), BENCH_KEEP=1
+# leaves the bench stack running, BENCH_OUT (default docs/BENCHMARKS.md).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 DURATION=${BENCH_DURATION:-10}
-CONNS=${BENCH_CONNECTIONS:-32}
+CONNS=${BENCH_CONNECTIONS:-64}
+ROUNDS=${BENCH_ROUNDS:-3}
+OUT=${BENCH_OUT:-$ROOT/docs/BENCHMARKS.md}
 export FCGI_CHILDREN=${FCGI_CHILDREN:-4}
 export GW_STATE_DIR=$ROOT/var/bench
 export GW_BIN_DIR=$ROOT/build/release
@@ -22,11 +35,18 @@ export PORT=38000 DASHBOARD_PORT=33000 CHECKOUT_PORT=33001 TLS_PORT=38443
 export GW_BIND=loopback LOG_LEVEL=warn
 export RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000
 API=http://127.0.0.1:$PORT
+KEY_HDRS=(-H 'X-Api-Key: key_test_abc123' -H 'X-Api-Secret: secret_test_xyz789')
+CEIL_DIR=$GW_STATE_DIR/ceiling-bin
 
-for bin in wrk pgbench; do
+for bin in wrk pgbench psql curl; do
     command -v "$bin" >/dev/null || { echo "bench: $bin is missing (scripts/deps.sh)" >&2; exit 1; }
 done
-[ -x "$GW_BIN_DIR/gw-fcgi" ] || { echo "bench: build first: make BUILD=release" >&2; exit 1; }
+for bin in gw-fcgi gw-ceiling; do
+    [ -x "$GW_BIN_DIR/$bin" ] || {
+        echo "bench: build first: make BUILD=release all build/release/gw-ceiling" >&2
+        exit 1
+    }
+done
 
 cleanup() {
     if [ "${BENCH_KEEP:-0}" != 1 ]; then
@@ -35,51 +55,134 @@ cleanup() {
 }
 trap cleanup EXIT
 scripts/stack.sh start >/dev/null
-# shellcheck disable=SC1091
 DATABASE_URL=$(set -a && . "$GW_STATE_DIR/env" && echo "$DATABASE_URL")
 
-results=()
-# wrk_run NAME URL [wrk args…]: runs wrk, records "name rps p50 p99 errors".
-wrk_run() {
-    local name=$1 url=$2 out line
-    shift 2
-    wrk -t2 -c"$CONNS" -d2s "$@" "$url" >/dev/null 2>&1 || true # warm-up
-    out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url")
-    line=$(grep '^BENCH_RESULT' <<<"$out" || true)
-    if [ -z "$line" ]; then
-        line="BENCH_RESULT rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out") p50_ms=? p99_ms=? errors=?"
-    fi
-    results+=("$name ${line#BENCH_RESULT }")
-    echo "bench: $name: ${line#BENCH_RESULT }"
+# The ceiling runs under the product's name on the product's socket: stack.sh starts
+# "$GW_BIN_DIR/gw-fcgi", so a directory whose gw-fcgi is the ceiling swaps one for the other.
+mkdir -p "$CEIL_DIR"
+ln -sf "$GW_BIN_DIR/gw-ceiling" "$CEIL_DIR/gw-fcgi"
+psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -f bench/ceiling/schema.sql
+
+# The worker settles payments (and would then mark the order paid): creates are measured with
+# it stopped, for the product and the ceiling alike.
+scripts/stack.sh worker-stop >/dev/null
+
+api_json() { curl -fsS "${KEY_HDRS[@]}" -H 'Content-Type: application/json' "$@"; }
+json_id() { sed -E 's/^\{"id":"([^"]+)".*/\1/'; }
+ORDER_ID=$(api_json -X POST "$API/api/v1/orders" -d '{"amount":50000}' | json_id)
+PAYMENT_ID=$(api_json -X POST "$API/api/v1/payments" \
+    -d "{\"order_id\":\"$ORDER_ID\",\"method\":\"upi\",\"vpa\":\"user@paytm\"}" | json_id)
+export BENCH_ORDER_ID=$ORDER_ID
+
+use_product() { scripts/stack.sh api-restart >/dev/null; sleep 0.5; }
+use_ceiling() {
+    scripts/stack.sh api-restart "GW_BIN_DIR=$CEIL_DIR" "CEILING_ORDER_ID=$ORDER_ID" \
+        "CEILING_MERCHANT_ID=550e8400-e29b-41d4-a716-446655440000" >/dev/null
+    sleep 0.5
 }
 
-wrk_run nginx-static "http://127.0.0.1:$CHECKOUT_PORT/" -s bench/get.lua
-wrk_run health "$API/health" -s bench/get.lua
-wrk_run orders-create "$API/api/v1/orders" -s bench/orders.lua
-order_id=$(curl -fsS -X POST "$API/api/v1/orders" -H 'Content-Type: application/json' \
-    -H 'X-Api-Key: key_test_abc123' -H 'X-Api-Secret: secret_test_xyz789' \
-    -d '{"amount":50000}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
-wrk_run order-get "$API/api/v1/orders/$order_id" -s bench/get.lua
+declare -A RPS=() P50=() P99=() ERR=()
+# wrk_run NAME URL SCRIPT [wrk args…]: a 2 s warm-up, then the measured run.
+wrk_run() {
+    local name=$1 url=$2 script=$3 out line
+    shift 3
+    wrk -t2 -c"$CONNS" -d2s -s "$script" "$@" "$url" >/dev/null 2>&1 || true
+    out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$script" "$@" "$url")
+    line=$(grep '^BENCH_RESULT' <<<"$out" || echo "BENCH_RESULT rps=0 p50_ms=0 p99_ms=0 errors=?")
+    RPS[$name]=$(sed -nE 's/.*rps=([0-9.]+).*/\1/p' <<<"$line")
+    P50[$name]=$(sed -nE 's/.*p50_ms=([0-9.]+).*/\1/p' <<<"$line")
+    P99[$name]=$(sed -nE 's/.*p99_ms=([0-9.]+).*/\1/p' <<<"$line")
+    ERR[$name]=$(sed -nE 's/.*errors=([0-9?]+).*/\1/p' <<<"$line")
+    echo "bench: $name: ${line#BENCH_RESULT }"
+}
+mean() { awk '{ s += $1; n++ } END { if (n) printf "%.1f", s / n; else print 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
+
+wrk_run nginx-static "http://127.0.0.1:$CHECKOUT_PORT/" bench/get.lua
+
+# Interleaved: ceiling, product, ceiling, product, …
+for ((r = 1; r <= ROUNDS; r++)); do
+    use_ceiling
+    wrk_run "ceiling-$r" "$API/api/v1/payments" bench/payments.lua
+    use_product
+    wrk_run "payments-$r" "$API/api/v1/payments" bench/payments.lua
+done
+ceil_rps=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${RPS[ceiling-$r]}"; done | mean)
+pay_rps=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${RPS[payments-$r]}"; done | mean)
+
+wrk_run orders-create "$API/api/v1/orders" bench/orders.lua
+wrk_run payment-get "$API/api/v1/payments/$PAYMENT_ID" bench/get.lua
+
+# p99 at half the product's maximum rate: each of PACED_CONNS connections waits between requests.
+PACED_CONNS=16
+half=$(awk -v r="$pay_rps" 'BEGIN { printf "%d", r / 2 }')
+delay_ms=$(awk -v c="$PACED_CONNS" -v h="$half" 'BEGIN { d = (h > 0) ? c * 1000 / h : 1000; printf "%d", (d < 1) ? 1 : d }')
+CONNS_SAVED=$CONNS
+CONNS=$PACED_CONNS
+BENCH_DELAY_MS=$delay_ms wrk_run payments-paced "$API/api/v1/payments" bench/payments.lua
+CONNS=$CONNS_SAVED
 
 pg_out=$(pgbench -n -f bench/pg_insert_order.sql -c "$FCGI_CHILDREN" -j 2 -T "$DURATION" \
     "$DATABASE_URL" 2>&1)
-pg_tps=$(awk '/^tps = / {print $3; exit}' <<<"$pg_out")
-results+=("pg-insert rps=$pg_tps p50_ms=? p99_ms=? errors=0")
+pg_tps=$(awk '/^tps = / { printf "%.1f", $3; exit }' <<<"$pg_out")
 echo "bench: pg-insert: rps=$pg_tps"
 
-static_rps=$(sed -nE 's/^nginx-static rps=([0-9.]+).*/\1/p' <<<"$(printf '%s\n' "${results[@]}")")
-echo
-echo "| benchmark | req/s | p50 ms | p99 ms | errors | vs nginx-static | vs pg-insert |"
-echo "|---|---|---|---|---|---|---|"
-for r in "${results[@]}"; do
-    name=${r%% *}
-    rps=$(sed -nE 's/.*rps=([0-9.]+).*/\1/p' <<<"$r")
-    p50=$(sed -nE 's/.*p50_ms=([0-9.?]+).*/\1/p' <<<"$r")
-    p99=$(sed -nE 's/.*p99_ms=([0-9.?]+).*/\1/p' <<<"$r")
-    errs=$(sed -nE 's/.*errors=([0-9?]+).*/\1/p' <<<"$r")
-    vs_static=$(awk -v a="$rps" -v b="$static_rps" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "?" }')
-    vs_pg=$(awk -v a="$rps" -v b="$pg_tps" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "?" }')
-    echo "| $name | $rps | $p50 | $p99 | $errs | $vs_static | $vs_pg |"
+# Peak resident set sizes (VmHWM) after the runs.
+hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+master=$(cat "$GW_STATE_DIR/run/gw-fcgi.pid")
+child_kib=0
+for c in $(pgrep -P "$master" || true); do
+    k=$(hwm_kib "$c")
+    ((k > child_kib)) && child_kib=$k
 done
-echo
-echo "machine: $(nproc) CPUs; wrk -t2 -c$CONNS -d${DURATION}s; FCGI_CHILDREN=$FCGI_CHILDREN; $(date -u +%FT%TZ)"
+
+row() { # name rps p50 p99 errors
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" "$(ratio "$2" "$ceil_rps")"
+}
+{
+    echo "# Benchmarks"
+    echo
+    echo "Written by \`make bench\` (bench/run.sh); see bench/README.md for what each line measures."
+    echo "Every figure is relative to baselines measured in the same run on the same machine."
+    echo
+    echo "- date: $(date -u +%FT%TZ)"
+    echo "- machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
+    echo "- command: \`make bench\` with BENCH_DURATION=$DURATION BENCH_CONNECTIONS=$CONNS BENCH_ROUNDS=$ROUNDS FCGI_CHILDREN=$FCGI_CHILDREN"
+    echo "- load: wrk -t2 -c$CONNS -d${DURATION}s after a 2 s warm-up; release build; LOG_LEVEL=warn;"
+    echo "  rate limit lifted; worker stopped during the create runs (for product and ceiling alike)"
+    echo
+    echo "## POST /api/v1/payments against the write ceiling"
+    echo
+    echo "| run | req/s | p50 ms | p99 ms | errors | × ceiling |"
+    echo "|---|---|---|---|---|---|"
+    for ((r = 1; r <= ROUNDS; r++)); do
+        row "ceiling $r" "${RPS[ceiling-$r]}" "${P50[ceiling-$r]}" "${P99[ceiling-$r]}" "${ERR[ceiling-$r]}"
+        row "product $r" "${RPS[payments-$r]}" "${P50[payments-$r]}" "${P99[payments-$r]}" "${ERR[payments-$r]}"
+    done
+    echo
+    echo "Mean: ceiling $ceil_rps req/s, product $pay_rps req/s: **$(ratio "$pay_rps" "$ceil_rps") × ceiling**."
+    echo
+    echo "## Other requests (× the mean ceiling above)"
+    echo
+    echo "| benchmark | req/s | p50 ms | p99 ms | errors | × ceiling |"
+    echo "|---|---|---|---|---|---|"
+    row "POST /api/v1/orders" "${RPS[orders-create]}" "${P50[orders-create]}" "${P99[orders-create]}" "${ERR[orders-create]}"
+    row "GET /api/v1/payments/{id}" "${RPS[payment-get]}" "${P50[payment-get]}" "${P99[payment-get]}" "${ERR[payment-get]}"
+    row "nginx static file" "${RPS[nginx-static]}" "${P50[nginx-static]}" "${P99[nginx-static]}" "${ERR[nginx-static]}"
+    row "pgbench INSERT of an order, $FCGI_CHILDREN clients" "$pg_tps" "" "" "0"
+    echo
+    echo "## Latency at half the maximum rate"
+    echo
+    echo "POST /api/v1/payments paced at about $half req/s ($PACED_CONNS connections, ${delay_ms} ms"
+    echo "between the requests of one connection): achieved ${RPS[payments-paced]} req/s,"
+    echo "p50 ${P50[payments-paced]} ms, **p99 ${P99[payments-paced]} ms**, errors ${ERR[payments-paced]}."
+    echo
+    echo "## Memory"
+    echo
+    echo "Peak RSS (VmHWM) of the largest FastCGI child after all runs: $((child_kib / 1024)) MiB ($child_kib KiB)."
+    echo
+    echo "Not measured by this script yet: 10,000 payments in flight with the real 5–10 s bank delay,"
+    echo "the worker's peak RSS under that load, webhook deliveries per second."
+} >"$OUT"
+echo "bench: wrote $OUT"
+cat "$OUT"
