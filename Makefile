@@ -76,8 +76,11 @@ $(O)/%.o: %.c
 # ---- tests ------------------------------------------------------------------------------------
 # make test: unit tests (Check), then the integration and end-to-end suites against a private
 # stack (PostgreSQL, Redis, FastCGI pool, worker, nginx) started by tests/harness/stack.sh.
-test: all
-	scripts/deps.sh --check
+# Like `make run`, `make test` installs what it lacks first (scripts/deps.sh is a no-op when
+# everything is there), so that the README's two commands work on a fresh machine.
+test:
+	scripts/deps.sh
+	$(MAKE) all
 	$(MAKE) test-unit
 	BUILD=$(BUILD) tests/harness/run-all.sh
 

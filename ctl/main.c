@@ -4,6 +4,7 @@
 #include "cfg.h"
 #include "log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,33 @@ static const char ctl_usage_text[] =
     "\n"
     "Uses DATABASE_URL and REDIS_URL. JSON on stdout; exit 0 on success, 1 on failure,\n"
     "2 on a usage error.\n";
+
+/* --help, help [COMMAND]: the usage lines (of COMMAND only, when given) on stdout, exit 0; an
+ * unknown COMMAND is a usage error. */
+static int
+ctl_help(const char *command)
+{
+    const char *line = ctl_usage_text, *nl;
+    size_t clen = command != NULL ? strlen(command) : 0;
+    bool any = false;
+
+    if (command == NULL) {
+        (void)fputs(ctl_usage_text, stdout);
+        return CTL_OK;
+    }
+    for (; *line != '\0'; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl == NULL) {
+            break;
+        }
+        if (strncmp(line, "  ", 2) == 0 && strncmp(line + 2, command, clen) == 0
+            && (line[2 + clen] == ' ' || line[2 + clen] == '\n')) {
+            (void)fwrite(line, 1, (size_t)(nl - line) + 1, stdout);
+            any = true;
+        }
+    }
+    return any ? CTL_OK : ctl_usage();
+}
 
 int
 ctl_usage(void)
@@ -102,8 +130,16 @@ main(int argc, char **argv)
     size_t i;
 
     log_init("ctl", LOG_INFO);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2) {
         return ctl_usage();
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+        || strcmp(argv[1], "help") == 0) {
+        return ctl_help(argc > 2 ? argv[2] : NULL);
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        (void)printf("gatewayctl %s\n", GW_VERSION);
+        return CTL_OK;
     }
     for (i = 0; ctl_groups[i].name != NULL; i++) {
         if (strcmp(argv[1], ctl_groups[i].name) == 0) {

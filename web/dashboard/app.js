@@ -373,7 +373,7 @@ function renderHome(main, alive) {
                     h('span', { class: 'cred-label', text: 'API Secret' }),
                     h('span', { testid: 'api-secret', class: 'mono', text: m.api_secret }))),
             h('div', { testid: 'stats-container', class: 'stats' },
-                statCard('Total Transactions', 'total-transactions', indianGroup(total)),
+                statCard('Total Transactions', 'total-transactions', String(total)),
                 statCard('Total Amount', 'total-amount', formatRupees(stats.total_amount)),
                 statCard('Success Rate', 'success-rate', formatRate(stats.successful_transactions, total))),
             h('div', { class: 'charts' },
