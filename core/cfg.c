@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "gw.h"
 #include "log.h"
+#include "netaddr.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,11 +23,14 @@ enum cfg_type {
     CFG_BOOL_ON,  /* true only when exactly "true" */
     CFG_BOOL_OFF, /* false only when exactly "false" */
     CFG_LEVEL,    /* debug | info | warn | error */
+    CFG_BOOL,     /* exactly "true" or "false", anything else is an error */
+    CFG_CIDRS,    /* space-separated CIDRs (struct netaddr_list), at least one */
 };
 
 enum cfg_flags {
-    CFG_SECRET = 1 << 0, /* never logged */
-    CFG_URL = 1 << 1,    /* logged with the password redacted */
+    CFG_SECRET = 1 << 0,   /* never logged */
+    CFG_URL = 1 << 1,      /* logged with the password redacted */
+    CFG_TEST_OFF = 1 << 2, /* CFG_BOOL: unset means "false" when TEST_MODE=true (parsed before) */
 };
 
 struct cfg_var {
@@ -68,7 +72,8 @@ static const struct cfg_var cfg_vars[] = {
     { "TLS_KEY_FILE",                  CFG_STR_OPT,   0,           CFG_OFF(tls_key_file),                  NULL,                                                                    0,  0 },
     { "RATE_LIMIT_RPS",                CFG_INT,       0,           CFG_OFF(rate_limit_rps),                "100",                                                                   1,  1000000 },
     { "RATE_LIMIT_BURST",              CFG_INT,       0,           CFG_OFF(rate_limit_burst),              "200",                                                                   0,  1000000 },
-    { "WEBHOOK_BLOCK_PRIVATE",         CFG_BOOL_ON,   0,           CFG_OFF(webhook_block_private),         "false",                                                                 0,  0 },
+    { "WEBHOOK_BLOCK_PRIVATE",         CFG_BOOL,      CFG_TEST_OFF, CFG_OFF(webhook_block_private),        "true",                                                                  0,  0 },
+    { "REAL_IP_FROM",                  CFG_CIDRS,     0,           CFG_OFF(real_ip_from),                  "127.0.0.1/32 ::1/128",                                                  0,  0 },
     { "SEED_TEST_MERCHANT",            CFG_BOOL_OFF,  0,           CFG_OFF(seed_test_merchant),            "true",                                                                  0,  0 },
     { NULL,                            CFG_STR,       0,           0,                                      NULL,                                                                    0,  0 },
 };
@@ -127,6 +132,7 @@ cfg_set(struct cfg *c, const struct cfg_var *v, const char *val, struct gw_err *
     long long ll = 0;
     double d = 0;
     enum log_level lvl;
+    struct gw_err lerr = GW_ERR_INIT;
 
     switch (v->type) {
     case CFG_STR_NE:
@@ -164,8 +170,23 @@ cfg_set(struct cfg *c, const struct cfg_var *v, const char *val, struct gw_err *
         }
         *(enum log_level *)(void *)field = lvl;
         return 0;
+    case CFG_BOOL:
+        if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0) {
+            return GW_ERR(err, INTERNAL, "invalid value for %s: '%s' (expected true or false)",
+                          v->name, val);
+        }
+        *(bool *)(void *)field = strcmp(val, "true") == 0;
+        return 0;
+    case CFG_CIDRS:
+        if (netaddr_list_parse(val, (struct netaddr_list *)(void *)field, &lerr) != 0) {
+            return GW_ERR(err, INTERNAL, "invalid value for %s: %s", v->name, lerr.msg);
+        }
+        return 0;
     }
-    return GW_ERR(err, INTERNAL, "invalid value for %s", v->name);
+    if ((v->flags & (CFG_SECRET | CFG_URL)) != 0) {
+        return GW_ERR(err, INTERNAL, "invalid value for %s", v->name);
+    }
+    return GW_ERR(err, INTERNAL, "invalid value for %s: '%.64s'", v->name, val);
 }
 
 int
@@ -179,6 +200,9 @@ cfg_parse(struct cfg *out, cfg_getter_fn *get, void *ctx, struct gw_err *err)
 
         if (val == NULL) {
             val = v->def != NULL ? v->def : "";
+            if ((v->flags & CFG_TEST_OFF) != 0 && out->test_mode) {
+                val = "false";
+            }
         }
         if (cfg_set(out, v, val, err) != 0) {
             goto fail;
@@ -213,6 +237,8 @@ cfg_release(struct cfg *c)
 
             free(*field);
             *field = NULL;
+        } else if (v->type == CFG_CIDRS) {
+            netaddr_list_release((struct netaddr_list *)(void *)((char *)c + v->off));
         }
     }
 }
@@ -275,6 +301,21 @@ cfg_redact_url(const char *url, struct buf *b)
     (void)buf_puts(b, url);
 }
 
+static void
+cfg_format_cidrs(const struct netaddr_list *l, struct buf *b)
+{
+    char one[NETADDR_CIDR_STRLEN];
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        netaddr_cidr_format(&l->v[i], one, sizeof(one));
+        if (i > 0) {
+            (void)buf_puts(b, " ");
+        }
+        (void)buf_puts(b, one);
+    }
+}
+
 void
 cfg_log(const struct cfg *c)
 {
@@ -317,11 +358,16 @@ cfg_log(const struct cfg *c)
             break;
         case CFG_BOOL_ON:
         case CFG_BOOL_OFF:
+        case CFG_BOOL:
             f[n].s = *(const bool *)(const void *)field ? "true" : "false";
             break;
         case CFG_LEVEL:
             lvl = (unsigned)*(const enum log_level *)(const void *)field;
             f[n].s = lvl < ARRAY_LEN(levels) ? levels[lvl] : "info";
+            break;
+        case CFG_CIDRS:
+            cfg_format_cidrs((const struct netaddr_list *)(const void *)field, &red[i]);
+            f[n].s = red[i].data;
             break;
         }
         n++;

@@ -5,6 +5,7 @@
 
 #include "gw.h"
 #include "log.h"
+#include "netaddr.h"
 
 #include <stdbool.h>
 
@@ -33,8 +34,9 @@ struct cfg {
     char *tls_key_file;
     int rate_limit_rps;
     int rate_limit_burst;
-    bool webhook_block_private;
-    bool seed_test_merchant;
+    bool webhook_block_private;       /* default true, false when TEST_MODE=true */
+    struct netaddr_list real_ip_from; /* peers whose X-Forwarded-* the API trusts */
+    bool seed_test_merchant;          /* false: no seed of SPEC 12.2 */
 };
 
 /* Looks a variable up; returns NULL when unset. Tests pass their own. */

@@ -4,11 +4,11 @@
 #include "crypto.h"
 #include "jsonh.h"
 #include "log.h"
+#include "netaddr.h"
 #include "queue.h"
 #include "session.h"
 #include "validate.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,32 +437,18 @@ http_content_type_is_json(const char *ct)
     return *p == '\0' || *p == ';';
 }
 
-/* 127/8, 10/8, 172.16/12, 192.168/16, ::1, fc00::/7, IPv4-mapped forms of those. */
+/* X-Forwarded-Proto counts only when the TCP peer nginx saw (GW_PEER_ADDR, before
+ * X-Forwarded-For) is in REAL_IP_FROM (SPEC 2.2); without a config nothing is trusted. */
 static bool
-http_addr_private(const char *addr)
+http_peer_trusted(const struct http_req *req)
 {
-    unsigned char a[16];
+    const struct netaddr_list *trusted;
 
-    if (addr == NULL) {
+    if (req->app == NULL || req->app->cfg == NULL) {
         return false;
     }
-    if (inet_pton(AF_INET, addr, a) == 1) {
-        return a[0] == 127 || a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16)
-               || (a[0] == 192 && a[1] == 168);
-    }
-    if (inet_pton(AF_INET6, addr, a) == 1) {
-        static const unsigned char loop6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
-        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-        if (memcmp(a, loop6, 16) == 0 || (a[0] & 0xfe) == 0xfc) {
-            return true;
-        }
-        if (memcmp(a, mapped, 12) == 0) {
-            return a[12] == 127 || a[12] == 10 || (a[12] == 172 && (a[13] & 0xf0) == 16)
-                   || (a[12] == 192 && a[13] == 168);
-        }
-    }
-    return false;
+    trusted = &req->app->cfg->real_ip_from;
+    return netaddr_list_contains_str(trusted, http_req_param_raw(req, "GW_PEER_ADDR"));
 }
 
 static void
@@ -573,8 +559,7 @@ http_req_init(struct http_req *req, struct app *app, const char *const *envp,
     proto = http_req_header(req, "X-Forwarded-Proto");
     req->https = (http_req_param_raw(req, "HTTPS") != NULL
                   && strcasecmp(http_req_param_raw(req, "HTTPS"), "on") == 0)
-                 || (proto != NULL && strcasecmp(proto, "https") == 0
-                     && http_addr_private(http_req_param_raw(req, "REMOTE_ADDR")));
+                 || (proto != NULL && strcasecmp(proto, "https") == 0 && http_peer_trusted(req));
 
     return http_read_body(req, io);
 }

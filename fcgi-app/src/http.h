@@ -61,7 +61,7 @@ struct http_req {
     bool body_bad_length;     /* longer than HTTP_MAX_BODY or shorter than CONTENT_LENGTH */
     struct json_object *body; /* parsed object for POST/PUT (empty body -> {} where allowed);
                                  owned by req */
-    bool https;               /* HTTPS=on or X-Forwarded-Proto https from a private address */
+    bool https;               /* HTTPS=on, or X-Forwarded-Proto https from a REAL_IP_FROM peer */
     uint64_t start_ns;        /* monotonic clock at init */
     struct http_deferred deferred[HTTP_MAX_DEFERRED];
     size_t ndeferred;

@@ -3,6 +3,7 @@
 
 #include "cfg.h"
 #include "gw.h"
+#include "netaddr.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -72,9 +73,16 @@ START_TEST(test_cfg_defaults)
     ck_assert_ptr_null(c.tls_key_file);
     ck_assert_int_eq(c.rate_limit_rps, 100);
     ck_assert_int_eq(c.rate_limit_burst, 200);
-    ASSERT_FALSE(c.webhook_block_private);
+    ASSERT_TRUE(c.webhook_block_private); /* v2: on unless TEST_MODE=true */
+    ck_assert_uint_eq(c.real_ip_from.n, 2);
+    ASSERT_TRUE(netaddr_list_contains_str(&c.real_ip_from, "127.0.0.1"));
+    ASSERT_TRUE(netaddr_list_contains_str(&c.real_ip_from, "::1"));
+    ASSERT_FALSE(netaddr_list_contains_str(&c.real_ip_from, "127.0.0.2"));
+    ASSERT_FALSE(netaddr_list_contains_str(&c.real_ip_from, "10.0.0.1"));
+    ASSERT_TRUE(c.seed_test_merchant);
     cfg_release(&c);
     ck_assert_ptr_null(c.database_url);
+    ck_assert_ptr_null(c.real_ip_from.v);
 }
 END_TEST
 
@@ -98,6 +106,8 @@ START_TEST(test_cfg_values)
         "TLS_KEY_FILE=/etc/key.pem",
         "RATE_LIMIT_BURST=0",
         "TEST_API_SECRET=s3cret",
+        "REAL_IP_FROM=10.0.0.0/8 fd00::/8",
+        "SEED_TEST_MERCHANT=false",
         NULL,
     };
     struct gw_err err = GW_ERR_INIT;
@@ -119,6 +129,11 @@ START_TEST(test_cfg_values)
     ck_assert_str_eq(c.tls_key_file, "/etc/key.pem");
     ck_assert_int_eq(c.rate_limit_burst, 0);
     ck_assert_str_eq(c.test_api_secret, "s3cret");
+    ck_assert_uint_eq(c.real_ip_from.n, 2);
+    ASSERT_TRUE(netaddr_list_contains_str(&c.real_ip_from, "10.9.8.7"));
+    ASSERT_TRUE(netaddr_list_contains_str(&c.real_ip_from, "fd00::1"));
+    ASSERT_FALSE(netaddr_list_contains_str(&c.real_ip_from, "127.0.0.1"));
+    ASSERT_FALSE(c.seed_test_merchant);
     cfg_log(&c); /* must not crash; output goes to stderr */
     cfg_release(&c);
 }
@@ -129,8 +144,8 @@ START_TEST(test_cfg_booleans)
     static const char *const not_true[] = {
         "TRUE", "True", "1", "yes", "on", " true", "true ", ""
     };
-    const char *env[] = { NULL, NULL, NULL, NULL, NULL };
-    char kv[4][64];
+    const char *env[] = { NULL, NULL, NULL, NULL, NULL, NULL };
+    char kv[5][64];
     struct gw_err err = GW_ERR_INIT;
     struct cfg c;
     size_t i;
@@ -138,10 +153,11 @@ START_TEST(test_cfg_booleans)
     for (i = 0; i < sizeof(not_true) / sizeof(not_true[0]); i++) {
         (void)snprintf(kv[0], sizeof(kv[0]), "TEST_MODE=%s", not_true[i]);
         (void)snprintf(kv[1], sizeof(kv[1]), "WEBHOOK_RETRY_INTERVALS_TEST=%s", not_true[i]);
-        (void)snprintf(kv[2], sizeof(kv[2]), "WEBHOOK_BLOCK_PRIVATE=%s", not_true[i]);
-        /* only exactly "false" turns TEST_PAYMENT_SUCCESS off */
-        (void)snprintf(kv[3], sizeof(kv[3]), "TEST_PAYMENT_SUCCESS=%s",
+        /* only exactly "false" turns TEST_PAYMENT_SUCCESS and SEED_TEST_MERCHANT off */
+        (void)snprintf(kv[2], sizeof(kv[2]), "TEST_PAYMENT_SUCCESS=%s",
                        i == 0 ? "FALSE" : (i == 1 ? "0" : "no"));
+        (void)snprintf(kv[3], sizeof(kv[3]), "SEED_TEST_MERCHANT=%s",
+                       i == 0 ? "FALSE" : (i == 1 ? "0" : (i == 2 ? "no" : not_true[i])));
         env[0] = kv[0];
         env[1] = kv[1];
         env[2] = kv[2];
@@ -149,10 +165,93 @@ START_TEST(test_cfg_booleans)
         ASSERT_OK(cfg_parse(&c, env_get, (void *)env, &err));
         ASSERT_FALSE(c.test_mode);
         ASSERT_FALSE(c.webhook_retry_intervals_test);
-        ASSERT_FALSE(c.webhook_block_private);
+        ASSERT_TRUE(c.webhook_block_private); /* TEST_MODE is not exactly true: default on */
         ASSERT_TRUE(c.test_payment_success);
+        ASSERT_TRUE(c.seed_test_merchant);
         cfg_release(&c);
     }
+}
+END_TEST
+
+/* v2: exactly true or false; unset is true, or false when TEST_MODE=true. */
+START_TEST(test_cfg_block_private)
+{
+    static const char *const bad[] = { "TRUE", "True", "1",     "0",     "yes",   "no",
+                                       "on",   "off",  " true", "true ", "FALSE", "" };
+    const char *unset[] = { NULL };
+    const char *test_mode[] = { "TEST_MODE=true", NULL };
+    const char *test_mode_on[] = { "TEST_MODE=true", "WEBHOOK_BLOCK_PRIVATE=true", NULL };
+    const char *not_test_mode[] = { "TEST_MODE=TRUE", NULL };
+    const char *off[] = { "WEBHOOK_BLOCK_PRIVATE=false", NULL };
+    struct gw_err err = GW_ERR_INIT;
+    struct cfg c;
+    char want[128];
+    size_t i;
+
+    ASSERT_OK(cfg_parse(&c, env_get, (void *)unset, &err));
+    ASSERT_TRUE(c.webhook_block_private);
+    cfg_release(&c);
+    ASSERT_OK(cfg_parse(&c, env_get, (void *)test_mode, &err));
+    ASSERT_FALSE(c.webhook_block_private);
+    cfg_release(&c);
+    ASSERT_OK(cfg_parse(&c, env_get, (void *)test_mode_on, &err));
+    ASSERT_TRUE(c.webhook_block_private);
+    cfg_release(&c);
+    ASSERT_OK(cfg_parse(&c, env_get, (void *)not_test_mode, &err));
+    ASSERT_TRUE(c.webhook_block_private);
+    cfg_release(&c);
+    ASSERT_OK(cfg_parse(&c, env_get, (void *)off, &err));
+    ASSERT_FALSE(c.webhook_block_private);
+    cfg_release(&c);
+    for (i = 0; i < ARRAY_LEN(bad); i++) {
+        ck_assert_msg(parse_one("WEBHOOK_BLOCK_PRIVATE", bad[i], &err) == -1, "'%s' accepted",
+                      bad[i]);
+        (void)snprintf(want, sizeof(want),
+                       "invalid value for WEBHOOK_BLOCK_PRIVATE: '%s' (expected true or false)",
+                       bad[i]);
+        ck_assert_str_eq(err.msg, want);
+    }
+}
+END_TEST
+
+/* v2: REAL_IP_FROM, space-separated CIDRs; any invalid one is a startup error. */
+START_TEST(test_cfg_real_ip_from)
+{
+    static const char *const bad[] = {
+        "",
+        " ",
+        "bogus",
+        "127.0.0.1/32 bogus",
+        "127.0.0.1/33",
+        "10.0.0.1/8",
+        "::1/129",
+        "127.0.0.1/32,::1/128",
+        "localhost",
+        "10.0.0.0/8/8",
+    };
+    const char *env[] = { "REAL_IP_FROM=  192.168.0.0/16\t203.0.113.7  2001:db8::/32 ", NULL };
+    struct gw_err err = GW_ERR_INIT;
+    struct cfg c;
+    size_t i;
+
+    ASSERT_OK(cfg_parse(&c, env_get, (void *)env, &err));
+    ck_assert_uint_eq(c.real_ip_from.n, 3);
+    ASSERT_TRUE(netaddr_list_contains_str(&c.real_ip_from, "192.168.44.1"));
+    ASSERT_TRUE(netaddr_list_contains_str(&c.real_ip_from, "203.0.113.7"));
+    ASSERT_FALSE(netaddr_list_contains_str(&c.real_ip_from, "203.0.113.8"));
+    ASSERT_TRUE(netaddr_list_contains_str(&c.real_ip_from, "2001:db8:1::1"));
+    ASSERT_FALSE(netaddr_list_contains_str(&c.real_ip_from, "127.0.0.1"));
+    cfg_log(&c);
+    cfg_release(&c);
+    ck_assert_uint_eq(c.real_ip_from.n, 0);
+
+    for (i = 0; i < ARRAY_LEN(bad); i++) {
+        ck_assert_msg(parse_one("REAL_IP_FROM", bad[i], &err) == -1, "'%s' accepted", bad[i]);
+        ck_assert_msg(strncmp(err.msg, "invalid value for REAL_IP_FROM: ", 32) == 0, "message '%s'",
+                      err.msg);
+    }
+    ASSERT_FAIL(parse_one("REAL_IP_FROM", "127.0.0.1/32 bogus", &err));
+    ck_assert_str_eq(err.msg, "invalid value for REAL_IP_FROM: 'bogus' is not a CIDR");
 }
 END_TEST
 
@@ -240,6 +339,6 @@ suite_cfg(void)
     Suite *s = suite_create("cfg");
 
     UNIT_TCASE(s, "cfg", 0, test_cfg_defaults, test_cfg_values, test_cfg_booleans, test_cfg_bounds,
-               test_cfg_cross_checks);
+               test_cfg_cross_checks, test_cfg_block_private, test_cfg_real_ip_from);
     return s;
 }

@@ -40,8 +40,8 @@ mem_write(void *ctx, const char *buf, size_t n)
 }
 
 static void
-init_req(struct http_req *req, const char *const *envp, const char *body, struct mem_io *m,
-         struct http_io *io)
+init_req_app(struct http_req *req, struct app *app, const char *const *envp, const char *body,
+             struct mem_io *m, struct http_io *io)
 {
     struct gw_err err = GW_ERR_INIT;
 
@@ -55,7 +55,14 @@ init_req(struct http_req *req, const char *const *envp, const char *body, struct
     io->read = mem_read;
     io->write = mem_write;
     io->ctx = m;
-    ASSERT_OK(http_req_init(req, NULL, envp, io, &err));
+    ASSERT_OK(http_req_init(req, app, envp, io, &err));
+}
+
+static void
+init_req(struct http_req *req, const char *const *envp, const char *body, struct mem_io *m,
+         struct http_io *io)
+{
+    init_req_app(req, NULL, envp, body, m, io);
 }
 
 START_TEST(test_basic_parse)
@@ -237,6 +244,14 @@ START_TEST(test_content_type)
 }
 END_TEST
 
+static const char *
+empty_env(const char *name, void *ctx)
+{
+    UNUSED(name);
+    UNUSED(ctx);
+    return NULL;
+}
+
 START_TEST(test_cookies_and_https)
 {
     const char *envp[] = { "REQUEST_METHOD=GET",
@@ -244,15 +259,21 @@ START_TEST(test_cookies_and_https)
                            "HTTP_COOKIE=a=1; gw_session=tok_en; b=\"q\"",
                            "HTTP_X_FORWARDED_PROTO=https",
                            "REMOTE_ADDR=192.168.1.5",
+                           "GW_PEER_ADDR=127.0.0.1",
                            NULL };
-    const char *pub[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/", "HTTP_X_FORWARDED_PROTO=https",
-                          "REMOTE_ADDR=8.8.8.8", NULL };
     const char *on[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/", "HTTPS=on", NULL };
     struct http_req req;
     struct http_io io;
     struct mem_io m = { 0 };
+    struct gw_err err = GW_ERR_INIT;
+    struct cfg c;
+    struct app app;
 
-    init_req(&req, envp, NULL, &m, &io);
+    ASSERT_OK(cfg_parse(&c, empty_env, NULL, &err)); /* REAL_IP_FROM 127.0.0.1/32 ::1/128 */
+    memset(&app, 0, sizeof(app));
+    app.cfg = &c;
+
+    init_req_app(&req, &app, envp, NULL, &m, &io);
     ck_assert_str_eq(http_req_cookie(&req, "gw_session"), "tok_en");
     ck_assert_str_eq(http_req_cookie(&req, "a"), "1");
     ck_assert_str_eq(http_req_cookie(&req, "b"), "q");
@@ -260,14 +281,78 @@ START_TEST(test_cookies_and_https)
     ASSERT_TRUE(req.https);
     http_req_release(&req);
 
-    init_req(&req, pub, NULL, &m, &io);
+    /* without a config nothing is trusted */
+    init_req(&req, envp, NULL, &m, &io);
     ASSERT_FALSE(req.https);
     http_req_release(&req);
 
+    init_req_app(&req, &app, on, NULL, &m, &io);
+    ASSERT_TRUE(req.https);
+    http_req_release(&req);
     init_req(&req, on, NULL, &m, &io);
     ASSERT_TRUE(req.https);
     http_req_release(&req);
     buf_release(&m.out);
+    cfg_release(&c);
+}
+END_TEST
+
+/* X-Forwarded-Proto counts only from a TCP peer (GW_PEER_ADDR) in REAL_IP_FROM (SPEC 2.2). */
+START_TEST(test_forwarded_proto_trust)
+{
+    static const struct {
+        const char *peer;   /* GW_PEER_ADDR, NULL: not passed */
+        const char *remote; /* REMOTE_ADDR (after nginx's realip) */
+        const char *proto;
+        bool https;
+    } cases[] = {
+        { "127.0.0.1", "127.0.0.1", "https", true },
+        { "127.0.0.1", "203.0.113.9", "HTTPS", true },
+        { "::1", "::1", "https", true },
+        { "::ffff:127.0.0.1", "10.0.0.1", "https", true },
+        { "127.0.0.1", "127.0.0.1", "http", false },
+        { "127.0.0.1", "127.0.0.1", "https, http", false },
+        { "127.0.0.2", "127.0.0.2", "https", false },
+        /* private but not in REAL_IP_FROM: the old "any private address" rule trusted these */
+        { "192.168.1.5", "192.168.1.5", "https", false },
+        { "10.0.0.1", "10.0.0.1", "https", false },
+        { "fd00::1", "fd00::1", "https", false },
+        /* a forged X-Forwarded-For turned REMOTE_ADDR into loopback: the peer decides */
+        { "203.0.113.9", "127.0.0.1", "https", false },
+        { NULL, "127.0.0.1", "https", false },
+        { "", "127.0.0.1", "https", false },
+        { "localhost", "127.0.0.1", "https", false },
+    };
+    struct gw_err err = GW_ERR_INIT;
+    struct cfg c;
+    struct app app;
+    struct http_req req;
+    struct http_io io;
+    struct mem_io m = { 0 };
+    char peer[64], remote[64], proto[64];
+    size_t i;
+
+    ASSERT_OK(cfg_parse(&c, empty_env, NULL, &err));
+    memset(&app, 0, sizeof(app));
+    app.cfg = &c;
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        const char *envp[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/", remote, proto, peer, NULL };
+
+        (void)snprintf(remote, sizeof(remote), "REMOTE_ADDR=%s", cases[i].remote);
+        (void)snprintf(proto, sizeof(proto), "HTTP_X_FORWARDED_PROTO=%s", cases[i].proto);
+        (void)snprintf(peer, sizeof(peer), "GW_PEER_ADDR=%s",
+                       cases[i].peer != NULL ? cases[i].peer : "");
+        if (cases[i].peer == NULL) {
+            envp[4] = NULL;
+        }
+        init_req_app(&req, &app, envp, NULL, &m, &io);
+        ck_assert_msg(req.https == cases[i].https, "peer %s remote %s proto %s: https %d",
+                      cases[i].peer != NULL ? cases[i].peer : "(none)", cases[i].remote,
+                      cases[i].proto, (int)req.https);
+        http_req_release(&req);
+    }
+    buf_release(&m.out);
+    cfg_release(&c);
 }
 END_TEST
 
@@ -409,7 +494,7 @@ suite_http(void)
 
     UNIT_TCASE(s, "parse", 0, test_basic_parse, test_body_lengths, test_path_fallback,
                test_percent_decode, test_request_id, test_content_type, test_cookies_and_https,
-               test_list_params, test_deferred);
+               test_forwarded_proto_trust, test_list_params, test_deferred);
     UNIT_TCASE(s, "response", 0, test_response_write);
     return s;
 }

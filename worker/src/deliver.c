@@ -7,11 +7,11 @@
 #include "jsonh.h"
 #include "log.h"
 #include "model.h"
+#include "netaddr.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,52 +229,13 @@ deliver_clean_body(const unsigned char *in, size_t len, struct buf *out)
     return 0;
 }
 
-bool
-deliver_addr_is_private(const struct sockaddr *sa)
-{
-    const unsigned char *a;
-
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
-        a = (const unsigned char *)&s4->sin_addr;
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
-        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-        static const unsigned char zero[16] = { 0 };
-        const unsigned char *b = s6->sin6_addr.s6_addr;
-
-        if (memcmp(b, mapped, 12) == 0) {
-            a = b + 12;
-        } else {
-            if (memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1)) {
-                return true; /* :: and ::1 */
-            }
-            if ((b[0] & 0xFE) == 0xFC) {
-                return true; /* fc00::/7 unique local */
-            }
-            if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) {
-                return true; /* fe80::/10 link-local */
-            }
-            if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) {
-                return true; /* fec0::/10 site-local (deprecated) */
-            }
-            return false;
-        }
-    } else {
-        return true; /* anything else is not a public internet address */
-    }
-    return a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 169 && a[1] == 254)
-           || (a[0] == 172 && (a[1] & 0xF0) == 16) || (a[0] == 192 && a[1] == 168)
-           || (a[0] == 100 && (a[1] & 0xC0) == 64) || a[0] >= 224;
-}
-
 static curl_socket_t
 dl_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
 {
     struct dl_xfer *x = clientp;
 
     UNUSED(purpose);
-    if (deliver_addr_is_private(&address->addr)) {
+    if (netaddr_sockaddr_is_private(&address->addr)) {
         x->blocked = true;
         return CURL_SOCKET_BAD;
     }
@@ -622,6 +583,9 @@ dl_setup_easy(struct deliver *d, struct dl_xfer *x)
     rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    /* Never a proxy from http_proxy, https_proxy or ALL_PROXY: the connect-time address check
+     * must see the destination itself. */
+    rc |= curl_easy_setopt(e, CURLOPT_PROXY, "");
     rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
     rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, dl_write);
     rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x);

@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #define DELIVER_TIMEOUT_MS   5000
 #define DELIVER_BODY_MAX     1000
@@ -39,7 +38,5 @@ int deliver_retry_interval(bool test_schedule, int attempt);
  * webhook-signature value "v1,<base64 of HMAC-SHA256 over id.ts.body>"; key = secret's bytes. */
 int deliver_signatures(const char *secret, const char *id, int64_t ts, const void *body, size_t len,
                        char hex[CRYPTO_SHA256_HEXLEN + 1], char std[DELIVER_STDSIG_SZ]);
-/* True for loopback, private, link-local and unspecified addresses (v4, v6, v4-mapped). */
-bool deliver_addr_is_private(const struct sockaddr *sa);
 
 #endif /* GW_WK_DELIVER_H */
