@@ -580,7 +580,7 @@ http_req_release(struct http_req *req)
         crypto_wipe(req->raw_body, req->body_len);
     }
     free(req->raw_body);
-    json_object_put(req->body);
+    jsonh_put_wiped(req->body); /* may hold card data (SPEC 17) */
     for (a = req->allocs; a != NULL; a = next) {
         next = a->next;
         free(a->name);
