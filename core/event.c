@@ -11,7 +11,7 @@
 static const struct db_stmt st_event_insert = {
     "event_insert",
     "INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
-    "SELECT $1::uuid, $2, $3::json, $4, " EVENT_CREATED_AT("$5::bigint") " "
+    "SELECT $1::uuid, $2, $3::json, $4, 'epoch'::timestamp + $5::bigint * interval '1 microsecond' "
     "FROM merchants WHERE id = $1::uuid AND webhook_url IS NOT NULL AND webhook_url <> '' "
     "ON CONFLICT (object_id, event) DO NOTHING RETURNING id",
     5

@@ -75,7 +75,7 @@ idem_key_load(struct db *db, struct gw_err *err)
         goto out;
     }
     hex = db_val(&res, 0, 0);
-    if (hex == NULL || db_len(&res, 0, 0) != 2 * IDEM_KEY_LEN) {
+    if (hex == NULL || db_len(&res, 0, 0) != (size_t)2 * IDEM_KEY_LEN) {
         ret = GW_ERR(err, INTERNAL, "idempotency secret missing (run gatewayctl db migrate)");
         goto out;
     }

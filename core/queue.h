@@ -23,12 +23,12 @@
 #define Q_DLQ                 "dlq"
 /* hash: webhook log id (lowercase) -> its exact entry in dlq, so that a retry removes the entry
  * without reading the list (webhook_log_dlq_push / webhook_log_dlq_remove) */
-#define Q_DLQ_WEBHOOKS "dlq:webhooks"
-#define Q_HEARTBEAT           "worker:heartbeat"
-#define Q_INFLIGHT            "worker:inflight"
-#define Q_STATS_COMPLETED     "stats:completed"
-#define Q_STATS_FAILED        "stats:failed"
-#define Q_STATS_ATTEMPTS      "stats:webhook_attempts"
+#define Q_DLQ_WEBHOOKS    "dlq:webhooks"
+#define Q_HEARTBEAT       "worker:heartbeat"
+#define Q_INFLIGHT        "worker:inflight"
+#define Q_STATS_COMPLETED "stats:completed"
+#define Q_STATS_FAILED    "stats:failed"
+#define Q_STATS_ATTEMPTS  "stats:webhook_attempts"
 
 struct queue;
 

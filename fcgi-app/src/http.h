@@ -47,7 +47,7 @@ struct http_req_alloc; /* decoded query values, freed with the request */
 
 struct http_req {
     struct app *app;
-    const char *const *envp; /* borrowed CGI params, valid until FCGX_Finish_r */
+    const char *const *envp;  /* borrowed CGI params, valid until FCGX_Finish_r */
     const struct http_io *io; /* the request's I/O, for streamed responses */
     char method[8];
     char *path;  /* normalised: no query, one trailing slash removed */

@@ -481,8 +481,8 @@ route_run_handler(struct http_req *req, struct http_resp *resp, struct gw_err *e
         c.req = req;
         c.resp = resp;
         c.key = key;
-        if (idem_fingerprint_db(req->app->db, req->method, req->path, req->raw_body,
-                                req->body_len, c.fingerprint, err)
+        if (idem_fingerprint_db(req->app->db, req->method, req->path, req->raw_body, req->body_len,
+                                c.fingerprint, err)
             != 0) {
             return -1;
         }

@@ -725,7 +725,8 @@ static const struct db_stmt st_ref_settle_batch = {
 static const struct db_stmt st_event_insert_batch = {
     "wk_event_insert_batch",
     "WITH ins AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
-    "SELECT m.id, u.ev, u.pl::json, u.oid, " EVENT_CREATED_AT("$5::bigint + u.k - 1") " "
+    "SELECT m.id, u.ev, u.pl::json, u.oid, "
+    "'epoch'::timestamp + ($5::bigint + u.k - 1) * interval '1 microsecond' "
     "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY "
     "AS u(mid, ev, pl, oid, k) "
     "JOIN merchants m ON m.id = u.mid::uuid AND m.webhook_url IS NOT NULL "
