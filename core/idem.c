@@ -2,6 +2,7 @@
 #include "idem.h"
 
 #include "crypto.h"
+#include "log.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -76,7 +77,9 @@ idem_key_load(struct db *db, struct gw_err *err)
     }
     hex = db_val(&res, 0, 0);
     if (hex == NULL || db_len(&res, 0, 0) != (size_t)2 * IDEM_KEY_LEN) {
-        ret = GW_ERR(err, INTERNAL, "idempotency secret missing (run gatewayctl db migrate)");
+        /* the schema is behind this binary: a deployment state, not a defect of the request */
+        log_error("idempotency secret missing: run gatewayctl db migrate");
+        ret = GW_ERR(err, UNAVAILABLE, "idempotency secret missing");
         goto out;
     }
     for (i = 0; i < IDEM_KEY_LEN; i++) {

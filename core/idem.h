@@ -25,7 +25,8 @@ int idem_fingerprint(const unsigned char key[IDEM_KEY_LEN], const char *method, 
 
 /* The same with the installation secret, read from installation_secrets (sql/0003) on first use
  * and kept for the life of the process (it never changes; a reconnect does not lose it). err
- * UNAVAILABLE when the database cannot be asked, INTERNAL when the secret is missing. */
+ * UNAVAILABLE when the database cannot be asked or the secret is missing (migration 3 not yet
+ * applied: asked again on the next request). */
 int idem_fingerprint_db(struct db *db, const char *method, const char *path, const char *body,
                         size_t body_len, char out[65], struct gw_err *err);
 
