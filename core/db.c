@@ -26,7 +26,6 @@ struct db {
     size_t nprepared;
     size_t capprepared;
     bool in_tx;
-    unsigned stmts_since_ensure;
     enum db_class last_class;
     char last_sqlstate[6];
 };
@@ -212,11 +211,38 @@ fail:
     return -1;
 }
 
+/*
+ * True when the idle connection is already gone: the server closed it (restart,
+ * pg_terminate_backend, idle timeout) and its FATAL message or the EOF waits on the socket.
+ * Nothing is sent, so reconnecting afterwards can never run a statement twice.
+ */
+static bool
+db_conn_dead(struct db *db)
+{
+    struct pollfd pfd;
+    int i;
+
+    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+        return true;
+    }
+    for (i = 0; i < 4; i++) {
+        pfd.fd = PQsocket(db->conn);
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        if (poll(&pfd, 1, 0) <= 0) {
+            return false; /* nothing pending: as alive as can be known without a round trip */
+        }
+        if (PQconsumeInput(db->conn) == 0 || PQstatus(db->conn) != CONNECTION_OK) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int
 db_ensure(struct db *db, struct gw_err *err)
 {
-    db->stmts_since_ensure = 0;
-    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK) {
+    if (!db_conn_dead(db)) {
         return 0;
     }
     if (db->in_tx) {
@@ -442,8 +468,20 @@ lost:
     return -1;
 }
 
-/* Runs stmt or sql; a lost connection on the first statement since db_ensure (or on a
- * statement marked safe) outside a transaction is reconnected and retried once. */
+/* True for a statement that changes nothing, so running it twice is harmless: our SELECTs
+ * (the advisory-lock ones are session or transaction scoped and die with the connection). */
+static bool
+db_sql_read_only(const char *sql)
+{
+    return sql != NULL && strncmp(sql, "SELECT ", 7) == 0;
+}
+
+/*
+ * Runs stmt or sql. Outside a transaction a connection found dead before sending is replaced
+ * first (nothing was sent). A connection lost after sending is retried once only when the
+ * statement is read-only or marked safe (BEGIN): an auto-committed INSERT or UPDATE may have
+ * committed before the loss, so it gets err UNAVAILABLE instead of a second run.
+ */
 static int
 db_run(struct db *db, const struct db_stmt *stmt, const char *sql, const char *const *params,
        bool retry_safe, struct db_res *res, struct gw_err *err)
@@ -457,7 +495,7 @@ db_run(struct db *db, const struct db_stmt *stmt, const char *sql, const char *c
         db_res_release(res);
     }
     db->last_sqlstate[0] = '\0';
-    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+    if (db_conn_dead(db)) {
         if (db->in_tx) {
             db->last_class = DB_RECONNECT;
             log_warn("database connection lost", LOG_S("statement", what));
@@ -467,8 +505,7 @@ db_run(struct db *db, const struct db_stmt *stmt, const char *sql, const char *c
             return -1;
         }
     }
-    may_retry = !db->in_tx && (retry_safe || db->stmts_since_ensure == 0);
-    db->stmts_since_ensure++;
+    may_retry = !db->in_tx && (retry_safe || db_sql_read_only(stmt != NULL ? stmt->sql : sql));
     if (db_roundtrip(db, stmt, sql, params, &r) != 0) {
         if (db->last_class == DB_RECONNECT && may_retry) {
             PQclear(r);

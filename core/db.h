@@ -57,8 +57,9 @@ enum db_class {
 /* Does not connect. application_name e.g. "gw-fcgi". */
 struct db *db_new(const char *url, const char *application_name);
 void db_free(struct db *db);
-/* Connects or, after a loss, reconnects once; err UNAVAILABLE when the server cannot be
- * reached. Call at the start of every request or job. */
+/* Connects or, after a loss (also one the server announced on the idle socket), reconnects
+ * once; err UNAVAILABLE when the server cannot be reached. Call at the start of every request
+ * or job. */
 int db_ensure(struct db *db, struct gw_err *err);
 bool db_is_connected(const struct db *db);
 /* SELECT 1 within timeout_ms (health check); never sets an error. */
@@ -66,7 +67,9 @@ bool db_ping(struct db *db, int timeout_ms);
 
 /* Runs stmt with params (text format, NULL entries are SQL NULL). On failure err is set:
  * CONFLICT for a unique violation, UNAVAILABLE for connection loss or timeout, else INTERNAL.
- * Outside a transaction, a connection loss on the first statement is reset and retried once. */
+ * Outside a transaction, a connection found closed before sending is reconnected first; a
+ * connection lost after sending is retried once only for a read-only statement (one starting
+ * with "SELECT "), never for one that writes: it may have committed. */
 int db_exec(struct db *db, const struct db_stmt *stmt, const char *const *params,
             struct db_res *res, struct gw_err *err);
 enum db_class db_last_class(const struct db *db);

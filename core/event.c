@@ -11,8 +11,7 @@
 static const struct db_stmt st_event_insert = {
     "event_insert",
     "INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
-    "SELECT $1::uuid, $2, $3::json, $4, "
-    "to_timestamp($5::double precision) AT TIME ZONE 'UTC' "
+    "SELECT $1::uuid, $2, $3::json, $4, 'epoch'::timestamp + $5::bigint * interval '1 microsecond' "
     "FROM merchants WHERE id = $1::uuid AND webhook_url IS NOT NULL AND webhook_url <> '' "
     "ON CONFLICT (object_id, event) DO NOTHING RETURNING id",
     5
@@ -119,6 +118,25 @@ event_test_payload(struct buf *out, int64_t ts, const char *merchant_id)
     return event_end(&w);
 }
 
+int64_t
+event_clock_reserve(size_t n)
+{
+    static int64_t last; /* the last value handed out by this process */
+    struct timespec ts;
+    int64_t now;
+
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    if (now <= last) {
+        now = last + 1;
+    }
+    if (n > 1 && n <= 1000000 && now / 1000000 != (now + (int64_t)n - 1) / 1000000) {
+        now = (now / 1000000 + 1) * 1000000; /* the block starts the next second */
+    }
+    last = now + (int64_t)(n > 0 ? n - 1 : 0);
+    return now;
+}
+
 int
 event_create(struct db *db, const char *merchant_id, const char *event, const struct payment *p,
              const struct refund *r, char log_id[MODEL_UUID_SZ], struct gw_err *err)
@@ -128,7 +146,7 @@ event_create(struct db *db, const char *merchant_id, const char *event, const st
     char tsbuf[32];
     const char *params[5];
     const char *object_id = NULL;
-    int64_t ts = (int64_t)time(NULL);
+    int64_t us = event_clock_reserve(1), ts = us / 1000000;
     int rc;
     int ret = -1;
 
@@ -147,7 +165,7 @@ event_create(struct db *db, const char *merchant_id, const char *event, const st
         ret = GW_ERR(err, INTERNAL, "cannot serialise '%s' payload", event);
         goto out;
     }
-    (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, ts);
+    (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, us);
     params[0] = merchant_id;
     params[1] = event;
     params[2] = payload.data;

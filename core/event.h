@@ -17,6 +17,14 @@
 #define EVENT_REFUND_PROCESSED "refund.processed"
 #define EVENT_WEBHOOK_TEST     "webhook.test"
 
+/* Unix microseconds for n new webhook log rows: first of n consecutive values, strictly after
+ * every value this process handed out before (rows made by one process never tie, so "newest
+ * first" is their creation order), and all n within one second, so the payload timestamp
+ * (value / 1000000) is the rendered created_at second of each row. Stored in SQL as
+ * 'epoch'::timestamp + us * interval '1 microsecond' (microsecond precision, rendered in whole
+ * seconds by DB_TS: SPEC 4.5 v2). */
+int64_t event_clock_reserve(size_t n);
+
 /* Payload bytes of SPEC section 11.2 (serialised once, JSON.stringify-identical). */
 int event_payment_payload(struct buf *out, const char *event, int64_t ts, const struct payment *p);
 int event_refund_payload(struct buf *out, const char *event, int64_t ts, const struct refund *r);
@@ -25,10 +33,10 @@ int event_test_payload(struct buf *out, int64_t ts, const char *merchant_id);
 /*
  * Creates the event's webhook log inside the caller's transaction when the merchant has a
  * webhook_url at this moment: INSERT … ON CONFLICT (object_id, event) DO NOTHING, status
- * pending, attempts 0, created_at = ts. Exactly one of p / r is non-NULL except for
- * webhook.test (both NULL, object_id NULL). log_id receives the new row's UUID, or "" when no
- * row was created (no URL, or the row already existed). The caller pushes log_id to
- * queue:webhooks after COMMIT.
+ * pending, attempts 0, created_at from event_clock_reserve(1) and the payload timestamp its
+ * second. Exactly one of p / r is non-NULL except for webhook.test (both NULL, object_id
+ * NULL). log_id receives the new row's UUID, or "" when no row was created (no URL, or the row
+ * already existed). The caller pushes log_id to queue:webhooks after COMMIT.
  */
 int event_create(struct db *db, const char *merchant_id, const char *event, const struct payment *p,
                  const struct refund *r, char log_id[MODEL_UUID_SZ], struct gw_err *err);

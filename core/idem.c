@@ -2,11 +2,18 @@
 #include "idem.h"
 
 #include "crypto.h"
+#include "log.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static const struct db_stmt st_idem_secret = {
+    "idem_secret",
+    "SELECT encode(value, 'hex') FROM installation_secrets WHERE name = 'idempotency_fingerprint'",
+    0
+};
 static const struct db_stmt st_idem_lock = {
     "idem_lock", "SELECT pg_advisory_xact_lock(hashtext($1::text), hashtext($2::text))", 2
 };
@@ -26,23 +33,81 @@ static const struct db_stmt st_idem_put = {
     5
 };
 
-void
-idem_fingerprint(const char *method, const char *path, const char *body, size_t body_len,
-                 char out[65])
-{
-    struct buf b;
+/* The installation secret of this process (SPEC 9): loaded once, never logged. */
+static unsigned char idem_key[IDEM_KEY_LEN];
+static bool idem_key_loaded;
 
+int
+idem_fingerprint(const unsigned char key[IDEM_KEY_LEN], const char *method, const char *path,
+                 const char *body, size_t body_len, char out[65])
+{
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    struct buf b;
+    int rc;
+
+    out[0] = '\0';
     buf_init(&b, 0);
-    if (buf_puts(&b, method) != 0 || buf_putc(&b, '\n') != 0 || buf_puts(&b, path) != 0
-        || buf_putc(&b, '\n') != 0 || buf_append(&b, body != NULL ? body : "", body_len) != 0) {
-        /* unbounded buffer: only out of memory, which aborts in xrealloc */
-        out[0] = '\0';
-        buf_release(&b);
-        return;
+    /* unbounded buffer: appends fail only on out of memory, which aborts in xrealloc */
+    (void)buf_puts(&b, method);
+    (void)buf_putc(&b, '\n');
+    (void)buf_puts(&b, path);
+    (void)buf_putc(&b, '\n');
+    (void)buf_append(&b, body != NULL ? body : "", body_len);
+    rc = crypto_hmac_sha256(key, IDEM_KEY_LEN, b.data, b.len, mac);
+    if (rc == 0) {
+        crypto_hex(mac, sizeof(mac), out);
     }
-    crypto_sha256_hex(b.data, b.len, out);
-    crypto_wipe(b.data, b.len);
+    crypto_wipe(b.data, b.len); /* the body may hold card data */
+    crypto_wipe(mac, sizeof(mac));
     buf_release(&b);
+    return rc == 0 ? 0 : -1;
+}
+
+static int
+idem_key_load(struct db *db, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *hex;
+    unsigned hi, lo;
+    size_t i;
+    int ret = -1;
+
+    if (db_exec(db, &st_idem_secret, NULL, &res, err) != 0) {
+        goto out;
+    }
+    hex = db_val(&res, 0, 0);
+    if (hex == NULL || db_len(&res, 0, 0) != (size_t)2 * IDEM_KEY_LEN) {
+        /* the schema is behind this binary: a deployment state, not a defect of the request */
+        log_error("idempotency secret missing: run gatewayctl db migrate");
+        ret = GW_ERR(err, UNAVAILABLE, "idempotency secret missing");
+        goto out;
+    }
+    for (i = 0; i < IDEM_KEY_LEN; i++) {
+        hi = (unsigned)(hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10);
+        lo = (unsigned)(hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' : hex[2 * i + 1] - 'a' + 10);
+        idem_key[i] = (unsigned char)((hi << 4) | lo);
+    }
+    idem_key_loaded = true;
+    ret = 0;
+out:
+    if (res.nrows > 0 && db_val(&res, 0, 0) != NULL) {
+        crypto_wipe((char *)(uintptr_t)db_val(&res, 0, 0), db_len(&res, 0, 0));
+    }
+    db_res_release(&res);
+    return ret;
+}
+
+int
+idem_fingerprint_db(struct db *db, const char *method, const char *path, const char *body,
+                    size_t body_len, char out[65], struct gw_err *err)
+{
+    if (!idem_key_loaded && idem_key_load(db, err) != 0) {
+        return -1;
+    }
+    if (idem_fingerprint(idem_key, method, path, body, body_len, out) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot compute the idempotency fingerprint");
+    }
+    return 0;
 }
 
 int

@@ -22,6 +22,7 @@
  * JSON.parse does (checked with node 20: JSON.parse('{"a":1,"b":2,"a":3}') -> {"a":3,"b":2}). */
 #include "jsonh.h"
 
+#include "crypto.h"
 #include "gw.h"
 #include "validate.h"
 
@@ -71,8 +72,10 @@ jsonh_is_hex(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* A string token; in an object key (is_key) the escape \u0000 is refused too, because json-c
+ * keys are C strings and would be cut at the NUL ("amount\u0000" read as "amount"). */
 static int
-jsonh_scan_string(struct jsonh_scan *s)
+jsonh_scan_string(struct jsonh_scan *s, bool is_key)
 {
     s->pos++; /* opening quote */
     while (s->pos < s->len) {
@@ -101,6 +104,9 @@ jsonh_scan_string(struct jsonh_scan *s)
                 if (!jsonh_is_hex(s->p[s->pos + i])) {
                     return -1;
                 }
+            }
+            if (is_key && memcmp(s->p + s->pos, "0000", 4) == 0) {
+                return -1;
             }
             s->pos += 4;
         } else if (strchr("\"\\/bfnrt", c) == NULL || c == '\0') {
@@ -197,7 +203,7 @@ jsonh_scan_container(struct jsonh_scan *s, int depth) /* NOLINT(misc-no-recursio
     }
     for (;;) {
         if (obj) {
-            if (s->pos >= s->len || s->p[s->pos] != '"' || jsonh_scan_string(s) != 0) {
+            if (s->pos >= s->len || s->p[s->pos] != '"' || jsonh_scan_string(s, true) != 0) {
                 return -1;
             }
             jsonh_scan_ws(s);
@@ -237,7 +243,7 @@ jsonh_scan_value(struct jsonh_scan *s, int depth) /* NOLINT(misc-no-recursion) *
     case '[':
         return jsonh_scan_container(s, depth + 1);
     case '"':
-        return jsonh_scan_string(s);
+        return jsonh_scan_string(s, false);
     case 't':
         return jsonh_scan_lit(s, "true");
     case 'f':
@@ -295,7 +301,7 @@ jsonh_parse_value(const char *buf, size_t len)
     struct json_tokener *tok = NULL;
     struct json_object *root = NULL;
     char *copy = NULL;
-    size_t clen, i, from, to;
+    size_t clen = 0, i, from, to;
 
     if (len > INT32_MAX - 64 || !validate_utf8(buf, len)) {
         goto out;
@@ -337,11 +343,116 @@ jsonh_parse_value(const char *buf, size_t len)
     }
 out:
     if (tok != NULL) {
+        /* json-c collects each string and number token in its print buffer; the body may hold
+         * card data, so the buffer is wiped before json-c frees it. */
+        if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0) {
+            crypto_wipe(tok->pb->buf, (size_t)tok->pb->size);
+        }
         json_tokener_free(tok); /* does not accept NULL */
+    }
+    if (copy != NULL) {
+        crypto_wipe(copy, clen + 1);
     }
     free(copy);
     free(s.fix);
     return root;
+}
+
+/* Serializer that writes as many '0' as its userdata says: used once to overwrite the text that
+ * json-c may have cached for a value (its private print buffer is reused, never shrunk). */
+static int
+jsonh_zero_serializer(struct json_object *v, struct printbuf *pb, int level, int flags)
+{
+    static const char zeros[64] = "000000000000000000000000000000000000000000000000000000000000000";
+    size_t n = (size_t)(uintptr_t)json_object_get_userdata(v), chunk;
+
+    UNUSED(level);
+    UNUSED(flags);
+    while (n > 0) {
+        chunk = n < sizeof(zeros) ? n : sizeof(zeros);
+        if (printbuf_memappend(pb, zeros, (int)chunk) < 0) {
+            return -1;
+        }
+        n -= chunk;
+    }
+    return 0;
+}
+
+/* Overwrites a scalar: its serialized text (json-c's cached copy), the number text kept as
+ * userdata for huge integers (jsonh_fix_doubles) and doubles, and the value itself. */
+static void
+jsonh_wipe_scalar(struct json_object *v)
+{
+    enum json_type t = json_object_get_type(v);
+    const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+    size_t n = text != NULL ? strlen(text) : 0;
+    char *p;
+
+    if (t == json_type_double) {
+        p = json_object_get_userdata(v);
+        if (p != NULL) {
+            crypto_wipe(p, strlen(p));
+        }
+    }
+    json_object_set_serializer(v, jsonh_zero_serializer, (void *)(uintptr_t)n, NULL);
+    (void)json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+    switch (t) {
+    case json_type_string:
+        p = (char *)(uintptr_t)json_object_get_string(v);
+        if (p != NULL && json_object_get_string_len(v) > 0) {
+            crypto_wipe(p, (size_t)json_object_get_string_len(v));
+        }
+        break;
+    case json_type_int:
+        (void)json_object_set_int64(v, 0);
+        break;
+    case json_type_double:
+        (void)json_object_set_double(v, 0.0);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Overwrites the values of v and of everything below it (depth <= JSONH_MAX_DEPTH + 1). */
+static void
+jsonh_wipe_tree(struct json_object *v) /* NOLINT(misc-no-recursion) */
+{
+    size_t i, n;
+
+    switch (json_object_get_type(v)) {
+    case json_type_object: {
+        json_object_object_foreach(v, key, child)
+        {
+            UNUSED(key);
+            jsonh_wipe_tree(child);
+        }
+        break;
+    }
+    case json_type_array:
+        n = json_object_array_length(v);
+        for (i = 0; i < n; i++) {
+            jsonh_wipe_tree(json_object_array_get_idx(v, i));
+        }
+        break;
+    case json_type_string:
+    case json_type_int:
+    case json_type_double:
+        jsonh_wipe_scalar(v);
+        break;
+    default:
+        break;
+    }
+}
+
+void
+jsonh_put_wiped(struct json_object *root)
+{
+    if (root == NULL) {
+        return;
+    }
+    jsonh_wipe_tree(root);
+    json_object_put(root);
 }
 
 struct json_object *

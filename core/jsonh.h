@@ -24,6 +24,10 @@ struct json_object *jsonh_parse_object(const char *buf, size_t len, struct gw_er
 /* Same rules, any JSON value; NULL on failure (no err). */
 struct json_object *jsonh_parse_value(const char *buf, size_t len);
 
+/* Overwrites every string, integer and double value of the tree, then puts root: for request
+ * bodies, which may hold card data (SPEC 17). Borrowed children die with it as usual. */
+void jsonh_put_wiped(struct json_object *root);
+
 /* Serialises any json-c value as JSON.stringify would; NULL is written as null. */
 int jsonh_write_value(struct buf *b, struct json_object *v);
 /* Writes a JSON string literal (quotes included) for s[0..len), escaping as JSON.stringify. */

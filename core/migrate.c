@@ -1,6 +1,7 @@
 /* migrate.c: applies sql/NNNN_<name>.sql in order under a session advisory lock. */
 #include "migrate.h"
 
+#include "crypto.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -29,6 +30,8 @@ static const struct db_stmt st_exists = { "migrate_exists",
     "SELECT to_regclass('schema_migrations') IS NOT NULL", 0 };
 static const struct db_stmt st_current = { "migrate_current",
     "SELECT COALESCE(max(version), 0) FROM schema_migrations", 0 };
+static const struct db_stmt st_random = { "migrate_random",
+    "SELECT set_config('" MIGRATE_RANDOM_SETTING "', $1, true) IS NOT NULL", 1 };
 /* clang-format on */
 
 static const char migrate_table_sql[] =
@@ -216,10 +219,26 @@ static int
 migrate_one_tx(struct db *db, void *arg, struct gw_err *err)
 {
     const struct migrate_one *one = arg;
-    char vbuf[16], name[256];
+    unsigned char rnd[MIGRATE_RANDOM_LEN];
+    char vbuf[16], name[256], hex[2 * MIGRATE_RANDOM_LEN + 1];
     const char *params[2];
     size_t len;
+    int rc;
 
+    /* Fresh RAND_bytes for a migration that needs C-made randomness (0003: the installation
+     * secret): a transaction-local setting, gone at COMMIT, passed as a parameter so it never
+     * appears in SQL text. Migrations run one at a time under the advisory lock. */
+    if (crypto_random_bytes(rnd, sizeof(rnd), err) != 0) {
+        return -1;
+    }
+    crypto_hex(rnd, sizeof(rnd), hex);
+    crypto_wipe(rnd, sizeof(rnd));
+    params[0] = hex;
+    rc = db_exec(db, &st_random, params, NULL, err);
+    crypto_wipe(hex, sizeof(hex));
+    if (rc != 0) {
+        return -1;
+    }
     if (db_exec_script(db, one->sql, err) != 0) {
         return -1;
     }

@@ -11,6 +11,12 @@
 /* Key of the session advisory lock held while migrating. */
 #define MIGRATE_LOCK_KEY "7243190001"
 
+/* Every migration runs with MIGRATE_RANDOM_LEN fresh RAND_bytes available as the
+ * transaction-local setting below (lowercase hex): current_setting('gateway.migration_random').
+ * This is how a migration stores a C-generated secret (0003: installation_secrets). */
+#define MIGRATE_RANDOM_SETTING "gateway.migration_random"
+#define MIGRATE_RANDOM_LEN     32
+
 /* Applies every migration of sql_dir not yet recorded, in version order, and appends the JSON
  * array of the versions applied by this call to applied_versions_json (e.g. "[1]" or "[]"). */
 int migrate_apply(struct db *db, const char *sql_dir, struct buf *applied_versions_json,

@@ -635,19 +635,18 @@ out:
 
 int
 payment_export_csv(struct db *db, const char *merchant_id, const struct payment_filter *f,
-                   struct buf *out, struct gw_err *err)
+                   payment_csv_sink *sink, void *sink_arg, struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
     struct payment p;
+    struct buf out;
     char from[24], to[24];
     char *last_ts = NULL, *last_id = NULL;
     const char *params[7];
     int i, ret = -1;
 
-    if (buf_append(out, PAYMENT_CSV_HEADER, sizeof(PAYMENT_CSV_HEADER) - 1) != 0) {
-        (void)GW_ERR(err, INTERNAL, "export buffer full");
-        goto out;
-    }
+    buf_init(&out, 0);
+    (void)buf_append(&out, PAYMENT_CSV_HEADER, sizeof(PAYMENT_CSV_HEADER) - 1);
     filter_params(merchant_id, f, from, to, params);
     for (;;) {
         params[5] = last_ts;
@@ -657,11 +656,13 @@ payment_export_csv(struct db *db, const char *merchant_id, const struct payment_
         }
         for (i = 0; i < res.nrows; i++) {
             payment_from_row(&res, i, &p);
-            if (payment_csv_row(out, &p) != 0 || out->len > PAYMENT_CSV_MAX) {
-                (void)GW_ERR(err, INTERNAL, "export too large");
-                goto out;
-            }
+            (void)payment_csv_row(&out, &p); /* unbounded buffer: fails only by aborting */
         }
+        if (sink(sink_arg, out.data, out.len) != 0) {
+            ret = GW_ERR(err, INTERNAL, "export output failed");
+            goto out;
+        }
+        buf_reset(&out);
         if (res.nrows < PAY_CSV_BATCH) {
             break;
         }
@@ -675,6 +676,7 @@ out:
     free(last_ts);
     free(last_id);
     db_res_release(&res);
+    buf_release(&out);
     return ret;
 }
 

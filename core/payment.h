@@ -16,7 +16,6 @@
 #define PAYMENT_STATS_DAYS 30
 #define PAYMENT_VPA_MAX    255
 #define PAYMENT_HOLDER_MAX 255
-#define PAYMENT_CSV_MAX    ((size_t)256 * 1024 * 1024) /* export ceiling */
 #define PAYMENT_CSV_HEADER                                                                       \
     "id,order_id,amount,currency,method,status,captured,vpa,card_network,card_last4,error_code," \
     "error_description,created_at,updated_at\r\n"
@@ -108,9 +107,14 @@ int payment_list(struct db *db, const char *merchant_id, const struct payment_fi
 void payment_list_release(struct payment_list *l);
 int payment_stats(struct db *db, const char *merchant_id, struct payment_stats *out,
                   struct gw_err *err);
-/* Appends the whole CSV document (header included) to out. */
+/* Receives the CSV document piece by piece; 0, or -1 to stop the export. */
+typedef int payment_csv_sink(void *arg, const char *data, size_t len);
+/* Streams the CSV document (header row first, then every matching payment newest first) to
+ * sink in batches of PAY_CSV_BATCH rows read by keyset pagination on (created_at, id), so
+ * memory stays bounded however many payments match. The first call to sink comes after the
+ * first batch was read: a database failure before it leaves nothing written. */
 int payment_export_csv(struct db *db, const char *merchant_id, const struct payment_filter *f,
-                       struct buf *out, struct gw_err *err);
+                       payment_csv_sink *sink, void *sink_arg, struct gw_err *err);
 /* SPEC 6.4 checks in order; out receives the payment (captured true). */
 int payment_capture(struct db *db, const char *merchant_id, const char *id,
                     struct json_object *body, struct payment *out, struct gw_err *err);

@@ -21,11 +21,14 @@
 #define Q_WEBHOOKS            "queue:webhooks"
 #define Q_WEBHOOKS_PROCESSING "queue:webhooks:processing"
 #define Q_DLQ                 "dlq"
-#define Q_HEARTBEAT           "worker:heartbeat"
-#define Q_INFLIGHT            "worker:inflight"
-#define Q_STATS_COMPLETED     "stats:completed"
-#define Q_STATS_FAILED        "stats:failed"
-#define Q_STATS_ATTEMPTS      "stats:webhook_attempts"
+/* hash: webhook log id (lowercase) -> its exact entry in dlq, so that a retry removes the entry
+ * without reading the list (webhook_log_dlq_push / webhook_log_dlq_remove) */
+#define Q_DLQ_WEBHOOKS    "dlq:webhooks"
+#define Q_HEARTBEAT       "worker:heartbeat"
+#define Q_INFLIGHT        "worker:inflight"
+#define Q_STATS_COMPLETED "stats:completed"
+#define Q_STATS_FAILED    "stats:failed"
+#define Q_STATS_ATTEMPTS  "stats:webhook_attempts"
 
 struct queue;
 

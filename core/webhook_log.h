@@ -48,8 +48,15 @@ int webhook_log_reset_id(struct db *db, const char *id, const char *merchant_id_
                          bool *found, char canonical_id[MODEL_UUID_SZ], struct gw_err *err);
 int webhook_log_reset(struct db *db, const char *id, const char *merchant_id_or_NULL, bool *found,
                       struct gw_err *err);
-/* Removes every dlq entry {"type":"webhook","id":id,…}; returns the number removed, or -1. */
-int webhook_log_dlq_remove(struct queue *q, const char *id, struct gw_err *err);
+/* Pushes entry (the dlq JSON of a failed webhook log) onto dlq and indexes it by id in
+ * Q_DLQ_WEBHOOKS, atomically (one script). */
+int webhook_log_dlq_push(struct queue *q, const char *id, const char *entry, size_t len,
+                         struct gw_err *err);
+/* Removes the dlq entry of webhook log id found through the index, plus every copy of
+ * exact_entry when it is not NULL (an entry read from the list, e.g. one pushed before the
+ * index existed); never reads the list. Returns the number removed, or -1. */
+int webhook_log_dlq_remove(struct queue *q, const char *id, const char *exact_entry,
+                           size_t exact_len, struct gw_err *err);
 /* True when entry (a dlq element) is a webhook entry for id (UUIDs compared case-insensitively). */
 bool webhook_log_dlq_matches(const char *entry, size_t len, const char *id);
 

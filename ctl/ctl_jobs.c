@@ -96,7 +96,7 @@ ctl_dlq_requeue_one(struct db *db, struct queue *q, const struct queue_reply *e,
         if (found && queue_push_webhook(q, id, err) != 0) {
             return -1;
         }
-        removed = webhook_log_dlq_remove(q, id, err);
+        removed = webhook_log_dlq_remove(q, id, e->str, e->len, err);
         return removed < 0 ? -1 : removed;
     }
     if (strcmp(type, "payment") == 0 || strcmp(type, "refund") == 0) {

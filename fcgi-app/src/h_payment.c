@@ -3,6 +3,7 @@
 #include "handlers.h"
 
 #include "jsonh.h"
+#include "log.h"
 #include "payment.h"
 
 #include <stdbool.h>
@@ -129,22 +130,52 @@ h_payment_stats(struct http_req *req, struct http_resp *resp, struct gw_err *err
     return h_payment_finish(resp, &w, 200, err);
 }
 
+struct h_export_sink {
+    struct http_req *req;
+    struct http_resp *resp;
+    bool started;
+};
+
+/* Headers go out with the first piece (after the first batch was read, so an unreachable
+ * database still answers a plain 503), then every piece as it comes. */
+static int
+h_payment_export_sink(void *arg, const char *data, size_t len)
+{
+    static const char ct[] = "text/csv; charset=utf-8";
+    struct h_export_sink *s = arg;
+
+    if (!s->started) {
+        memcpy(s->resp->content_type, ct, sizeof(ct));
+        http_resp_set_header(s->resp, "Content-Disposition",
+                             "attachment; filename=\"payments.csv\"");
+        s->resp->status = 200;
+        s->started = true;
+        if (http_resp_stream_begin(s->resp, s->req) != 0) {
+            return -1;
+        }
+    }
+    return http_resp_stream_write(s->resp, s->req, data, len);
+}
+
 int
 h_payment_export(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
-    static const char ct[] = "text/csv; charset=utf-8";
+    struct h_export_sink sink = { req, resp, false };
     struct payment_filter f = { 0 };
 
     if (h_payment_filter(req, &f, err) != 0) {
         return -1;
     }
     buf_reset(&resp->body);
-    if (payment_export_csv(req->app->db, req->merchant.id, &f, &resp->body, err) != 0) {
+    if (payment_export_csv(req->app->db, req->merchant.id, &f, h_payment_export_sink, &sink, err)
+        != 0) {
+        if (sink.started) {
+            /* 200 and part of the body are out: the client must not take it for complete */
+            log_warn("payment export aborted", LOG_S("error", err->msg));
+            http_resp_stream_abort(resp, req);
+        }
         return -1;
     }
-    memcpy(resp->content_type, ct, sizeof(ct));
-    http_resp_set_header(resp, "Content-Disposition", "attachment; filename=\"payments.csv\"");
-    resp->status = 200;
     return 0;
 }
 

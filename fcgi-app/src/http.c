@@ -522,6 +522,7 @@ http_req_init(struct http_req *req, struct app *app, const char *const *envp,
     memset(req, 0, sizeof(*req));
     req->app = app;
     req->envp = envp;
+    req->io = io;
     req->start_ns = http_now_ns();
     req->route_label = "unmatched";
 
@@ -577,7 +578,7 @@ http_req_release(struct http_req *req)
         crypto_wipe(req->raw_body, req->body_len);
     }
     free(req->raw_body);
-    json_object_put(req->body);
+    jsonh_put_wiped(req->body); /* may hold card data (SPEC 17) */
     for (a = req->allocs; a != NULL; a = next) {
         next = a->next;
         free(a->name);
@@ -680,6 +681,29 @@ http_status_text(int status)
     }
 }
 
+/* "Status:", the common headers of SPEC 4.5, Content-Type, Content-Length when length is not
+ * NULL, the extra headers and the blank line. */
+static int
+http_resp_head(const struct http_resp *resp, const struct http_req *req, const size_t *length,
+               struct buf *h)
+{
+    if (buf_printf(h, "Status: %d %s\r\n", resp->status, http_status_text(resp->status)) != 0
+        || buf_printf(h, "X-Request-Id: %s\r\n", req->request_id) != 0
+        || buf_puts(h, "Access-Control-Allow-Origin: *\r\n"
+                       "Access-Control-Allow-Headers: Content-Type, X-Api-Key, X-Api-Secret, "
+                       "Idempotency-Key\r\n"
+                       "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, OPTIONS\r\n"
+                       "Access-Control-Expose-Headers: X-Request-Id\r\n"
+                       "Cache-Control: no-store\r\n")
+               != 0
+        || buf_printf(h, "Content-Type: %s\r\n", resp->content_type) != 0
+        || (length != NULL && buf_printf(h, "Content-Length: %zu\r\n", *length) != 0)
+        || buf_append(h, resp->headers.data, resp->headers.len) != 0 || buf_puts(h, "\r\n") != 0) {
+        return -1;
+    }
+    return 0;
+}
+
 int
 http_resp_write(const struct http_resp *resp, const struct http_req *req, const struct http_io *io)
 {
@@ -687,20 +711,11 @@ http_resp_write(const struct http_resp *resp, const struct http_req *req, const 
     int ret = -1;
     bool empty = resp->status == 204 || resp->status == 304;
 
+    if (resp->streamed) {
+        return 0; /* http_resp_stream_* wrote it all */
+    }
     buf_init(&h, 0);
-    if (buf_printf(&h, "Status: %d %s\r\n", resp->status, http_status_text(resp->status)) != 0
-        || buf_printf(&h, "X-Request-Id: %s\r\n", req->request_id) != 0
-        || buf_puts(&h, "Access-Control-Allow-Origin: *\r\n"
-                        "Access-Control-Allow-Headers: Content-Type, X-Api-Key, X-Api-Secret, "
-                        "Idempotency-Key\r\n"
-                        "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, OPTIONS\r\n"
-                        "Access-Control-Expose-Headers: X-Request-Id\r\n"
-                        "Cache-Control: no-store\r\n")
-               != 0
-        || buf_printf(&h, "Content-Type: %s\r\n", resp->content_type) != 0
-        || (!empty && buf_printf(&h, "Content-Length: %zu\r\n", resp->body.len) != 0)
-        || buf_append(&h, resp->headers.data, resp->headers.len) != 0
-        || buf_puts(&h, "\r\n") != 0) {
+    if (http_resp_head(resp, req, empty ? NULL : &resp->body.len, &h) != 0) {
         goto out;
     }
     if (!empty && buf_append(&h, resp->body.data, resp->body.len) != 0) {
@@ -713,4 +728,46 @@ http_resp_write(const struct http_resp *resp, const struct http_req *req, const 
 out:
     buf_release(&h);
     return ret;
+}
+
+int
+http_resp_stream_begin(struct http_resp *resp, const struct http_req *req)
+{
+    const struct http_io *io = req->io;
+    struct buf h;
+    int ret = -1;
+
+    resp->streamed = true; /* from here on, nothing else may be written */
+    buf_init(&h, 0);
+    if (http_resp_head(resp, req, NULL, &h) != 0 || io == NULL || io->write == NULL
+        || io->write(io->ctx, h.data, h.len) != 0) {
+        goto out;
+    }
+    ret = 0;
+out:
+    buf_release(&h);
+    return ret;
+}
+
+int
+http_resp_stream_write(struct http_resp *resp, const struct http_req *req, const char *data,
+                       size_t len)
+{
+    const struct http_io *io = req->io;
+
+    if (!resp->streamed || io == NULL || io->write == NULL) {
+        return -1;
+    }
+    return len == 0 ? 0 : io->write(io->ctx, data, len);
+}
+
+void
+http_resp_stream_abort(struct http_resp *resp, const struct http_req *req)
+{
+    const struct http_io *io = req->io;
+
+    resp->streamed = true;
+    if (io != NULL && io->abort != NULL) {
+        io->abort(io->ctx);
+    }
 }

@@ -32,6 +32,9 @@ struct http_io {
     /* Writes all n bytes; 0 or -1. */
     int (*write)(void *ctx, const char *buf, size_t n);
     void *ctx;
+    /* Optional: ends the connection without completing the response, so that the client sees
+     * a truncated transfer rather than a complete one (a stream that failed midway). */
+    void (*abort)(void *ctx);
 };
 
 /* Work pushed to Redis after the request's transaction committed. */
@@ -44,7 +47,8 @@ struct http_req_alloc; /* decoded query values, freed with the request */
 
 struct http_req {
     struct app *app;
-    const char *const *envp; /* borrowed CGI params, valid until FCGX_Finish_r */
+    const char *const *envp;  /* borrowed CGI params, valid until FCGX_Finish_r */
+    const struct http_io *io; /* the request's I/O, for streamed responses */
     char method[8];
     char *path;  /* normalised: no query, one trailing slash removed */
     char *query; /* raw query string, "" when none */
@@ -73,6 +77,7 @@ struct http_resp {
     struct buf body;
     char content_type[64]; /* "application/json" unless a handler changes it (CSV) */
     struct buf headers;    /* extra "Name: value\r\n" lines */
+    bool streamed;         /* headers and body already written by http_resp_stream_* */
 };
 
 /* Parses envp into req and reads the body through io (up to CONTENT_LENGTH, capped at
@@ -128,6 +133,14 @@ void http_resp_error(struct http_resp *resp, const struct gw_err *err);
 /* Writes "Status:", the common headers of SPEC 4.5, extra headers, then the body, at once. */
 int http_resp_write(const struct http_resp *resp, const struct http_req *req,
                     const struct http_io *io);
+/* Streamed responses (CSV export): _begin writes "Status:", the common headers, the extra
+ * headers and no Content-Length (nginx frames the body); _write sends body bytes as they come;
+ * afterwards http_resp_write writes nothing. _abort cuts the connection after a failure
+ * midway, so that the client cannot take a truncated body for a complete one. */
+int http_resp_stream_begin(struct http_resp *resp, const struct http_req *req);
+int http_resp_stream_write(struct http_resp *resp, const struct http_req *req, const char *data,
+                           size_t len);
+void http_resp_stream_abort(struct http_resp *resp, const struct http_req *req);
 const char *http_status_text(int status);
 
 #endif /* GW_HTTP_H */

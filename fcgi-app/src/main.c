@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,6 +77,18 @@ child_write(void *ctx, const char *buf, size_t n)
     return FCGX_PutStr(buf, (int)n, r->out) == (int)n ? 0 : -1;
 }
 
+/* A streamed response failed midway: close the connection without FCGI_END_REQUEST, so nginx
+ * does not finish the response and the client sees a truncated transfer. */
+static void
+child_abort(void *ctx)
+{
+    FCGX_Request *r = ctx;
+
+    if (r->ipcFd >= 0) {
+        (void)shutdown(r->ipcFd, SHUT_RDWR);
+    }
+}
+
 static void
 child_log_request(const struct http_req *req, const struct http_resp *resp, uint64_t dur_ns)
 {
@@ -94,7 +107,7 @@ child_log_request(const struct http_req *req, const struct http_resp *resp, uint
 static void
 child_serve(struct app *app, FCGX_Request *r)
 {
-    struct http_io io = { child_read, child_write, r };
+    struct http_io io = { child_read, child_write, r, child_abort };
     struct gw_err err = GW_ERR_INIT;
     struct http_req req;
     struct http_resp resp;

@@ -482,7 +482,11 @@ route_run_handler(struct http_req *req, struct http_resp *resp, struct gw_err *e
         c.req = req;
         c.resp = resp;
         c.key = key;
-        idem_fingerprint(req->method, req->path, req->raw_body, req->body_len, c.fingerprint);
+        if (idem_fingerprint_db(req->app->db, req->method, req->path, req->raw_body, req->body_len,
+                                c.fingerprint, err)
+            != 0) {
+            return -1;
+        }
         if (db_tx(req->app->db, route_idem_tx, &c, err) != 0) {
             http_req_defer_clear(req);
             return -1;

@@ -190,6 +190,18 @@ describe('hostile requests', () => {
         }
     });
 
+    it('a key containing \\u0000 is 400 Invalid JSON body (SPEC 17 v2), not cut at the NUL', async () => {
+        const invalid = (r) => assertError(r, 400, 'BAD_REQUEST_ERROR', 'Invalid JSON body');
+        invalid(await ord('{"amount\\u0000":50000}'));
+        invalid(await ord('{"amount":50000,"notes":{"a\\u0000b":1}}'));
+        invalid(await ord('{"amount":50000,"x":[{"\\u0000":1}]}'));
+        const body = JSON.stringify(card()).replace('"cvv"', '"cvv\\u0000"');
+        invalid(await c.post('/api/v1/payments', undefined, { body }));
+        // the same characters inside a value are the endpoint's business
+        const ok = await ord('{"amount":50000,"notes":{"k":"a\\u0000b"}}');
+        assert.equal(ok.status, 201, ok.text);
+    });
+
     it('/health stays healthy', async () => {
         const h = await health(IP);
         assert.ok(isHealthy(h), JSON.stringify(h.json));

@@ -2,8 +2,11 @@
 // scope, expiry, header validation, 50 concurrent requests with one key.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { Client, KEYS, assertError, assertOk, createMerchant, uniq, validCard } from '../lib/api.mjs';
-import { count, lit, sql } from '../lib/db.mjs';
+import { count, lit, scalar, sql } from '../lib/db.mjs';
 import { raw } from '../lib/raw.mjs';
 import { successPayment } from '../lib/fixtures.mjs';
 
@@ -194,5 +197,63 @@ describe('concurrency', () => {
         assert.ok(rs.every((r) => r.status === 201), rs.map((r) => r.status).join(','));
         assert.equal(new Set(rs.map((r) => r.text)).size, 1);
         assert.equal(await count(`SELECT count(*) FROM orders WHERE merchant_id = ${lit(m.id)}`), 1);
+    });
+});
+
+describe('fingerprint (SPEC 9 v2): HMAC-SHA256 with the installation secret', () => {
+    const secretHex = () => scalar(`SELECT encode(value, 'hex') FROM installation_secrets
+        WHERE name = 'idempotency_fingerprint'`);
+    const hmac = (hex, msg) => createHmac('sha256', Buffer.from(hex, 'hex')).update(msg).digest('hex');
+    const sha = (msg) => createHash('sha256').update(msg).digest('hex');
+    const storedFp = (key) => scalar(`SELECT request_fingerprint FROM idempotency_keys WHERE key = ${lit(key)}`);
+
+    it('the secret is 32 bytes, made once by migration 3, and appears in no log', async () => {
+        const hex = await secretHex();
+        assert.match(hex || '', /^[0-9a-f]{64}$/);
+        assert.notEqual(hex, '0'.repeat(64));
+        assert.equal(await count(`SELECT count(*) FROM installation_secrets`), 1);
+        assert.equal(await count(`SELECT count(*) FROM schema_migrations WHERE version = 3`), 1);
+        const dir = path.join(process.env.GW_STATE_DIR || 'var/test', 'log');
+        for (const f of readdirSync(dir)) {
+            const text = readFileSync(path.join(dir, f), 'latin1');
+            assert.ok(!text.includes(hex), `${f} holds the secret`);
+        }
+    });
+
+    it('a card payment stores HMAC(secret, METHOD\\npath\\nbody), not its SHA-256', async () => {
+        const key = uniq('hmac-');
+        const ord2 = await c.createOrder({ amount: 777 });
+        const body = JSON.stringify({ order_id: ord2.id, method: 'card', card: validCard() });
+        // the query is not part of the fingerprint
+        const a = await c.request('POST', '/api/v1/payments?x=1', { body, ...K(key) });
+        assertOk(a, 201);
+        const fp = await storedFp(key);
+        const msg = Buffer.from(`POST\n/api/v1/payments\n${body}`);
+        assert.match(fp, /^[0-9a-f]{64}$/);
+        assert.notEqual(fp, sha(msg), 'plain SHA-256 would let a CVV be confirmed in 1,000 guesses');
+        assert.notEqual(fp, sha(Buffer.from(`POST\n/api/v1/payments?x=1\n${body}`)));
+        assert.equal(fp, hmac(await secretHex(), msg));
+        // §9 still holds: same bytes replay, other bytes are a reuse
+        const b = await c.request('POST', '/api/v1/payments', { body, ...K(key) });
+        assert.equal(b.status, 201);
+        assert.equal(b.text, a.text);
+        assert.equal(b.headers.get('idempotent-replayed'), 'true');
+        reused(await c.request('POST', '/api/v1/payments', { body: body.replace('"cvv":"123"', '"cvv":"124"'), ...K(key) }));
+        assert.equal(await count(`SELECT count(*) FROM payments WHERE order_id = ${lit(ord2.id)}`), 1);
+    });
+
+    it('the secret survives a reconnect: a replay after pg_terminate_backend still matches', async () => {
+        const key = uniq('recon-');
+        const body = JSON.stringify({ amount: 4321 });
+        const a = await c.request('POST', '/api/v1/orders', { body, ...K(key) });
+        assertOk(a, 201);
+        await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name = 'gw-fcgi' AND pid <> pg_backend_pid()`);
+        for (let i = 0; i < 6; i++) {
+            const b = await c.request('POST', '/api/v1/orders', { body, ...K(key) });
+            assert.equal(b.status, 201, b.text);
+            assert.equal(b.text, a.text);
+            assert.equal(b.headers.get('idempotent-replayed'), 'true');
+        }
     });
 });

@@ -52,7 +52,7 @@ async function delivered(event, objId) {
 }
 
 async function logFor(objId, event) {
-    const r = await rows(`SELECT id, payload::text, extract(epoch FROM created_at)::bigint FROM webhook_logs
+    const r = await rows(`SELECT id, payload::text, floor(extract(epoch FROM created_at))::bigint FROM webhook_logs
         WHERE object_id = ${lit(objId)} AND event = ${lit(event)}`);
     assert.equal(r.length, 1, `one log row for (${objId}, ${event})`);
     return { id: r[0][0], payload: r[0][1], created: Number(r[0][2]) };

@@ -55,6 +55,7 @@ init_req_app(struct http_req *req, struct app *app, const char *const *envp, con
     io->read = mem_read;
     io->write = mem_write;
     io->ctx = m;
+    io->abort = NULL;
     ASSERT_OK(http_req_init(req, app, envp, io, &err));
 }
 
@@ -463,6 +464,55 @@ START_TEST(test_response_write)
 }
 END_TEST
 
+static void
+mem_abort(void *ctx)
+{
+    struct mem_io *m = ctx;
+
+    (void)buf_puts(&m->out, "<aborted>");
+}
+
+START_TEST(test_response_stream)
+{
+    const char *envp[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/", "REQUEST_ID=rid", NULL };
+    struct http_req req;
+    struct http_resp resp;
+    struct http_io io;
+    struct mem_io m = { 0 };
+
+    init_req(&req, envp, NULL, &m, &io);
+    io.abort = mem_abort;
+    http_resp_init(&resp);
+    /* nothing can be streamed before the headers */
+    ASSERT_FAIL(http_resp_stream_write(&resp, &req, "x", 1));
+    (void)snprintf(resp.content_type, sizeof(resp.content_type), "%s", "text/csv; charset=utf-8");
+    http_resp_set_header(&resp, "Content-Disposition", "attachment; filename=\"payments.csv\"");
+    ASSERT_OK(http_resp_stream_begin(&resp, &req));
+    ASSERT_OK(http_resp_stream_write(&resp, &req, "a,b\r\n", 5));
+    ASSERT_OK(http_resp_stream_write(&resp, &req, "", 0));
+    ASSERT_OK(http_resp_stream_write(&resp, &req, "1,2\r\n", 5));
+    /* the router's final write adds nothing, not even after an error replaced the status */
+    ASSERT_OK(http_resp_write(&resp, &req, &io));
+    ck_assert_str_eq(m.out.data, "Status: 200 OK\r\n"
+                                 "X-Request-Id: rid\r\n"
+                                 "Access-Control-Allow-Origin: *\r\n"
+                                 "Access-Control-Allow-Headers: Content-Type, X-Api-Key, "
+                                 "X-Api-Secret, Idempotency-Key\r\n"
+                                 "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, OPTIONS\r\n"
+                                 "Access-Control-Expose-Headers: X-Request-Id\r\n"
+                                 "Cache-Control: no-store\r\n"
+                                 "Content-Type: text/csv; charset=utf-8\r\n"
+                                 "Content-Disposition: attachment; filename=\"payments.csv\"\r\n"
+                                 "\r\n"
+                                 "a,b\r\n1,2\r\n");
+    http_resp_stream_abort(&resp, &req);
+    ck_assert_ptr_nonnull(strstr(m.out.data, "1,2\r\n<aborted>"));
+    http_resp_release(&resp);
+    http_req_release(&req);
+    buf_release(&m.out);
+}
+END_TEST
+
 START_TEST(test_deferred)
 {
     const char *envp[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/", NULL };
@@ -495,6 +545,6 @@ suite_http(void)
     UNIT_TCASE(s, "parse", 0, test_basic_parse, test_body_lengths, test_path_fallback,
                test_percent_decode, test_request_id, test_content_type, test_cookies_and_https,
                test_forwarded_proto_trust, test_list_params, test_deferred);
-    UNIT_TCASE(s, "response", 0, test_response_write);
+    UNIT_TCASE(s, "response", 0, test_response_write, test_response_stream);
     return s;
 }

@@ -216,6 +216,81 @@ START_TEST(test_parse_object)
 }
 END_TEST
 
+START_TEST(test_parse_nul_in_key)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct json_object *o;
+
+    /* json-c keys are C strings: "amount\u0000" would be read as "amount" */
+    ck_assert_ptr_null(jsonh_parse_object(S("{\"amount\\u0000\":1}"), &err));
+    ck_assert_int_eq(err.code, GW_E_BAD_REQUEST);
+    ck_assert_str_eq(err.msg, "Invalid JSON body");
+    ASSERT_FALSE(parses(S("{\"a\":{\"\\u0000\":1}}")));
+    ASSERT_FALSE(parses(S("[{\"x\\u0000y\":1}]")));
+    /* a NUL in a value stays the endpoint's business (e.g. holder_name) */
+    ASSERT_TRUE(parses(S("{\"a\":\"x\\u0000\"}")));
+    ASSERT_TRUE(parses(S("{\"\\u0001\\u00000\":1}")) == false);
+    ASSERT_TRUE(parses(S("{\"\\u0100\":1}")));
+    o = jsonh_parse_object(S("{\"amount\":1}"), &err);
+    ck_assert_ptr_nonnull(o);
+    json_object_put(o);
+}
+END_TEST
+
+static bool
+all_zero(const char *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] != '\0') {
+            return false;
+        }
+    }
+    return true;
+}
+
+START_TEST(test_put_wiped)
+{
+    static const char body[] = "{\"card\":{\"number\":\"4111111111111111\",\"cvv\":123,"
+                               "\"big\":41111111111111111111111,\"list\":[\"secret\"]}}";
+    struct json_object *o, *card = NULL, *num = NULL, *cvv = NULL, *big = NULL, *list = NULL;
+    struct json_object *item;
+    const char *text;
+
+    o = jsonh_parse_value(S(body));
+    ck_assert_ptr_nonnull(o);
+    ASSERT_TRUE(json_object_object_get_ex(o, "card", &card));
+    ASSERT_TRUE(json_object_object_get_ex(card, "number", &num));
+    ASSERT_TRUE(json_object_object_get_ex(card, "cvv", &cvv));
+    ASSERT_TRUE(json_object_object_get_ex(card, "big", &big));
+    ASSERT_TRUE(json_object_object_get_ex(card, "list", &list));
+    item = json_object_array_get_idx(list, 0);
+    /* keep the values alive past the put to look at their bytes */
+    (void)json_object_get(num);
+    (void)json_object_get(cvv);
+    (void)json_object_get(big);
+    (void)json_object_get(item);
+    ck_assert_str_eq(json_object_to_json_string_ext(cvv, JSON_C_TO_STRING_PLAIN), "123");
+    ck_assert_str_eq(json_object_get_string(big), "41111111111111111111111");
+    jsonh_put_wiped(o);
+    ck_assert_int_eq(json_object_get_string_len(num), 16);
+    ASSERT_TRUE(all_zero(json_object_get_string(num), 16));
+    ASSERT_TRUE(all_zero(json_object_get_string(item), 6));
+    ck_assert_int_eq(json_object_get_int64(cvv), 0);
+    text = json_object_to_json_string_ext(cvv, JSON_C_TO_STRING_PLAIN);
+    ck_assert_str_eq(text, "000");
+    ASSERT_TRUE(json_object_get_double(big) == 0.0);
+    ck_assert_str_eq(json_object_to_json_string_ext(big, JSON_C_TO_STRING_PLAIN),
+                     "00000000000000000000000");
+    json_object_put(num);
+    json_object_put(cvv);
+    json_object_put(big);
+    json_object_put(item);
+    jsonh_put_wiped(NULL);
+}
+END_TEST
+
 static enum jsonh_int_class
 classify(const char *member_value, int64_t *v)
 {
@@ -494,7 +569,8 @@ suite_jsonh(void)
     Suite *s = suite_create("jsonh");
 
     UNIT_TCASE(s, "parse", 0, test_parse_accepts, test_parse_rejects, test_parse_nul_bytes,
-               test_parse_depth, test_parse_object, test_int_classify);
+               test_parse_depth, test_parse_object, test_parse_nul_in_key, test_int_classify,
+               test_put_wiped);
     UNIT_TCASE(s, "stringify", 0, test_stringify_structure, test_stringify_strings,
                test_stringify_all_ascii, test_stringify_numbers, test_write_built_values,
                test_write_capped);

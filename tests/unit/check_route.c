@@ -333,7 +333,7 @@ static void
 dispatch(const char *const *envp, const char *body, struct http_req *req, struct http_resp *resp)
 {
     struct mem_in in = { body != NULL ? body : "", body != NULL ? strlen(body) : 0, 0 };
-    struct http_io io = { mem_read, NULL, &in };
+    struct http_io io = { mem_read, NULL, &in, NULL };
     struct gw_err err = GW_ERR_INIT;
 
     http_resp_init(resp);

@@ -12,7 +12,7 @@ typedef Suite *unit_suite_fn(void);
 static unit_suite_fn *const unit_suites[] = {
     /* clang-format off */
     suite_err, suite_buf, suite_jsonh, suite_cfg, suite_crypto, suite_validate,
-    suite_route, suite_http, suite_payment, suite_worker, suite_netaddr,
+    suite_route, suite_http, suite_payment, suite_worker, suite_netaddr, suite_idem,
     /* clang-format on */
 };
 

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "model.h"
 #include "netaddr.h"
+#include "webhook_log.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -349,8 +350,7 @@ dl_stats(struct deliver *d, const struct dl_xfer *x, enum dl_outcome oc, const c
     jw_key(&jw, "failed_at");
     jw_str(&jw, now);
     jw_obj_end(&jw);
-    if (jw_finish(&jw) != 0
-        || queue_cmdv(w->q, NULL, &err, "LPUSH", Q_DLQ, b.data, (const char *)NULL) != 0
+    if (jw_finish(&jw) != 0 || webhook_log_dlq_push(w->q, x->id, b.data, b.len, &err) != 0
         || queue_cmdv(w->q, NULL, &err, "HINCRBY", Q_STATS_FAILED, "webhooks", "1",
                       (const char *)NULL)
                != 0) {

@@ -720,13 +720,15 @@ static const struct db_stmt st_ref_settle_batch = {
     1
 };
 
-/* $1 merchant ids, $2 events, $3 payloads, $4 object ids, $5 Unix seconds (created_at). */
+/* $1 merchant ids, $2 events, $3 payloads, $4 object ids, $5 Unix microseconds of the first
+ * event (event_clock_reserve): event k gets $5 + k - 1, so they keep their order (SPEC 4.5). */
 static const struct db_stmt st_event_insert_batch = {
     "wk_event_insert_batch",
     "WITH ins AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
     "SELECT m.id, u.ev, u.pl::json, u.oid, "
-    "to_timestamp($5::double precision) AT TIME ZONE 'UTC' "
-    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(mid, ev, pl, oid) "
+    "'epoch'::timestamp + ($5::bigint + u.k - 1) * interval '1 microsecond' "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY "
+    "AS u(mid, ev, pl, oid, k) "
     "JOIN merchants m ON m.id = u.mid::uuid AND m.webhook_url IS NOT NULL "
     "AND m.webhook_url <> '' "
     "ON CONFLICT (object_id, event) DO NOTHING RETURNING id, object_id) "
@@ -932,7 +934,7 @@ jobs_batch_event(struct jobs_batch *bt, size_t ix, const struct db_res *res, int
 /* Inserts the events (for the merchants that have a webhook_url, event_create semantics) and
  * records each new log id on its job. */
 static int
-jobs_events_insert(struct db *db, struct jobs_batch *bt, struct jobs_events *ev, int64_t ts,
+jobs_events_insert(struct db *db, struct jobs_batch *bt, struct jobs_events *ev, int64_t us,
                    struct gw_err *err)
 {
     struct db_res ins = DB_RES_INIT;
@@ -949,7 +951,7 @@ jobs_events_insert(struct db *db, struct jobs_batch *bt, struct jobs_events *ev,
         || jobs_arr_end(&ev->oids) != 0) {
         return GW_ERR(err, INTERNAL, "cannot build batch parameters");
     }
-    (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, ts);
+    (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, us);
     params[0] = ev->mids.data;
     params[1] = ev->evs.data;
     params[2] = ev->pls.data;
@@ -977,7 +979,7 @@ jobs_batch_tx(struct db *db, void *arg, struct gw_err *err)
     struct jobs_events ev;
     union jobs_obj *o = xcalloc(1, sizeof(*o));
     size_t *idmap = xcalloc(bt->n, sizeof(*idmap)); /* ordinal in $1 - 1 -> index in the batch */
-    int64_t ts = (int64_t)time(NULL);
+    int64_t us, ts;
     size_t nid, ix;
     int row;
     int ret = -1;
@@ -986,6 +988,8 @@ jobs_batch_tx(struct db *db, void *arg, struct gw_err *err)
     if (jobs_batch_update(db, bt, idmap, &nid, &res, err) != 0) {
         goto out;
     }
+    us = event_clock_reserve((size_t)res.nrows); /* one value per possible event */
+    ts = us / 1000000;
     for (row = 0; row < res.nrows; row++) {
         const char *id = db_val(&res, row, 0);
 
@@ -998,7 +1002,7 @@ jobs_batch_tx(struct db *db, void *arg, struct gw_err *err)
             goto out;
         }
     }
-    ret = jobs_events_insert(db, bt, &ev, ts, err);
+    ret = jobs_events_insert(db, bt, &ev, us, err);
 out:
     jobs_events_release(&ev);
     free(idmap);

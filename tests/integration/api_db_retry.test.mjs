@@ -1,0 +1,119 @@
+// db_ensure / db_exec retry rules (SPEC 4.1, 19): a statement is re-run on a new connection only
+// when it certainly did not reach the server (connection found closed before sending) or is
+// read-only; an auto-committed INSERT whose answer was lost gets 503, never a second INSERT.
+// The API is restarted to reach PostgreSQL through a TCP proxy in this file that can cut the
+// connection right after the server answered an INSERT (the INSERT has committed by then).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Client, assertError, createMerchant } from '../lib/api.mjs';
+import { DATABASE_URL, count, lit, sql } from '../lib/db.mjs';
+import { stack, waitHealthy } from '../lib/stack.mjs';
+
+const IP = '10.41.2.2';
+const INSERT_DONE = Buffer.from('INSERT 0 1\0');
+let proxy;
+let armed = false;
+let cuts = 0;
+const pairs = new Set();
+let m;
+let mc;
+
+function startProxy(target) {
+    return new Promise((resolve) => {
+        const srv = net.createServer((client) => {
+            const server = net.connect(target.port, target.host);
+            const pair = { client, server };
+            pairs.add(pair);
+            const close = () => {
+                client.destroy();
+                server.destroy();
+                pairs.delete(pair);
+            };
+            client.on('data', (d) => server.write(d));
+            server.on('data', (d) => {
+                if (armed && d.includes(INSERT_DONE)) {
+                    // the server has run (and, outside a transaction, committed) the INSERT:
+                    // the client never hears of it
+                    armed = false;
+                    cuts++;
+                    close();
+                    return;
+                }
+                client.write(d);
+            });
+            client.on('error', close);
+            server.on('error', close);
+            client.on('close', close);
+            server.on('close', close);
+        });
+        srv.listen(0, '127.0.0.1', () => resolve(srv));
+    });
+}
+
+const ordersOf = () => count(`SELECT count(*) FROM orders WHERE merchant_id = ${lit(m.id)}`);
+
+before(async () => {
+    m = await createMerchant('dbretry');
+    mc = new Client({ ip: IP, key: m.api_key, secret: m.api_secret });
+    const u = new URL(DATABASE_URL);
+    proxy = await startProxy({ host: u.hostname, port: Number(u.port) });
+    u.port = String(proxy.address().port);
+    await stack('api-restart', `DATABASE_URL=${u.toString()}`, 'FCGI_CHILDREN=1');
+    await waitHealthy(30000);
+});
+
+after(async () => {
+    await stack('api-restart');
+    await waitHealthy(30000);
+    for (const p of pairs) {
+        p.client.destroy();
+        p.server.destroy();
+    }
+    proxy.close();
+});
+
+describe('retry after a lost connection', () => {
+    it('an INSERT whose answer was lost is not run twice: 503 and exactly one order', async () => {
+        assert.equal((await mc.get('/api/v1/orders')).status, 200); // warm connection
+        const before = await ordersOf();
+        armed = true;
+        const r = await mc.post('/api/v1/orders', { amount: 4242 });
+        assert.equal(cuts, 1, 'the proxy cut the connection after the INSERT');
+        assertError(r, 503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable');
+        assert.equal(await ordersOf(), before + 1, 'the INSERT committed once and was not repeated');
+        // the next request reconnects
+        const next = await mc.post('/api/v1/orders', { amount: 4243 });
+        assert.equal(next.status, 201, next.text);
+        assert.equal(await ordersOf(), before + 2);
+    });
+
+    it('the test webhook log is not duplicated either', async () => {
+        await sql(`UPDATE merchants SET webhook_url = 'http://127.0.0.1:9/none' WHERE id = ${lit(m.id)}`);
+        const logs = () => count(`SELECT count(*) FROM webhook_logs WHERE merchant_id = ${lit(m.id)}`);
+        assert.equal((await mc.get('/api/v1/orders')).status, 200);
+        const before = await logs();
+        armed = true;
+        const r = await mc.post('/api/v1/merchant/webhook/test', {});
+        assert.equal(cuts, 2);
+        assert.equal(r.status, 503, r.text);
+        assert.equal(await logs(), before + 1);
+    });
+
+    it('a connection closed while idle is replaced before sending: the write runs once, 201', async () => {
+        assert.equal((await mc.get('/api/v1/orders')).status, 200);
+        const before = await ordersOf();
+        // the server side goes away between two requests (like pg_terminate_backend)
+        await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name = 'gw-fcgi' AND pid <> pg_backend_pid()`);
+        await new Promise((res) => setTimeout(res, 200));
+        const r = await mc.post('/api/v1/orders', { amount: 4244 });
+        assert.equal(r.status, 201, r.text);
+        assert.equal(await ordersOf(), before + 1);
+        // and a read-only first statement after a cut is simply retried
+        for (const p of pairs) p.client.destroy();
+        await new Promise((res) => setTimeout(res, 200));
+        const g = await mc.get(`/api/v1/orders/${r.json.id}`);
+        assert.equal(g.status, 200, g.text);
+    });
+});
