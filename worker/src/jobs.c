@@ -560,7 +560,10 @@ jobs_retry(struct wk *w, const struct jobs_def *def, const char *id, int deliver
  *   win   per order, the first job of the batch whose bank outcome is success;
  *   lk    their orders still `created`, row-locked in id order (a concurrent statement of
  *         another worker that moved the order first makes it drop out here);
- *   flip  those orders become `paid`, returning the payment that won each;
+ *   flip  those orders become `paid`, returning the payment that won each; `won` is false when
+ *         the order already has a successful payment although it was still `created` (rows
+ *         settled before migration 0002, or by hand): the order is paid all the same, and the
+ *         backstop index uq_payments_order_success is never tripped;
  * then every due payment ends `success` if it won, `failed` / ORDER_ALREADY_PAID if its bank
  * said success but it did not, else `failed` / PAYMENT_FAILED.
  */
@@ -578,12 +581,13 @@ static const struct db_stmt st_pay_settle_batch = {
     "WHERE o.status = 'created' ORDER BY o.id FOR UPDATE OF o), "
     "flip AS (UPDATE orders o SET status = 'paid', updated_at = now() FROM lk, win "
     "WHERE o.id = lk.id AND win.order_id = o.id AND o.status = 'created' "
-    "RETURNING win.id AS payment_id) "
+    "RETURNING win.id AS payment_id, NOT EXISTS (SELECT 1 FROM payments s "
+    "WHERE s.order_id = o.id AND s.status = 'success') AS won) "
     "UPDATE payments p SET "
-    "status = CASE WHEN flip.payment_id IS NOT NULL THEN 'success' ELSE 'failed' END, "
-    "error_code = CASE WHEN flip.payment_id IS NOT NULL THEN NULL "
+    "status = CASE WHEN flip.won THEN 'success' ELSE 'failed' END, "
+    "error_code = CASE WHEN flip.won THEN NULL "
     "WHEN due.outcome = 'success' THEN 'ORDER_ALREADY_PAID' ELSE 'PAYMENT_FAILED' END, "
-    "error_description = CASE WHEN flip.payment_id IS NOT NULL THEN NULL "
+    "error_description = CASE WHEN flip.won THEN NULL "
     "WHEN due.outcome = 'success' THEN 'Order already paid' "
     "ELSE 'Payment processing failed' END, updated_at = now() "
     "FROM due LEFT JOIN flip ON flip.payment_id = due.id "
