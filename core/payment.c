@@ -28,7 +28,7 @@ static const struct db_stmt st_pay_get = { "payment_get",
     "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1 "
     "AND ($2::uuid IS NULL OR p.merchant_id = $2)", 2 };
 static const struct db_stmt st_pay_order = { "payment_order_lookup",
-    "SELECT o.merchant_id, o.amount, o.currency FROM orders o "
+    "SELECT o.merchant_id, o.amount, o.currency, o.status FROM orders o "
     "JOIN merchants m ON m.id = o.merchant_id "
     "WHERE o.id = $1 AND ($2::uuid IS NULL OR o.merchant_id = $2) AND m.is_active", 2 };
 static const struct db_stmt st_pay_insert = { "payment_insert",
@@ -511,6 +511,12 @@ payment_create(struct db *db, const char *merchant_id, struct json_object *body,
     }
     if (res.nrows != 1) {
         (void)GW_ERR(err, NOT_FOUND, "Order not found");
+        goto out;
+    }
+    if (db_val(&res, 0, 3) != NULL && strcmp(db_val(&res, 0, 3), "paid") == 0) {
+        /* Check 2b (v2). Only a fast answer: the worker's settling statement is what
+         * guarantees a single success per order (SPEC 10.3). */
+        (void)GW_ERR(err, BAD_REQUEST, "Order already paid");
         goto out;
     }
     now = time(NULL);

@@ -98,7 +98,7 @@ int payment_csv_field(struct buf *b, const char *s, size_t len);
 int payment_csv_row(struct buf *b, const struct payment *p);
 
 /* Services. merchant_id NULL on create: the public endpoint (merchant = the order's, which
- * must be active). Runs checks 1-8 in order, then one transaction (insert, payment.created and
+ * must be active). Runs checks 1, 2, 2b and 3-8 in order, then one transaction (insert, payment.created and
  * payment.pending logs). */
 int payment_create(struct db *db, const char *merchant_id, struct json_object *body,
                    struct payment_created *out, struct gw_err *err);

@@ -106,6 +106,34 @@ describe('hosted checkout', { timeout: 180000 }, () => {
         }
     });
 
+    it('(v2) a reload after success shows already-paid and no method buttons or forms', async () => {
+        const { order, context, page } = await openCheckout(50000);
+        try {
+            await payUpi(page, 'user@paytm');
+            await page.locator(sel('success-state')).waitFor({ state: 'visible', timeout: 20000 });
+            const paymentId = await text(page, 'payment-id');
+            await page.reload();
+            const paid = page.locator(`div${sel('already-paid')}`);
+            await paid.waitFor({ state: 'visible' });
+            assert.equal((await paid.textContent()).trim(), 'This order has already been paid');
+            assert.equal(await text(page, 'order-id'), order.id);
+            for (const id of ['payment-methods', 'method-upi', 'method-card', 'upi-form', 'card-form', 'pay-button',
+                'processing-state', 'success-state', 'error-state']) {
+                assert.equal(await page.locator(sel(id)).first().isVisible(), false, `${id} hidden`);
+            }
+            assert.equal(await page.locator('button:visible, form:visible, input:visible').count(), 0,
+                'no visible button, form or input');
+            assert.deepEqual(page.errors, []);
+            const o = await api.ok('GET', `/api/v1/orders/${order.id}`, { creds: TEST_MERCHANT });
+            assert.equal(o.status, 'paid');
+            const all = await api.ok('GET', `/api/v1/payments?limit=100`, { creds: TEST_MERCHANT });
+            assert.deepEqual(all.data.filter((p) => p.order_id === order.id).map((p) => p.id), [paymentId],
+                'one payment on the order');
+        } finally {
+            await context.close();
+        }
+    });
+
     it('invalid VPA and invalid card show their errors; Try Again returns to the methods with cleared forms', async () => {
         const { context, page } = await openCheckout(50000);
         try {

@@ -23,8 +23,9 @@ before(async () => {
 
 describe('replay', () => {
     it('POST /api/v1/payments: replay is byte-identical with Idempotent-Replayed: true', async () => {
+        const o = await c.createOrder({ amount: 50000 }); /* (v2) its own order: the shared one gets paid */
         const key = uniq('pay-');
-        const body = { order_id: order.id, method: 'upi', vpa: 'idem@bank' };
+        const body = { order_id: o.id, method: 'upi', vpa: 'idem@bank' };
         const a = await c.post('/api/v1/payments', body, K(key));
         assertOk(a, 201, KEYS.paymentUpi);
         assert.equal(a.headers.get('idempotent-replayed'), null);
@@ -32,7 +33,7 @@ describe('replay', () => {
         assertOk(b, 201);
         assert.equal(b.text, a.text);
         assert.equal(b.headers.get('idempotent-replayed'), 'true');
-        assert.equal(await count(`SELECT count(*) FROM payments WHERE order_id = ${lit(order.id)} AND vpa = 'idem@bank'`), 1);
+        assert.equal(await count(`SELECT count(*) FROM payments WHERE order_id = ${lit(o.id)} AND vpa = 'idem@bank'`), 1);
         const row = await count(`SELECT count(*) FROM idempotency_keys WHERE key = ${lit(key)}
             AND expires_at BETWEEN now() + interval '23 hours 50 minutes' AND now() + interval '24 hours 10 minutes'
             AND response_status = 201`);
@@ -40,8 +41,9 @@ describe('replay', () => {
     });
 
     it('replay returns the original body even after the object changed', async () => {
+        const o = await c.createOrder({ amount: 50000 }); /* (v2) its own order: the shared one gets paid */
         const key = uniq('chg-');
-        const body = { order_id: order.id, method: 'upi', vpa: 'chg@bank' };
+        const body = { order_id: o.id, method: 'upi', vpa: 'chg@bank' };
         const a = await c.post('/api/v1/payments', body, K(key));
         await sql(`UPDATE payments SET status = 'failed', error_code = 'PAYMENT_FAILED',
             error_description = 'Payment processing failed' WHERE id = ${lit(a.json.id)}`);
@@ -98,11 +100,12 @@ describe('replay', () => {
 
 describe('reuse, errors, scope, expiry', () => {
     it('same key, different body -> 400 reused; different path -> 400 reused', async () => {
+        const o = await c.createOrder({ amount: 50000 }); /* (v2) its own order: the shared one gets paid */
         const key = uniq('re-');
-        assertOk(await c.post('/api/v1/payments', { order_id: order.id, method: 'upi', vpa: 'a@b' }, K(key)), 201);
-        reused(await c.post('/api/v1/payments', { order_id: order.id, method: 'upi', vpa: 'a@c' }, K(key)));
+        assertOk(await c.post('/api/v1/payments', { order_id: o.id, method: 'upi', vpa: 'a@b' }, K(key)), 201);
+        reused(await c.post('/api/v1/payments', { order_id: o.id, method: 'upi', vpa: 'a@c' }, K(key)));
         reused(await c.post('/api/v1/payments', undefined,
-            { ...K(key), body: '{"order_id":"' + order.id + '", "method":"upi","vpa":"a@b"}' }));
+            { ...K(key), body: '{"order_id":"' + o.id + '", "method":"upi","vpa":"a@b"}' }));
         reused(await c.post('/api/v1/orders', { amount: 50000 }, K(key)));
     });
 

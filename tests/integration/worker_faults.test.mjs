@@ -7,7 +7,9 @@ import { createMerchant, sleep } from '../lib/api.mjs';
 import { count, rows } from '../lib/db.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 import { stack, waitHealthy } from '../lib/stack.mjs';
-import { createPayments, merchantWithHook, pool, redis, spreadClients, waitCount } from './worker_helpers.mjs';
+import {
+    bulkOrders, createPayments, merchantWithHook, pool, redis, spreadClients, waitCount,
+} from './worker_helpers.mjs';
 
 let rx;
 
@@ -47,9 +49,8 @@ describe('faults', () => {
     it('kill -9 of the worker during 1,000 payments and refunds: each final exactly once', async () => {
         const { m } = await merchantWithHook('wkill', '10.7.5.1', rx.url);
         const clients = spreadClients(m, '10.7.5', 30);
-        const orders = [];
-        for (let i = 0; i < 5; i++) orders.push((await clients[i].createOrder({ amount: 100000 })).id);
-        const first = await createPayments(clients, orders, 300);
+        const orders = await bulkOrders(m.id, 800, 100000); /* one per payment (v2) */
+        const first = await createPayments(clients, orders.slice(0, 300), 300);
         await waitCount(`SELECT count(*) FROM payments WHERE merchant_id = '${m.id}' AND status = 'success'`, 300, 30000);
         let killing = true;
         const killer = (async () => {
@@ -59,7 +60,7 @@ describe('faults', () => {
             }
         })();
         const [, refunds] = await Promise.all([
-            createPayments(clients, orders, 500),
+            createPayments(clients, orders.slice(300), 500),
             pool(first.length, 32, async (i) => {
                 const c = clients[i % clients.length];
                 for (let t = 0; ; t++) {
@@ -83,8 +84,7 @@ describe('faults', () => {
     it('Redis flushed mid-run: the sweep re-enqueues every pending payment', async () => {
         const m = await createMerchant('wflush');
         const clients = spreadClients(m, '10.7.6', 10);
-        const order = (await clients[0].createOrder({ amount: 10000 })).id;
-        await createPayments(clients, [order], 200);
+        await createPayments(clients, await bulkOrders(m.id, 200, 10000), 200);
         await redis('FLUSHALL');
         const n = await waitCount(`SELECT count(*) FROM payments WHERE merchant_id = '${m.id}' AND status <> 'pending'`,
             200, 75000);
@@ -94,8 +94,7 @@ describe('faults', () => {
     it('PostgreSQL restarted mid-run: the worker reconnects and finishes', async () => {
         const { m } = await merchantWithHook('wpg', '10.7.7.1', rx.url);
         const clients = spreadClients(m, '10.7.7', 10);
-        const order = (await clients[0].createOrder({ amount: 100000 })).id;
-        await createPayments(clients, [order], 200);
+        await createPayments(clients, await bulkOrders(m.id, 200, 100000), 200);
         await stack('pg-stop');
         await sleep(3000);
         const h = await fetch(`${process.env.GW_API_URL || 'http://127.0.0.1:18000'}/health`).then((r) => r.json());

@@ -70,6 +70,14 @@ export async function pool(n, parallel, fn) {
     return results;
 }
 
+/* (v2) n orders of the merchant inserted at once (an order is paid at most once, so suites that
+ * expect every payment to succeed give each payment its own order). */
+export async function bulkOrders(merchantId, n, amount) {
+    return (await rows(`INSERT INTO orders (id, merchant_id, amount)
+        SELECT 'order_' || substr(md5(random()::text || g::text), 1, 16), ${lit(merchantId)}, ${Number(amount)}
+        FROM generate_series(1, ${Number(n)}) g RETURNING id`)).map((r) => r[0]);
+}
+
 /* Creates n payments (upi) on the given orders, each request from clients[i % clients.length]. */
 export async function createPayments(clients, orderIds, n, parallel = 48) {
     return await pool(n, parallel, async (i) => {

@@ -20,6 +20,7 @@ const el = {
     expiry: $('expiry-input'),
     cvv: $('cvv-input'),
     holder: $('cardholder-name-input'),
+    alreadyPaid: $('already-paid'),
     processing: $('processing-state'),
     success: $('success-state'),
     paymentId: $('payment-id'),
@@ -118,6 +119,7 @@ function showOnly(which) {
     show(el.methods, which === 'methods' || which === 'upi' || which === 'card');
     show(el.upiForm, which === 'upi');
     show(el.cardForm, which === 'card');
+    show(el.alreadyPaid, which === 'paid');
     show(el.processing, which === 'processing');
     show(el.success, which === 'success');
     show(el.error, which === 'error');
@@ -173,6 +175,11 @@ async function loadOrder() {
         b.textContent = payText;
     }
     show(el.summary, true);
+    if (order.status === 'paid') {
+        // (v2) An order is paid at most once: no methods, no forms (a reload after success lands here).
+        showOnly('paid');
+        return;
+    }
     showOnly('methods');
 }
 

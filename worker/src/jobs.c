@@ -33,25 +33,6 @@ static const struct db_stmt st_ref_pending = {
     1
 };
 
-/* $2: outcome for upi, $3: outcome for card ('success' or 'failed'). */
-static const struct db_stmt st_pay_settle = {
-    "wk_pay_settle",
-    "UPDATE payments p SET status = CASE WHEN method = 'upi' THEN $2 ELSE $3 END, "
-    "error_code = CASE WHEN (CASE WHEN method = 'upi' THEN $2 ELSE $3 END) = 'failed' "
-    "THEN 'PAYMENT_FAILED' END, "
-    "error_description = CASE WHEN (CASE WHEN method = 'upi' THEN $2 ELSE $3 END) = 'failed' "
-    "THEN 'Payment processing failed' END, "
-    "updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING " PAYMENT_COLS,
-    3
-};
-
-static const struct db_stmt st_ref_settle = {
-    "wk_ref_settle",
-    "UPDATE refunds r SET status = 'processed', processed_at = now() "
-    "WHERE id = $1 AND status = 'pending' RETURNING " REFUND_COLS,
-    1
-};
-
 struct jobs_def {
     const char *type;
     const char *waiting;
@@ -481,84 +462,7 @@ out:
     return ret;
 }
 
-/* ---- running a due job ------------------------------------------------------------------- */
-
-struct jobs_tx {
-    const char *id;
-    const char *upi_outcome;
-    const char *card_outcome;
-    bool changed;
-    char status[16];
-    char log_id[MODEL_UUID_SZ];
-};
-
-static int
-jobs_pay_tx(struct db *db, void *arg, struct gw_err *err)
-{
-    struct jobs_tx *t = arg;
-    struct db_res res = DB_RES_INIT;
-    struct payment *p = NULL;
-    const char *params[3] = { t->id, t->upi_outcome, t->card_outcome };
-    int ret = -1;
-
-    t->changed = false;
-    t->log_id[0] = '\0';
-    if (db_exec(db, &st_pay_settle, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows == 0) {
-        ret = 0;
-        goto out;
-    }
-    p = xcalloc(1, sizeof(*p));
-    payment_from_row(&res, 0, p);
-    t->changed = true;
-    gw_copy_str(t->status, sizeof(t->status), p->status);
-    if (event_create(db, p->merchant_id,
-                     strcmp(p->status, "success") == 0 ? EVENT_PAYMENT_SUCCESS
-                                                       : EVENT_PAYMENT_FAILED,
-                     p, NULL, t->log_id, err)
-        != 0) {
-        goto out;
-    }
-    ret = 0;
-out:
-    free(p);
-    db_res_release(&res);
-    return ret;
-}
-
-static int
-jobs_ref_tx(struct db *db, void *arg, struct gw_err *err)
-{
-    struct jobs_tx *t = arg;
-    struct db_res res = DB_RES_INIT;
-    struct refund *r = NULL;
-    const char *params[1] = { t->id };
-    int ret = -1;
-
-    t->changed = false;
-    t->log_id[0] = '\0';
-    if (db_exec(db, &st_ref_settle, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows == 0) {
-        ret = 0;
-        goto out;
-    }
-    r = xcalloc(1, sizeof(*r));
-    refund_from_row(&res, 0, r);
-    t->changed = true;
-    gw_copy_str(t->status, sizeof(t->status), r->status);
-    if (event_create(db, r->merchant_id, EVENT_REFUND_PROCESSED, NULL, r, t->log_id, err) != 0) {
-        goto out;
-    }
-    ret = 0;
-out:
-    free(r);
-    db_res_release(&res);
-    return ret;
-}
+/* ---- outcomes and retries ----------------------------------------------------------------- */
 
 static const char *
 jobs_outcome(struct wk *w, double rate)
@@ -638,55 +542,6 @@ jobs_retry(struct wk *w, const struct jobs_def *def, const char *id, int deliver
     buf_release(&b);
 }
 
-static void
-jobs_run_one(struct wk *w, enum jobs_kind kind, const char *raw, size_t rawlen, int64_t due)
-{
-    const struct jobs_def *def = &jobs_defs[kind];
-    struct gw_err err = GW_ERR_INIT;
-    struct jobs_tx t;
-    char id[JOBS_ID_MAX + 1];
-    int deliveries = 0;
-    int rc;
-
-    if (!jobs_parse(raw, rawlen, def->type, id, &deliveries)) {
-        log_warn("malformed job dropped", LOG_S("type", def->type));
-        return;
-    }
-    memset(&t, 0, sizeof(t));
-    t.id = id;
-    if (kind == JOBS_PAYMENT) {
-        t.upi_outcome = jobs_outcome(w, w->cfg->upi_success_rate);
-        t.card_outcome = jobs_outcome(w, w->cfg->card_success_rate);
-        rc = db_tx(w->db, jobs_pay_tx, &t, &err);
-    } else {
-        rc = db_tx(w->db, jobs_ref_tx, &t, &err);
-    }
-    if (rc != 0) {
-        log_warn("job failed", LOG_S("type", def->type), LOG_S("id", id),
-                 LOG_I("deliveries", deliveries), LOG_S("error", err.msg));
-        jobs_retry(w, def, id, deliveries, &err);
-        wk_db_failed(w, &err);
-        return;
-    }
-    if (!t.changed) {
-        log_info("job done", LOG_S("type", def->type), LOG_S("id", id),
-                 LOG_S("outcome", "already final"));
-        return;
-    }
-    log_info("job done", LOG_S("type", def->type), LOG_S("id", id), LOG_S("outcome", t.status),
-             LOG_S("webhook_id", t.log_id), LOG_I("late_ms", wk_unix_ms() - due));
-    if (t.log_id[0] != '\0' && queue_push_webhook(w->q, t.log_id, &err) != 0) {
-        /* The database poll finds the log anyway. */
-        wk_queue_failed(w, &err);
-        return;
-    }
-    if (queue_cmdv(w->q, NULL, &err, "HINCRBY", Q_STATS_COMPLETED, def->stat_field, "1",
-                   (const char *)NULL)
-        != 0) {
-        wk_queue_failed(w, &err);
-    }
-}
-
 /* ---- running due jobs in batches ---------------------------------------------------------- */
 
 /*
@@ -697,17 +552,47 @@ jobs_run_one(struct wk *w, enum jobs_kind kind, const char *raw, size_t rawlen, 
  * event_refund_payload (SPEC 11.2).
  */
 
-/* $1 ids, $2 outcome if upi, $3 outcome if card ('success' or 'failed'). */
+/*
+ * $1 ids, $2 outcome if upi, $3 outcome if card ('success' or 'failed'). One statement settles
+ * the batch and moves orders to paid (SPEC 8, 10.3 v2):
+ *   due   the batch's payments still pending, row-locked in id order (a duplicate job of the
+ *         same payment waits here and then finds it final);
+ *   win   per order, the first job of the batch whose bank outcome is success;
+ *   lk    their orders still `created`, row-locked in id order (a concurrent statement of
+ *         another worker that moved the order first makes it drop out here);
+ *   flip  those orders become `paid`, returning the payment that won each; `won` is false when
+ *         the order already has a successful payment although it was still `created` (rows
+ *         settled before migration 0002, or by hand): the order is paid all the same, and the
+ *         backstop index uq_payments_order_success is never tripped;
+ * then every due payment ends `success` if it won, `failed` / ORDER_ALREADY_PAID if its bank
+ * said success but it did not, else `failed` / PAYMENT_FAILED.
+ */
 static const struct db_stmt st_pay_settle_batch = {
     "wk_pay_settle_batch",
-    "UPDATE payments p SET status = CASE WHEN p.method = 'upi' THEN u.uo ELSE u.co END, "
-    "error_code = CASE WHEN (CASE WHEN p.method = 'upi' THEN u.uo ELSE u.co END) = 'failed' "
-    "THEN 'PAYMENT_FAILED' END, "
-    "error_description = CASE WHEN (CASE WHEN p.method = 'upi' THEN u.uo ELSE u.co END) = "
-    "'failed' THEN 'Payment processing failed' END, updated_at = now() "
-    "FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) WITH ORDINALITY AS u(id, uo, co, i) "
-    "WHERE p.id = u.id AND p.status = 'pending' "
-    "RETURNING " PAYMENT_COLS ", u.i",
+    "WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[]) "
+    "WITH ORDINALITY AS u(id, uo, co, i)), "
+    "due AS (SELECT p.id, p.order_id, u.i, "
+    "CASE WHEN p.method = 'upi' THEN u.uo ELSE u.co END AS outcome "
+    "FROM payments p JOIN u ON p.id = u.id WHERE p.status = 'pending' "
+    "ORDER BY p.id FOR UPDATE OF p), "
+    "win AS (SELECT DISTINCT ON (order_id) order_id, id FROM due WHERE outcome = 'success' "
+    "ORDER BY order_id, i), "
+    "lk AS (SELECT o.id FROM orders o JOIN win ON win.order_id = o.id "
+    "WHERE o.status = 'created' ORDER BY o.id FOR UPDATE OF o), "
+    "flip AS (UPDATE orders o SET status = 'paid', updated_at = now() FROM lk, win "
+    "WHERE o.id = lk.id AND win.order_id = o.id AND o.status = 'created' "
+    "RETURNING win.id AS payment_id, NOT EXISTS (SELECT 1 FROM payments s "
+    "WHERE s.order_id = o.id AND s.status = 'success') AS won) "
+    "UPDATE payments p SET "
+    "status = CASE WHEN flip.won THEN 'success' ELSE 'failed' END, "
+    "error_code = CASE WHEN flip.won THEN NULL "
+    "WHEN due.outcome = 'success' THEN 'ORDER_ALREADY_PAID' ELSE 'PAYMENT_FAILED' END, "
+    "error_description = CASE WHEN flip.won THEN NULL "
+    "WHEN due.outcome = 'success' THEN 'Order already paid' "
+    "ELSE 'Payment processing failed' END, updated_at = now() "
+    "FROM due LEFT JOIN flip ON flip.payment_id = due.id "
+    "WHERE p.id = due.id AND p.status = 'pending' "
+    "RETURNING " PAYMENT_COLS ", due.i",
     3
 };
 
@@ -1093,6 +978,39 @@ jobs_batch_done(struct wk *w, const struct jobs_def *def, struct jobs_batch *bt)
     free(argv);
 }
 
+/* Runs one job alone, through the same statements as a batch (used when a batch failed for an
+ * internal reason, so that only a bad job counts a delivery). */
+static void
+jobs_run_one(struct wk *w, enum jobs_kind kind, const struct jobs_due *src)
+{
+    const struct jobs_def *def = &jobs_defs[kind];
+    struct gw_err err = GW_ERR_INIT;
+    struct jobs_due job;
+    struct jobs_batch bt = { kind, &job, 1 };
+
+    memset(&job, 0, sizeof(job));
+    job.raw = src->raw;
+    job.rawlen = src->rawlen;
+    job.due = src->due;
+    if (!jobs_parse(job.raw, job.rawlen, def->type, job.id, &job.deliveries)) {
+        log_warn("malformed job dropped", LOG_S("type", def->type));
+        return;
+    }
+    job.valid = true;
+    if (kind == JOBS_PAYMENT) {
+        job.upi_outcome = jobs_outcome(w, w->cfg->upi_success_rate);
+        job.card_outcome = jobs_outcome(w, w->cfg->card_success_rate);
+    }
+    if (db_tx(w->db, jobs_batch_tx, &bt, &err) != 0) {
+        log_warn("job failed", LOG_S("type", def->type), LOG_S("id", job.id),
+                 LOG_I("deliveries", job.deliveries), LOG_S("error", err.msg));
+        jobs_retry(w, def, job.id, job.deliveries, &err);
+        wk_db_failed(w, &err);
+        return;
+    }
+    jobs_batch_done(w, def, &bt);
+}
+
 static void
 jobs_settle(struct wk *w, enum jobs_kind kind, struct jobs_due *jobs, size_t n)
 {
@@ -1141,7 +1059,7 @@ jobs_settle(struct wk *w, enum jobs_kind kind, struct jobs_due *jobs, size_t n)
             jobs_reschedule(w, def, jobs + i, n - i);
             return;
         }
-        jobs_run_one(w, kind, jobs[i].raw, jobs[i].rawlen, jobs[i].due);
+        jobs_run_one(w, kind, &jobs[i]);
     }
 }
 
