@@ -5,7 +5,7 @@
 set -eu
 : "${PORT:=8000}" "${TLS_PORT:=8443}" "${RATE_LIMIT_RPS:=100}" "${RATE_LIMIT_BURST:=200}"
 : "${FCGI_CHILDREN:=4}" "${REAL_IP_FROM:=127.0.0.1/32 ::1/128}"
-: "${GW_LOGIN_CHILDREN:=2}" "${GW_LOGIN_NICE:=10}"
+: "${GW_LOGIN_CHILDREN:=2}" "${GW_LOGIN_NICE:=10}" "${GW_LOGIN_BACKLOG:=32}"
 export PORT TLS_PORT RATE_LIMIT_RPS RATE_LIMIT_BURST FCGI_CHILDREN REAL_IP_FROM
 state=/tmp/gateway
 mkdir -p "$state/run" "$state/log" "$state/tls" "$state/nginx/tmp"
@@ -83,7 +83,8 @@ envsubst '${PORT} ${TLS_PORT} ${RATE_LIMIT_RPS} ${RATE_LIMIT_BURST} ${GW_STATE_D
 # gw-fcgi is a prefork master: it keeps FCGI_CHILDREN children alive and replaces dead ones.
 spawn-fcgi -n -s "$state/run/gw-fcgi.sock" -M 0600 -- /usr/local/bin/gw-fcgi &
 # The login pool: POST /api/v1/dashboard/login (PBKDF2) on its own niced children, so that
-# password derivations lose the CPU to the API's children (docs/internals.md).
+# password derivations lose the CPU to the API's children; a short backlog turns a long storm's
+# excess into immediate 503s instead of a queue that would exhaust nginx's connections.
 FCGI_CHILDREN=$GW_LOGIN_CHILDREN nice -n "$GW_LOGIN_NICE" \
-    spawn-fcgi -n -s "$state/run/gw-fcgi-login.sock" -M 0600 -- /usr/local/bin/gw-fcgi &
+    spawn-fcgi -n -s "$state/run/gw-fcgi-login.sock" -b "$GW_LOGIN_BACKLOG" -M 0600 -- /usr/local/bin/gw-fcgi &
 exec nginx -p "$state/nginx" -c "$state/nginx/nginx.conf" -g 'daemon off;'

@@ -25,7 +25,9 @@
 #   GW_BIND           all | loopback: addresses nginx listens on (all)
 #   GW_NGINX_WORKERS  nginx worker processes (2)
 #   GW_START_TIMEOUT  seconds to wait for /health (60)
-#   GW_LOGIN_CHILDREN children of the login pool (2), GW_LOGIN_NICE its nice value (10)
+#   GW_LOGIN_CHILDREN children of the login pool (2), GW_LOGIN_NICE its nice value (10),
+#   GW_LOGIN_BACKLOG  its socket's listen backlog (32): logins beyond it get 503 at once instead
+#                     of queueing (a long storm would otherwise exhaust nginx's connections)
 #   GW_LOGIN_RATE, GW_LOGIN_BURST   nginx login throttle: POSTs per minute and burst per client
 #                     address (10, 10; SPEC 17). Only test stacks change them.
 # The effective environment is saved in $GW_STATE_DIR/env (KEY=value lines, shell-quoted) and
@@ -52,7 +54,7 @@ SPEC_VARS=(DATABASE_URL PORT REDIS_URL TEST_MERCHANT_EMAIL TEST_API_KEY TEST_API
     SEED_TEST_MERCHANT)
 GW_VARS=(GW_STATE_DIR GW_BIN_DIR GW_PG_PORT GW_REDIS_PORT GW_PG_FSYNC GW_BIND
     GW_NGINX_WORKERS GW_START_TIMEOUT GW_OWN_PG GW_OWN_REDIS GW_LOGIN_CHILDREN GW_LOGIN_NICE
-    GW_LOGIN_RATE GW_LOGIN_BURST)
+    GW_LOGIN_BACKLOG GW_LOGIN_RATE GW_LOGIN_BURST)
 
 say() { echo "stack: $*"; }
 warn() { echo "stack: $*" >&2; }
@@ -184,7 +186,7 @@ set_defaults() {
     else
         : "${WEBHOOK_BLOCK_PRIVATE:=true}"
     fi
-    : "${GW_LOGIN_CHILDREN:=2}" "${GW_LOGIN_NICE:=10}" "${GW_LOGIN_RATE:=10}" "${GW_LOGIN_BURST:=10}"
+    : "${GW_LOGIN_CHILDREN:=2}" "${GW_LOGIN_NICE:=10}" "${GW_LOGIN_BACKLOG:=32}" "${GW_LOGIN_RATE:=10}" "${GW_LOGIN_BURST:=10}"
     # Private servers unless the caller points elsewhere (the private URL itself, e.g. from a
     # previous harness environment, still means "ours").
     if [[ -z "${DATABASE_URL:-}" || "$DATABASE_URL" == "$(pg_private_url)" ]]; then
@@ -529,9 +531,9 @@ pool_pid() {
 }
 api_pid() { pool_pid gw-fcgi; }
 
-# pool_start NAME CHILDREN NICE LABEL
+# pool_start NAME CHILDREN NICE BACKLOG LABEL
 pool_start() {
-    local name=$1 children=$2 niceness=$3 label=$4
+    local name=$1 children=$2 niceness=$3 backlog=$4 label=$5
     if [[ -n "$(pool_pid "$name")" ]]; then
         say "$label already running (pid $(pool_pid "$name"))"
         return 0
@@ -548,7 +550,7 @@ pool_start() {
     fi
     # spawn-fcgi -n binds the socket and execs gw-fcgi (same pid: setsid, nice and env exec too),
     # which forks the children.
-    FCGI_CHILDREN=$children setsid nice -n "$niceness" spawn-fcgi -n -s "$sock" "${owner[@]}" -- \
+    FCGI_CHILDREN=$children setsid nice -n "$niceness" spawn-fcgi -n -s "$sock" -b "$backlog" "${owner[@]}" -- \
         "$GW_BIN_DIR/gw-fcgi" </dev/null >>"$LOG/api.log" 2>&1 9>&- &
     local pid=$!
     echo "$pid" >"$RUN/$name.pid"
@@ -573,8 +575,8 @@ pool_stop() {
 }
 
 api_start() {
-    pool_start gw-fcgi "$FCGI_CHILDREN" 0 "FastCGI pool"
-    pool_start gw-fcgi-login "$GW_LOGIN_CHILDREN" "$GW_LOGIN_NICE" "FastCGI login pool"
+    pool_start gw-fcgi "$FCGI_CHILDREN" 0 1024 "FastCGI pool"
+    pool_start gw-fcgi-login "$GW_LOGIN_CHILDREN" "$GW_LOGIN_NICE" "$GW_LOGIN_BACKLOG" "FastCGI login pool"
 }
 
 api_stop() {
