@@ -25,6 +25,11 @@
 #   GW_BIND           all | loopback: addresses nginx listens on (all)
 #   GW_NGINX_WORKERS  nginx worker processes (2)
 #   GW_START_TIMEOUT  seconds to wait for /health (60)
+#   GW_LOGIN_CHILDREN children of the login pool (2), GW_LOGIN_NICE its nice value (10),
+#   GW_LOGIN_BACKLOG  its socket's listen backlog (32): logins beyond it get 503 at once instead
+#                     of queueing (a long storm would otherwise exhaust nginx's connections)
+#   GW_LOGIN_RATE, GW_LOGIN_BURST   nginx login throttle: POSTs per minute and burst per client
+#                     address (10, 10; SPEC 17). Only test stacks change them.
 # The effective environment is saved in $GW_STATE_DIR/env (KEY=value lines, shell-quoted) and
 # reloaded by every later command on the same state directory.
 #
@@ -45,9 +50,11 @@ SPEC_VARS=(DATABASE_URL PORT REDIS_URL TEST_MERCHANT_EMAIL TEST_API_KEY TEST_API
     UPI_SUCCESS_RATE CARD_SUCCESS_RATE PROCESSING_DELAY_MIN PROCESSING_DELAY_MAX TEST_MODE
     TEST_PAYMENT_SUCCESS TEST_PROCESSING_DELAY WEBHOOK_RETRY_INTERVALS_TEST FCGI_CHILDREN
     WORKER_CONCURRENCY LOG_LEVEL DASHBOARD_PORT CHECKOUT_PORT TLS_PORT TLS_CERT_FILE
-    TLS_KEY_FILE RATE_LIMIT_RPS RATE_LIMIT_BURST WEBHOOK_BLOCK_PRIVATE)
+    TLS_KEY_FILE RATE_LIMIT_RPS RATE_LIMIT_BURST WEBHOOK_BLOCK_PRIVATE REAL_IP_FROM
+    SEED_TEST_MERCHANT)
 GW_VARS=(GW_STATE_DIR GW_BIN_DIR GW_PG_PORT GW_REDIS_PORT GW_PG_FSYNC GW_BIND
-    GW_NGINX_WORKERS GW_START_TIMEOUT GW_OWN_PG GW_OWN_REDIS)
+    GW_NGINX_WORKERS GW_START_TIMEOUT GW_OWN_PG GW_OWN_REDIS GW_LOGIN_CHILDREN GW_LOGIN_NICE
+    GW_LOGIN_BACKLOG GW_LOGIN_RATE GW_LOGIN_BURST)
 
 say() { echo "stack: $*"; }
 warn() { echo "stack: $*" >&2; }
@@ -172,7 +179,14 @@ set_defaults() {
     : "${TEST_MODE:=false}" "${TEST_PAYMENT_SUCCESS:=true}" "${TEST_PROCESSING_DELAY:=1000}"
     : "${WEBHOOK_RETRY_INTERVALS_TEST:=false}" "${FCGI_CHILDREN:=4}"
     : "${WORKER_CONCURRENCY:=64}" "${LOG_LEVEL:=info}"
-    : "${RATE_LIMIT_RPS:=100}" "${RATE_LIMIT_BURST:=200}" "${WEBHOOK_BLOCK_PRIVATE:=false}"
+    : "${RATE_LIMIT_RPS:=100}" "${RATE_LIMIT_BURST:=200}" "${REAL_IP_FROM:=127.0.0.1/32 ::1/128}"
+    # SPEC 3 (v2): on, except in TEST_MODE.
+    if [[ "$TEST_MODE" == true ]]; then
+        : "${WEBHOOK_BLOCK_PRIVATE:=false}"
+    else
+        : "${WEBHOOK_BLOCK_PRIVATE:=true}"
+    fi
+    : "${GW_LOGIN_CHILDREN:=2}" "${GW_LOGIN_NICE:=10}" "${GW_LOGIN_BACKLOG:=32}" "${GW_LOGIN_RATE:=10}" "${GW_LOGIN_BURST:=10}"
     # Private servers unless the caller points elsewhere (the private URL itself, e.g. from a
     # previous harness environment, still means "ours").
     if [[ -z "${DATABASE_URL:-}" || "$DATABASE_URL" == "$(pg_private_url)" ]]; then
@@ -236,6 +250,60 @@ else
     load_env
     set_defaults
 fi
+
+# ---- REAL_IP_FROM (SPEC 2.2, 3) ----------------------------------------------------------------
+# cidr_ok WORD: an IPv4 or IPv6 address with an optional /prefix (a bare address is one host).
+cidr_ok() {
+    local w=$1 addr pfx max o groups g
+    addr=${w%%/*}
+    pfx=
+    [[ "$w" == */* ]] && pfx=${w#*/}
+    if [[ "$addr" =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]]; then
+        for o in "${BASH_REMATCH[@]:1}"; do
+            ((10#$o <= 255)) || return 1
+        done
+        max=32
+    elif [[ "$addr" == *:* && "$addr" =~ ^[0-9A-Fa-f:]+$ && "$addr" != *:::* ]]; then
+        # at most one "::", 1-4 hex digits per group, 8 groups without "::", fewer with it
+        [[ "$addr" != *::*::* ]] || return 1
+        IFS=: read -r -a groups <<<"${addr//::/:x:}"
+        local n=0
+        for g in "${groups[@]}"; do
+            [[ -z "$g" || "$g" == x ]] && continue
+            [[ "$g" =~ ^[0-9A-Fa-f]{1,4}$ ]] || return 1
+            n=$((n + 1))
+        done
+        if [[ "$addr" == *::* ]]; then ((n <= 7)) || return 1; else ((n == 8)) || return 1; fi
+        [[ "$addr" =~ ^:[^:] || "$addr" =~ [^:]:$ ]] && return 1
+        max=128
+    else
+        return 1
+    fi
+    [[ -z "$pfx" && "$w" != */ ]] && return 0
+    [[ "$pfx" =~ ^[0-9]{1,3}$ ]] && ((10#$pfx <= max))
+}
+
+# real_ip_check: every REAL_IP_FROM word is a CIDR, and there is at least one.
+real_ip_check() {
+    local w words=()
+    read -r -a words <<<"$REAL_IP_FROM"
+    ((${#words[@]} > 0)) || die "REAL_IP_FROM is empty (default: 127.0.0.1/32 ::1/128)"
+    for w in "${words[@]}"; do
+        cidr_ok "$w" ||
+            die "REAL_IP_FROM: '$w' is not an IPv4 or IPv6 CIDR (e.g. 10.0.0.0/8 fd00::/8); REAL_IP_FROM='$REAL_IP_FROM'"
+    done
+}
+
+# real_ip_lines FORMAT: one line per REAL_IP_FROM word, printf FORMAT with the word.
+real_ip_lines() {
+    local w out='' words=()
+    read -r -a words <<<"$REAL_IP_FROM"
+    for w in "${words[@]}"; do
+        # shellcheck disable=SC2059 # the format is ours
+        out+=$(printf "$1" "$w")$'\n'
+    done
+    printf '%s' "${out%$'\n'}"
+}
 
 # ---- PostgreSQL ------------------------------------------------------------------------------
 PG_USER=$(id -un)
@@ -450,33 +518,42 @@ pick_nginx_user() {
 }
 
 # ---- FastCGI pool ----------------------------------------------------------------------------
-api_pid() {
+# Two pools of the same gw-fcgi binary (docs/internals.md): the main one (FCGI_CHILDREN children,
+# run/gw-fcgi.sock) and the login pool (GW_LOGIN_CHILDREN children, niced by GW_LOGIN_NICE,
+# run/gw-fcgi-login.sock) that nginx sends POST /api/v1/dashboard/login to, so that password
+# derivations lose the CPU to the API's children. Both log to api.log.
+# pool_pid NAME: the pid of pool NAME (gw-fcgi or gw-fcgi-login) when it runs.
+pool_pid() {
     local pid
-    pid=$(pidof_file "$RUN/gw-fcgi.pid")
+    pid=$(pidof_file "$RUN/$1.pid")
     [[ -n "$pid" ]] && alive "$pid" gw-fcgi && echo "$pid"
     return 0
 }
+api_pid() { pool_pid gw-fcgi; }
 
-api_start() {
-    if [[ -n "$(api_pid)" ]]; then
-        say "FastCGI pool already running (pid $(api_pid))"
+# pool_start NAME CHILDREN NICE BACKLOG LABEL
+pool_start() {
+    local name=$1 children=$2 niceness=$3 backlog=$4 label=$5
+    if [[ -n "$(pool_pid "$name")" ]]; then
+        say "$label already running (pid $(pool_pid "$name"))"
         return 0
     fi
     need_bin gw-fcgi
     command -v spawn-fcgi >/dev/null || die "spawn-fcgi not found (run scripts/deps.sh)"
     pick_nginx_user
-    local sock=$RUN/gw-fcgi.sock owner=()
+    local sock=$RUN/$name.sock owner=()
     rm -f "$sock"
     if ((IS_ROOT)) && [[ "$NGINX_USER" != root ]]; then
         owner=(-U "$NGINX_USER" -G "$NGINX_GROUP" -M 0660)
     else
         owner=(-M 0600)
     fi
-    # spawn-fcgi -n binds the socket and execs gw-fcgi (same pid), which forks the children.
-    setsid spawn-fcgi -n -s "$sock" "${owner[@]}" -- "$GW_BIN_DIR/gw-fcgi" \
-        </dev/null >>"$LOG/api.log" 2>&1 9>&- &
+    # spawn-fcgi -n binds the socket and execs gw-fcgi (same pid: setsid, nice and env exec too),
+    # which forks the children.
+    FCGI_CHILDREN=$children setsid nice -n "$niceness" spawn-fcgi -n -s "$sock" -b "$backlog" "${owner[@]}" -- \
+        "$GW_BIN_DIR/gw-fcgi" </dev/null >>"$LOG/api.log" 2>&1 9>&- &
     local pid=$!
-    echo "$pid" >"$RUN/gw-fcgi.pid"
+    echo "$pid" >"$RUN/$name.pid"
     local n=50
     while ((n-- > 0)); do
         [[ -S "$sock" ]] && alive "$pid" gw-fcgi && break
@@ -485,16 +562,26 @@ api_start() {
     done
     sleep 0.2
     if ! alive "$pid" gw-fcgi; then
-        rm -f "$RUN/gw-fcgi.pid"
+        rm -f "$RUN/$name.pid"
         show_log "$LOG/api.log"
-        die "gw-fcgi exited at startup"
+        die "gw-fcgi ($label) exited at startup"
     fi
-    say "FastCGI pool started (pid $pid, $FCGI_CHILDREN children, $sock)"
+    say "$label started (pid $pid, $children children, nice $niceness, $sock)"
+}
+
+pool_stop() {
+    stop_pid "$2" "$RUN/$1.pid" gw-fcgi TERM 20
+    rm -f "$RUN/$1.sock"
+}
+
+api_start() {
+    pool_start gw-fcgi "$FCGI_CHILDREN" 0 1024 "FastCGI pool"
+    pool_start gw-fcgi-login "$GW_LOGIN_CHILDREN" "$GW_LOGIN_NICE" "$GW_LOGIN_BACKLOG" "FastCGI login pool"
 }
 
 api_stop() {
-    stop_pid "FastCGI pool" "$RUN/gw-fcgi.pid" gw-fcgi TERM 20
-    rm -f "$RUN/gw-fcgi.sock"
+    pool_stop gw-fcgi "FastCGI pool"
+    pool_stop gw-fcgi-login "FastCGI login pool"
 }
 
 # ---- worker ----------------------------------------------------------------------------------
@@ -567,7 +654,8 @@ NGINX_CONF=$STATE/nginx/nginx.conf
 NGINX_VARS='${PORT} ${DASHBOARD_PORT} ${CHECKOUT_PORT} ${TLS_PORT} ${RATE_LIMIT_RPS}
 ${RATE_LIMIT_BURST} ${GW_STATE_DIR} ${GW_RUN_DIR} ${GW_LOG_DIR} ${GW_FCGI_SERVER} ${GW_WEB_DIR}
 ${GW_SDK_DIR} ${GW_CHARTJS_FILE} ${GW_TLS_CERT} ${GW_TLS_KEY} ${GW_NGINX_USER_DIRECTIVE}
-${GW_NGINX_WORKERS} ${GW_V4} ${GW_V6} ${GW_BIND4} ${GW_BIND6}'
+${GW_NGINX_WORKERS} ${GW_V4} ${GW_V6} ${GW_BIND4} ${GW_BIND6} ${GW_FCGI_LOGIN_SERVER}
+${GW_REAL_IP_FROM} ${GW_REAL_IP_GEO} ${GW_LOGIN_RATE} ${GW_LOGIN_BURST} ${GW_LOGIN_RETRY_AFTER}'
 
 nginx_pid() {
     local pid
@@ -578,12 +666,20 @@ nginx_pid() {
 
 render_nginx() {
     command -v envsubst >/dev/null || die "envsubst not found (run scripts/deps.sh)"
+    real_ip_check
+    [[ "$GW_LOGIN_RATE" =~ ^[1-9][0-9]{0,5}$ && "$GW_LOGIN_BURST" =~ ^[0-9]{1,6}$ ]] ||
+        die "GW_LOGIN_RATE must be 1-999999 requests per minute, GW_LOGIN_BURST 0-999999"
     tls_files
     pick_nginx_user
     local v6=0
     [[ -f /proc/net/if_inet6 ]] && grep -q '00000000000000000000000000000001' /proc/net/if_inet6 && v6=1
     (
         export GW_RUN_DIR=$RUN GW_LOG_DIR=$LOG GW_FCGI_SERVER="unix:$RUN/gw-fcgi.sock"
+        export GW_FCGI_LOGIN_SERVER="unix:$RUN/gw-fcgi-login.sock"
+        GW_REAL_IP_FROM=$(real_ip_lines '    set_real_ip_from %s;')
+        GW_REAL_IP_GEO=$(real_ip_lines '        %s 1;')
+        # one request refills the login bucket every 60/rate seconds (rounded up)
+        export GW_REAL_IP_FROM GW_REAL_IP_GEO GW_LOGIN_RETRY_AFTER=$(((60 + GW_LOGIN_RATE - 1) / GW_LOGIN_RATE))
         export GW_WEB_DIR=$ROOT/web GW_SDK_DIR=$ROOT/sdk
         export GW_CHARTJS_FILE=$ROOT/node_modules/chart.js/dist/chart.umd.js
         export GW_TLS_CERT=$TLS_CERT GW_TLS_KEY=$TLS_KEY
@@ -656,12 +752,12 @@ wait_health() {
 
 status() {
     local name pid state
-    printf '%-12s %-8s %s\n' COMPONENT PID STATE
-    for name in postgres redis gw-fcgi supervisor gw-worker nginx; do
+    printf '%-14s %-8s %s\n' COMPONENT PID STATE
+    for name in postgres redis gw-fcgi gw-fcgi-login supervisor gw-worker nginx; do
         case $name in
         postgres) pid=$(pg_pid) ;;
         redis) pid=$(redis_pid) ;;
-        gw-fcgi) pid=$(api_pid) ;;
+        gw-fcgi | gw-fcgi-login) pid=$(pool_pid "$name") ;;
         supervisor) pid=$(pidof_file "$RUN/supervise-worker.pid"); alive "$pid" supervise.sh || pid= ;;
         gw-worker) pid=$(pidof_file "$RUN/gw-worker.pid"); alive "$pid" gw-worker || pid= ;;
         nginx) pid=$(nginx_pid) ;;
@@ -671,12 +767,13 @@ status() {
         if [[ $name == postgres && $GW_OWN_PG == 0 ]] || [[ $name == redis && $GW_OWN_REDIS == 0 ]]; then
             state=external
         fi
-        printf '%-12s %-8s %s\n' "$name" "${pid:--}" "$state"
+        printf '%-14s %-8s %s\n' "$name" "${pid:--}" "$state"
     done
 }
 
 stack_start() {
     local fresh=1
+    real_ip_check
     any_running && fresh=0
     pg_start
     pg_bootstrap

@@ -151,7 +151,9 @@ test('the container nginx configurations pass nginx -t', () => {
         const vars = {
             PORT: '8000', TLS_PORT: '8443', RATE_LIMIT_RPS: '100', RATE_LIMIT_BURST: '200', GW_STATE_DIR: dir,
             GW_FCGI_SERVER: `unix:${dir}/run/gw-fcgi.sock`, GW_TLS_CERT: `${dir}/c.pem`, GW_TLS_KEY: `${dir}/k.pem`,
-            API_UPSTREAM: 'api:8000',
+            API_UPSTREAM: 'api:8000', GW_FCGI_LOGIN_SERVER: `unix:${dir}/run/gw-fcgi-login.sock`,
+            GW_REAL_IP_FROM: '    set_real_ip_from 127.0.0.1/32;\n    set_real_ip_from ::1/128;',
+            GW_REAL_IP_GEO: '        127.0.0.1/32 1;\n        ::1/128 1;',
         };
         for (const tpl of ['nginx-api.conf.template', 'nginx-dashboard.conf.template', 'nginx-checkout.conf.template']) {
             let text = readFileSync(path.join(ROOT, 'docker', tpl), 'utf8');
