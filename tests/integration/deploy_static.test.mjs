@@ -39,7 +39,9 @@ const SPEC_ENV = {
     TLS_KEY_FILE: '',
     RATE_LIMIT_RPS: '100',
     RATE_LIMIT_BURST: '200',
-    WEBHOOK_BLOCK_PRIVATE: 'false',
+    WEBHOOK_BLOCK_PRIVATE: 'true',
+    REAL_IP_FROM: '127.0.0.1/32 ::1/128',
+    SEED_TEST_MERCHANT: 'true',
 };
 
 function composeConfig(extraEnv = {}) {
