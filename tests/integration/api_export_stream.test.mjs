@@ -45,13 +45,17 @@ async function expected(where) {
 before(async () => {
     m = await createMerchant('export');
     mc = new Client({ ip: IP, key: m.api_key, secret: m.api_secret });
-    const o = await mc.createOrder({ amount: 100 });
     const tag = randomBytes(4).toString('hex').replace(/[^a-z0-9]/g, 'x').slice(0, 5).toUpperCase();
     // groups of three share one created_at exactly (ties fall to id DESC, also across batches);
     // some fields need quoting or the formula prefix
+    // One order per payment: an order has at most one successful payment (SPEC 6.2 v2).
+    await sql(`INSERT INTO orders (id, merchant_id, amount, currency)
+        SELECT 'order_' || ${lit(tag)} || lpad(i::text, 11, '0'), ${lit(m.id)}, 100 + i, 'INR'
+        FROM generate_series(1, ${N}) AS g(i)`);
     await sql(`INSERT INTO payments (id, order_id, merchant_id, amount, currency, method, vpa, card_network,
             card_last4, status, captured, error_code, error_description, created_at, updated_at, enqueued_at)
-        SELECT 'pay_' || ${lit(tag)} || lpad(i::text, 11, '0'), ${lit(o.id)}, ${lit(m.id)}, 100 + i, 'INR',
+        SELECT 'pay_' || ${lit(tag)} || lpad(i::text, 11, '0'), 'order_' || ${lit(tag)} || lpad(i::text, 11, '0'),
+            ${lit(m.id)}, 100 + i, 'INR',
             CASE WHEN i % 2 = 0 THEN 'upi' ELSE 'card' END,
             CASE WHEN i % 2 = 0 THEN (CASE WHEN i % 10 = 0 THEN '=cmd@bank' ELSE 'u' || i || '@bank' END) END,
             CASE WHEN i % 2 = 1 THEN 'visa' END, CASE WHEN i % 2 = 1 THEN '1111' END,
