@@ -27,10 +27,14 @@ before(async () => {
     real = await Promise.all(real.map((p) => api.waitFinal(merchant, p.id)));
     // 247 older settled payments inserted directly (so the list has 250 rows
     // without queueing 250 bank simulations); ids follow the API's format.
+    // One order each: an order has at most one successful payment (SPEC 6.2 v2).
+    await psql(`INSERT INTO orders (id, merchant_id, amount, currency)
+      SELECT 'order_' || substr(md5('${merchant.id}/o' || g::text), 1, 16), '${merchant.id}', 1000 + g, 'INR'
+      FROM generate_series(1, 247) AS g`);
     await psql(`INSERT INTO payments (id, order_id, merchant_id, amount, currency, method, status, vpa,
         card_network, card_last4, captured, created_at, updated_at)
       SELECT 'pay_' || substr(md5('${merchant.id}/' || g::text), 1, 16),
-             '${real[0].order_id}', '${merchant.id}', 1000 + g, 'INR',
+             'order_' || substr(md5('${merchant.id}/o' || g::text), 1, 16), '${merchant.id}', 1000 + g, 'INR',
              CASE WHEN g % 3 = 0 THEN 'card' ELSE 'upi' END,
              CASE WHEN g % 5 = 0 THEN 'failed' ELSE 'success' END,
              CASE WHEN g % 3 = 0 THEN NULL ELSE 'bulk@okbank' END,
