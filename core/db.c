@@ -17,6 +17,19 @@
 /* statement_timeout is 5000 ms on the server; the client gives up a little later. */
 #define DB_EXEC_TIMEOUT_MS 7000
 #define DB_TX_RETRIES      3
+#define DB_MAX_HOOKS       8
+#define DB_MAX_BATCH       8
+
+/* What each result of a batch answers: a call's Parse or its Execute. */
+struct db_slot {
+    size_t call;
+    bool parse;
+};
+
+struct db_hook {
+    db_hook_fn *fn;
+    void *arg;
+};
 
 struct db {
     char *url;
@@ -26,6 +39,8 @@ struct db {
     size_t nprepared;
     size_t capprepared;
     bool in_tx;
+    struct db_hook hooks[DB_MAX_HOOKS]; /* run after the current transaction commits */
+    size_t nhooks;
     enum db_class last_class;
     char last_sqlstate[6];
 };
@@ -546,6 +561,200 @@ db_exec_script(struct db *db, const char *sql, struct gw_err *err)
     return db_run(db, NULL, sql, NULL, false, NULL, err);
 }
 
+int
+db_on_commit(struct db *db, db_hook_fn *fn, void *arg)
+{
+    if (db->nhooks == DB_MAX_HOOKS) {
+        log_error("too many commit hooks");
+        return -1;
+    }
+    db->hooks[db->nhooks].fn = fn;
+    db->hooks[db->nhooks].arg = arg;
+    db->nhooks++;
+    return 0;
+}
+
+/* After COMMIT: runs the hooks from index `from` on, in the order they were registered. */
+static void
+db_hooks_run(struct db *db, size_t from)
+{
+    size_t i, n = db->nhooks;
+
+    db->nhooks = from; /* a hook may register again for the next transaction */
+    for (i = from; i < n; i++) {
+        db->hooks[i].fn(db->hooks[i].arg);
+    }
+}
+
+/* Next result of a pipeline: 1 with *out set, 0 for the NULL that ends one statement's results,
+ * -1 when the connection was lost or the deadline passed (the connection is then dropped). */
+static int
+db_next_result(struct db *db, int64_t deadline, PGresult **out, bool *timed_out)
+{
+    int rc;
+
+    *out = NULL;
+    while (PQisBusy(db->conn)) {
+        rc = db_wait_fd(PQsocket(db->conn), POLLIN, deadline);
+        if (rc == 0) {
+            *timed_out = true;
+            return -1;
+        }
+        if (rc < 0 || PQconsumeInput(db->conn) == 0) {
+            return -1;
+        }
+    }
+    *out = PQgetResult(db->conn);
+    if (*out == NULL && PQstatus(db->conn) == CONNECTION_BAD) {
+        return -1;
+    }
+    return *out != NULL ? 1 : 0;
+}
+
+/* Sends the batch: a Parse for each statement not yet prepared here, then Bind/Execute of each,
+ * then one Sync. slots receive what each result will answer. */
+static int
+db_batch_send(struct db *db, const struct db_call *calls, size_t n, struct db_slot *slots,
+              size_t *nslots)
+{
+    bool prepare[DB_MAX_BATCH] = { false };
+    size_t i, j;
+
+    *nslots = 0;
+
+    if (PQenterPipelineMode(db->conn) == 0) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        const struct db_stmt *st = calls[i].stmt;
+
+        prepare[i] = !db_prepared_has(db, st->name);
+        for (j = 0; j < i && prepare[i]; j++) {
+            if (prepare[j] && strcmp(calls[j].stmt->name, st->name) == 0) {
+                prepare[i] = false;
+            }
+        }
+        if (prepare[i]) {
+            if (PQsendPrepare(db->conn, st->name, st->sql, st->nparams, NULL) == 0) {
+                return -1;
+            }
+            slots[*nslots].call = i;
+            slots[(*nslots)++].parse = true;
+        }
+        slots[*nslots].call = i;
+        slots[(*nslots)++].parse = false;
+        if (PQsendQueryPrepared(db->conn, st->name, st->nparams, calls[i].params, NULL, NULL, 0)
+            == 0) {
+            return -1;
+        }
+    }
+    if (PQpipelineSync(db->conn) == 0 || PQflush(db->conn) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Reads the batch's results up to the Sync. Each statement's result lands in its call's res;
+ * the first failure (not the "aborted" answers after it) is kept in *bad with *bad_at the call
+ * it belongs to (n for a failure at COMMIT). -1 when the connection was lost.
+ */
+static int
+db_batch_read(struct db *db, struct db_call *calls, size_t n, const struct db_slot *slots,
+              size_t nslots, int64_t deadline, PGresult **bad, size_t *bad_at, bool *timed_out)
+{
+    size_t slot = 0, call;
+    ExecStatusType st;
+    PGresult *r;
+    int rc;
+
+    for (;;) {
+        rc = db_next_result(db, deadline, &r, timed_out);
+        if (rc < 0) {
+            return -1;
+        }
+        if (rc == 0) {
+            continue; /* end of one statement's results */
+        }
+        st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            return 0;
+        }
+        call = slot < nslots ? slots[slot].call : n;
+        if (st != PGRES_PIPELINE_ABORTED && !db_status_ok(st) && *bad == NULL) {
+            *bad = r;
+            *bad_at = call;
+            r = NULL;
+        } else if (db_status_ok(st) && call < n && slots[slot].parse) {
+            db_prepared_add(db, calls[call].stmt->name);
+        } else if (db_status_ok(st) && call < n && calls[call].res != NULL) {
+            db_res_fill(r, calls[call].res);
+        }
+        PQclear(r);
+        slot++;
+    }
+}
+
+int
+db_batch(struct db *db, struct db_call *calls, size_t n, struct gw_err *err)
+{
+    struct db_slot slots[2 * DB_MAX_BATCH];
+    int64_t deadline = db_now_ms() + DB_EXEC_TIMEOUT_MS;
+    PGresult *bad = NULL;
+    size_t i, nslots = 0, bad_at = n;
+    bool timed_out = false;
+    int ret = -1;
+
+    if (n == 0 || n > DB_MAX_BATCH || db->in_tx) {
+        db->nhooks = 0;
+        return GW_ERR(err, INTERNAL, "db_batch: %zu statements%s", n,
+                      db->in_tx ? " inside a transaction" : "");
+    }
+    for (i = 0; i < n; i++) {
+        if (calls[i].res != NULL) {
+            db_res_release(calls[i].res);
+        }
+    }
+    db->last_sqlstate[0] = '\0';
+    if (db_ensure(db, err) != 0) {
+        goto out;
+    }
+    if (db_batch_send(db, calls, n, slots, &nslots) != 0
+        || db_batch_read(db, calls, n, slots, nslots, deadline, &bad, &bad_at, &timed_out) != 0) {
+        /* sent, perhaps committed: never sent again (the caller answers 503) */
+        db->last_class = timed_out ? DB_TIMEOUT : DB_RECONNECT;
+        db_disconnect(db);
+        ret = db_fail(db, calls[0].stmt->name, NULL, err);
+        goto out;
+    }
+    (void)PQexitPipelineMode(db->conn);
+    if (bad != NULL) {
+        db->last_class = db_classify(db, bad);
+        ret = db_fail(db, bad_at < n ? calls[bad_at].stmt->name : "commit", bad, err);
+        goto out;
+    }
+    db->last_class = DB_OK;
+    for (i = 0; i < n; i++) {
+        if (calls[i].done != NULL && calls[i].res != NULL) {
+            calls[i].done(calls[i].res, calls[i].arg);
+        }
+    }
+    db_hooks_run(db, 0);
+    ret = 0;
+out:
+    PQclear(bad);
+    if (ret != 0) {
+        db->nhooks = 0;
+        for (i = 0; i < n; i++) {
+            if (calls[i].res != NULL) {
+                db_res_release(calls[i].res);
+            }
+        }
+    }
+    return ret;
+}
+
 enum db_class
 db_last_class(const struct db *db)
 {
@@ -571,11 +780,14 @@ db_tx(struct db *db, db_tx_fn *fn, void *arg, struct gw_err *err)
     enum db_class cls;
     int attempt, rc;
 
+    size_t hooks_at = db->nhooks;
+
     if (db->in_tx) {
         return fn(db, arg, err);
     }
     for (attempt = 0;; attempt++) {
         gw_err_clear(&e);
+        db->nhooks = hooks_at; /* a failed attempt's hooks die with it */
         /* BEGIN changes nothing, so a lost connection there is always safe to retry. */
         if (db_run(db, NULL, "BEGIN", NULL, true, NULL, &e) != 0) {
             goto fail;
@@ -601,6 +813,7 @@ db_tx(struct db *db, db_tx_fn *fn, void *arg, struct gw_err *err)
                 goto fail;
             }
             db->in_tx = false;
+            db_hooks_run(db, 0);
             return 0;
         }
         cls = db->last_class;
@@ -619,6 +832,7 @@ db_tx(struct db *db, db_tx_fn *fn, void *arg, struct gw_err *err)
     }
 fail:
     db->in_tx = false;
+    db->nhooks = 0; /* the transaction's hooks, also those registered before it began */
     if (!gw_err_is_set(&e)) {
         (void)GW_ERR(&e, INTERNAL, "transaction failed");
     }

@@ -75,7 +75,7 @@ int db_exec(struct db *db, const struct db_stmt *stmt, const char *const *params
 enum db_class db_last_class(const struct db *db);
 const char *db_last_sqlstate(const struct db *db); /* "" when none */
 
-/* Runs SQL text that contains no data (migrations, BEGIN, SET); res may be NULL. */
+/* Runs SQL text that contains no data (migrations, BEGIN, SET). */
 int db_exec_script(struct db *db, const char *sql, struct gw_err *err);
 
 /* BEGIN; fn; COMMIT, or ROLLBACK when fn fails. Retries fn up to 3 times on DB_RETRY.
@@ -83,6 +83,34 @@ int db_exec_script(struct db *db, const char *sql, struct gw_err *err);
 typedef int db_tx_fn(struct db *db, void *arg, struct gw_err *err);
 int db_tx(struct db *db, db_tx_fn *fn, void *arg, struct gw_err *err);
 bool db_in_tx(const struct db *db);
+
+/* After COMMIT (PostgreSQL's RegisterXactCallback is the model): fn(arg) runs once the
+ * transaction it was registered with commits, and is forgotten when it rolls back. Registered
+ * inside db_tx's fn, it belongs to that transaction; registered outside one, to the next db_tx
+ * or db_batch. arg must live until then. Hooks must not fail the request (they log). */
+typedef void db_hook_fn(void *arg);
+int db_on_commit(struct db *db, db_hook_fn *fn, void *arg);
+
+/* One statement of a batch; done(res, arg), when set, runs after the batch committed and
+ * before the commit hooks, so that a hook can use what the statement returned. */
+typedef void db_done_fn(const struct db_res *res, void *arg);
+struct db_call {
+    const struct db_stmt *stmt;
+    const char *const *params;
+    struct db_res *res; /* may be NULL */
+    db_done_fn *done;
+    void *arg;
+};
+
+/*
+ * Runs up to 8 statements in ONE round trip (libpq pipeline mode, a single Sync) as one
+ * transaction: each statement takes its own snapshot (READ COMMITTED) and so sees what the
+ * statements before it did and what other transactions committed before it started; nothing
+ * commits unless all succeed. Never inside db_tx; never re-sent once sent (a connection lost
+ * after sending gives err UNAVAILABLE: the outcome is unknown). err as db_exec. On failure
+ * every res is released and the pending hooks are forgotten.
+ */
+int db_batch(struct db *db, struct db_call *calls, size_t n, struct gw_err *err);
 
 /* Copies row `row` of res into the struct out points to (a payment, an order, ...). */
 typedef void db_row_fn(const struct db_res *res, int row, void *out);

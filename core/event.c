@@ -51,9 +51,9 @@ event_payment_payload(struct buf *out, const char *event, int64_t ts, const stru
     jw_key(&w, "order_id");
     jw_str(&w, p->order_id);
     jw_key(&w, "amount");
-    jw_int(&w, p->amount);
+    jw_int_or_hole(&w, p->amount, JW_HOLE_AMOUNT);
     jw_key(&w, "currency");
-    jw_str(&w, p->currency);
+    jw_str_or_hole(&w, p->currency, JW_HOLE_CURRENCY);
     jw_key(&w, "method");
     jw_str(&w, p->method);
     if (strcmp(p->method, "upi") == 0) {
@@ -74,7 +74,7 @@ event_payment_payload(struct buf *out, const char *event, int64_t ts, const stru
         jw_str(&w, p->error_description);
     }
     jw_key(&w, "created_at");
-    jw_str(&w, p->created_at);
+    jw_str_or_hole(&w, p->created_at, JW_HOLE_TIME);
     jw_obj_end(&w);
     return event_end(&w);
 }

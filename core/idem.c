@@ -3,6 +3,7 @@
 
 #include "crypto.h"
 #include "log.h"
+#include "merchant.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,13 @@ static const struct db_stmt st_idem_put = {
     "INSERT INTO idempotency_keys (key, merchant_id, response, expires_at, request_fingerprint, "
     "response_status) VALUES ($1, $2::uuid, $3::json, now() + interval '24 hours', $4, $5::int)",
     5
+};
+
+const struct db_stmt idem_lock_stmt = {
+    "idem_lock_auth",
+    "WITH " MERCHANT_AUTH_CTE " SELECT pg_advisory_xact_lock(hashtext(a.id::text), hashtext($4::text)) "
+    "FROM a",
+    4
 };
 
 /* The installation secret of this process (SPEC 9): loaded once, never logged. */

@@ -35,6 +35,36 @@ int idem_fingerprint_db(struct db *db, const char *method, const char *path, con
 int idem_begin(struct db *db, const char *merchant_id, const char *key, const char *fingerprint,
                enum idem_state *state, int *status, struct buf *body, struct gw_err *err);
 
+/*
+ * SPEC 9 inside a service's own round trip (payment and order creation): the request's key
+ * (NULL: none) and fingerprint. The service sends idem_lock_stmt first in its batch (the lock
+ * holds until the batch commits, and the next statement's snapshot is taken after it), then
+ * its statement built from the CTEs below over the "a" of MERCHANT_AUTH_CTE, with the key in
+ * parameter K:
+ *   IDEM_LIVE_CTE: "k", the live record (fingerprint, status, body), if any;
+ *   IDEM_EXPIRED_CTE: "x", deletes an expired record (referenced by IDEM_PUT_CTE, so it runs first);
+ *   IDEM_PUT_CTE: stores DOC with STATUS for the row of FROM meeting COND, if any.
+ * A record stored by a request that did not take the lock would make the PUT fail with a unique
+ * violation, rolling the whole batch back: never two objects for one key.
+ */
+struct idem_req {
+    const char *key;
+    char fingerprint[65];
+};
+extern const struct db_stmt idem_lock_stmt; /* $1-$3 MERCHANT_AUTH_CTE, $4 key */
+#define IDEM_LIVE_CTE(K)                                                                         \
+    "k AS (SELECT i.request_fingerprint AS fp, i.response_status AS status, i.response::text "   \
+    "AS body FROM idempotency_keys i WHERE i.key = " K " AND i.merchant_id = (SELECT id FROM a) " \
+    "AND i.expires_at > now())"
+#define IDEM_EXPIRED_CTE(K)                                                                      \
+    "x AS (DELETE FROM idempotency_keys WHERE key = " K " AND merchant_id = (SELECT id FROM a) " \
+    "AND expires_at <= now() RETURNING 1)"
+#define IDEM_PUT_CTE(K, FP, STATUS, MERCHANT, DOC, FROM, COND)                                   \
+    "s AS (INSERT INTO idempotency_keys (key, merchant_id, response, expires_at, "               \
+    "request_fingerprint, response_status) SELECT " K ", " MERCHANT ", (" DOC ")::json, "        \
+    "now() + interval '24 hours', " FP ", " STATUS " FROM " FROM " WHERE " K " IS NOT NULL "     \
+    "AND " COND " AND (SELECT count(*) FROM x) >= 0 RETURNING 1)"
+
 /* Stores a 2xx answer (exact body text, expires now + 24 h). */
 int idem_store(struct db *db, const char *merchant_id, const char *key, const char *fingerprint,
                int status, const char *body, size_t body_len, struct gw_err *err);

@@ -894,6 +894,34 @@ jw_raw(struct jw *w, const char *json, size_t len)
 }
 
 void
+jw_hole(struct jw *w, enum jw_hole h)
+{
+    if (jw_pre(w)) {
+        jw_check(w, buf_putc(w->b, (char)h));
+    }
+}
+
+void
+jw_str_or_hole(struct jw *w, const char *s, enum jw_hole h)
+{
+    if (s != NULL && s[0] == '\0') {
+        jw_hole(w, h);
+    } else {
+        jw_str(w, s);
+    }
+}
+
+void
+jw_int_or_hole(struct jw *w, int64_t v, enum jw_hole h)
+{
+    if (v < 0) {
+        jw_hole(w, h);
+    } else {
+        jw_int(w, v);
+    }
+}
+
+void
 jw_value(struct jw *w, struct json_object *v)
 {
     if (jw_pre(w)) {

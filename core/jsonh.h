@@ -71,6 +71,20 @@ void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 void jw_raw(struct jw *w, const char *json, size_t len); /* already-serialised JSON value */
 void jw_value(struct jw *w, struct json_object *v);      /* jsonh_write_value */
+/*
+ * Holes: an answer rendered before the database has spoken. jw never writes a raw control byte
+ * (strings escape them), so these bytes mark, unambiguously, where the database puts a value
+ * only it knows, already JSON-encoded, in the statement that stores or returns the document
+ * (SQL replace(); see payment.c). jw_hole writes one as a value.
+ */
+enum jw_hole {
+    JW_HOLE_TIME = 1,     /* a timestamp string (SPEC 4.4) */
+    JW_HOLE_AMOUNT = 2,   /* an integer */
+    JW_HOLE_CURRENCY = 3, /* a string */
+};
+void jw_hole(struct jw *w, enum jw_hole h);
+void jw_str_or_hole(struct jw *w, const char *s, enum jw_hole h); /* "" writes the hole */
+void jw_int_or_hole(struct jw *w, int64_t v, enum jw_hole h);     /* v < 0 writes the hole */
 int jw_finish(struct jw *w);                             /* 0, or -1 if anything failed */
 /* The list envelope {"data":[items…],"total":…,"limit":…,"offset":…}: jw_list_begin writes
  * up to the opening '[', the caller writes the items, jw_list_end writes the rest. */

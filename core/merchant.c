@@ -100,6 +100,25 @@ merchant_load(struct db *db, const char *id, struct merchant *out, bool *found, 
     return db_query_row(db, &st_load, params, merchant_fill, out, found, err);
 }
 
+void
+merchant_creds_params(const struct merchant_creds *c, const char *params[3], char hex[65])
+{
+    const char *key = c->api_key, *secret = c->api_secret;
+
+    hex[0] = '\0';
+    params[0] = NULL;
+    params[1] = NULL;
+    params[2] = c->merchant_id;
+    /* issued keys are short ASCII: anything else cannot match and must not reach the server
+     * as text (bytes that are not UTF-8 fail with SQLSTATE 22021) */
+    if (key != NULL && secret != NULL && key[0] != '\0' && secret[0] != '\0' && strlen(key) <= 64
+        && validate_utf8(key, strlen(key))) {
+        crypto_sha256_hex(secret, strlen(secret), hex);
+        params[0] = key;
+        params[1] = hex;
+    }
+}
+
 int
 merchant_authenticate(struct db *db, const char *api_key, const char *api_secret,
                       struct merchant *out, struct gw_err *err)

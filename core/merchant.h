@@ -22,6 +22,31 @@
 #define MERCHANT_API_SECRET_RANDOM     32 /* secret_ + 32 */
 #define MERCHANT_WEBHOOK_SECRET_RANDOM 24 /* whsec_ + 24 */
 
+/*
+ * Who a request says it is (SPEC 4.2), for the services that check it in the same statement as
+ * their work (one round trip): the X-Api-Key / X-Api-Secret pair, or a merchant its dashboard
+ * session already authenticated, or neither (a public endpoint).
+ */
+struct merchant_creds {
+    const char *api_key;
+    const char *api_secret;
+    const char *merchant_id;
+};
+/* Statement parameters of MERCHANT_AUTH_CTE for c: params[0..2]. hex receives the secret's
+ * SHA-256 (the secret itself never reaches the database). */
+void merchant_creds_params(const struct merchant_creds *c, const char *params[3], char hex[65]);
+/*
+ * SQL: the CTE "a" holding the id of the merchant the credentials $1 (key), $2 (hex SHA-256 of
+ * the secret) and $3 (session merchant id) name, active; no row for wrong credentials. The
+ * secret is compared as the SHA-256 digests of both sides, so the time the comparison takes
+ * depends on how many leading digest bytes agree, which a client cannot steer towards the
+ * secret (the digest is one-way): the double-hash form of a constant-time comparison.
+ */
+#define MERCHANT_AUTH_CTE                                                                         \
+    "a AS (SELECT m.id FROM merchants m WHERE m.api_key = $1 AND m.is_active "                  \
+    "AND sha256(convert_to(m.api_secret, 'UTF8')) = decode($2, 'hex') "                          \
+    "UNION ALL SELECT m.id FROM merchants m WHERE m.id = $3::uuid AND m.is_active)"
+
 /* Active merchant by api_key, secret compared in constant time. Unknown key, inactive merchant
  * or wrong secret: err AUTH "Invalid API credentials"; database down: err UNAVAILABLE. */
 int merchant_authenticate(struct db *db, const char *api_key, const char *api_secret,

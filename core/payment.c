@@ -4,6 +4,10 @@
 
 #include "crypto.h"
 #include "event.h"
+#include "idem.h"
+#include "log.h"
+#include "merchant.h"
+#include "queue.h"
 #include "validate.h"
 
 #include <inttypes.h>
@@ -27,15 +31,6 @@
 static const struct db_stmt st_pay_get = { "payment_get",
     "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1 "
     "AND ($2::uuid IS NULL OR p.merchant_id = $2)", 2 };
-static const struct db_stmt st_pay_order = { "payment_order_lookup",
-    "SELECT o.merchant_id, o.amount, o.currency, o.status FROM orders o "
-    "JOIN merchants m ON m.id = o.merchant_id "
-    "WHERE o.id = $1 AND ($2::uuid IS NULL OR o.merchant_id = $2) AND m.is_active", 2 };
-static const struct db_stmt st_pay_insert = { "payment_insert",
-    "INSERT INTO payments (id, order_id, merchant_id, amount, currency, method, vpa, "
-    "card_network, card_last4, status, captured, created_at, updated_at, enqueued_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', false, now(), now(), now()) "
-    "ON CONFLICT (id) DO NOTHING RETURNING " DB_TS("created_at"), 9 };
 static const struct db_stmt st_pay_list = { "payment_list",
     "SELECT " PAYMENT_COLS ", count(*) OVER () FROM payments p WHERE " PAY_FILTER
     " ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7", 7 };
@@ -423,127 +418,282 @@ payment_load(struct db *db, const char *id, const char *merchant_id, struct paym
     return db_query_row(db, &st_pay_get, params, payment_from_row, out, found, err);
 }
 
-struct payment_create_tx {
-    struct payment_created *out;
-};
+/*
+ * POST /api/v1/payments and its public twin in one statement (SPEC 4.2, 6.3, 9, 11.1): who
+ * asks ("a"), the order ("o"), a live idempotency record ("k"), then, only when every check
+ * passed, the payment ("p"), its answer and payloads with the database's values filled into
+ * their holes ("f", jsonh.h), the two webhook logs when the merchant has a webhook_url ("w")
+ * and the idempotency record ("x", "s"). The final row tells the caller which check failed.
+ * $1-$3 credentials, $4 public, $5 order id, $6 payment id, $7-$10 method, vpa, card network,
+ * card last4, $11 checks 1 and 3-8 passed, $12 idempotency key, $13 fingerprint, $14 answer
+ * template, $15-$16 payment.created / payment.pending payload templates, $17 the first log's
+ * created_at in microseconds since the epoch.
+ */
+#define PAY_FILL(doc)                                                                             \
+    "replace(replace(replace(" doc ", E'\\x01', '\"' || p.ts || '\"'), E'\\x02', p.amount::text), " \
+    "E'\\x03', to_json(p.currency)::text)"
+/* clang-format off */
+static const struct db_stmt st_pay_create = { "payment_create",
+    "WITH " MERCHANT_AUTH_CTE ", "
+    "o AS (SELECT o.id, o.merchant_id, o.amount, o.currency, o.status FROM orders o "
+    "JOIN merchants m ON m.id = o.merchant_id AND m.is_active "
+    "WHERE o.id = $5 AND ($4::bool OR o.merchant_id = (SELECT id FROM a))), "
+    IDEM_LIVE_CTE("$12") ", "
+    "p AS (INSERT INTO payments (id, order_id, merchant_id, amount, currency, method, vpa, "
+    "card_network, card_last4, status, captured, created_at, updated_at, enqueued_at) "
+    "SELECT $6, o.id, o.merchant_id, o.amount, o.currency, $7, $8, $9, $10, 'pending', false, "
+    "now(), now(), now() FROM o WHERE $11::bool AND o.status IS DISTINCT FROM 'paid' "
+    "AND ($4::bool OR EXISTS (SELECT 1 FROM a)) AND NOT EXISTS (SELECT 1 FROM k) "
+    "ON CONFLICT (id) DO NOTHING "
+    "RETURNING merchant_id, amount, currency, " DB_TS("created_at") " AS ts), "
+    "f AS (SELECT p.merchant_id, t.n, " PAY_FILL("t.doc") " AS doc "
+    "FROM p CROSS JOIN (VALUES (0, $14), (1, $15), (2, $16)) AS t(n, doc)), "
+    "w AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
+    "SELECT f.merchant_id, CASE f.n WHEN 1 THEN 'payment.created' ELSE 'payment.pending' END, "
+    "f.doc::json, $6, 'epoch'::timestamp + ($17::bigint + f.n - 1) * interval '1 microsecond' "
+    "FROM f JOIN merchants m ON m.id = f.merchant_id "
+    "AND m.webhook_url IS NOT NULL AND m.webhook_url <> '' WHERE f.n > 0 "
+    "ON CONFLICT (object_id, event) DO NOTHING RETURNING id, event), "
+    IDEM_EXPIRED_CTE("$12") ", "
+    IDEM_PUT_CTE("$12", "$13", "201", "f.merchant_id", "f.doc", "f", "f.n = 0") " "
+    "SELECT EXISTS (SELECT 1 FROM a), (SELECT o.status FROM o), (SELECT k.fp = $13 FROM k), "
+    "(SELECT k.status FROM k), (SELECT k.body FROM k), (SELECT f.doc FROM f WHERE f.n = 0), "
+    "(SELECT f.merchant_id::text FROM f WHERE f.n = 0), "
+    "(SELECT w.id::text FROM w WHERE w.event = 'payment.created'), "
+    "(SELECT w.id::text FROM w WHERE w.event = 'payment.pending'), (SELECT count(*) FROM s)", 17 };
+/* clang-format on */
 
-static int
-payment_create_tx(struct db *db, void *arg, struct gw_err *err)
+void
+payment_input_parse(struct json_object *body, int now_year, int now_month, struct payment_input *in)
 {
-    struct payment_create_tx *tx = arg;
-    struct payment *p = &tx->out->payment;
-    struct db_res res = DB_RES_INIT;
-    bool card = strcmp(p->method, "card") == 0;
-    char amount[24];
-    const char *params[9];
-    int attempt, ret = -1;
+    const char *order_id = NULL;
+    size_t len = 0;
 
-    tx->out->log_ids[0][0] = '\0';
-    tx->out->log_ids[1][0] = '\0';
-    (void)snprintf(amount, sizeof(amount), "%" PRId64, p->amount);
-    for (attempt = 0; attempt < PAY_ID_ATTEMPTS; attempt++) {
-        if (crypto_new_id("pay_", p->id, sizeof(p->id), err) != 0) {
-            goto out;
-        }
-        params[0] = p->id;
-        params[1] = p->order_id;
-        params[2] = p->merchant_id;
-        params[3] = amount;
-        params[4] = p->currency;
-        params[5] = p->method;
-        params[6] = card ? NULL : p->vpa;
-        params[7] = card ? p->card_network : NULL;
-        params[8] = card ? p->card_last4 : NULL;
-        if (db_exec(db, &st_pay_insert, params, &res, err) != 0) {
-            goto out;
-        }
-        if (res.nrows == 1) {
-            break;
+    memset(in, 0, sizeof(*in));
+    if (payment_parse_order_id(body, &order_id, &len, &in->order_err) != 0) {
+        return; /* check 1 */
+    }
+    if (order_id != NULL && strlen(order_id) == len && validate_object_id("order_", order_id)) {
+        gw_copy_str(in->order_id, sizeof(in->order_id), order_id);
+    }
+    (void)payment_parse_instrument(body, now_year, now_month, &in->inst, &in->check_err);
+}
+
+/* After COMMIT: the payment job and its logs go to Redis (SPEC 6.3, 10); a failure there is
+ * only logged: the recovery sweep finds the work in PostgreSQL. */
+static void
+payment_created_push(void *arg)
+{
+    struct payment_created *c = arg;
+    struct gw_err err = GW_ERR_INIT;
+    const char *logs[2];
+    size_t n = 0, i;
+
+    if (c->queue == NULL || c->payment.id[0] == '\0' || c->replayed) {
+        return;
+    }
+    for (i = 0; i < 2; i++) {
+        if (c->log_ids[i][0] != '\0') {
+            logs[n++] = c->log_ids[i];
         }
     }
-    if (res.nrows != 1) {
-        (void)GW_ERR(err, INTERNAL, "could not allocate a payment id");
-        goto out;
+    if (queue_push_job(c->queue, "payment", c->payment.id, 0, &err) != 0) {
+        log_warn("redis push failed after commit", LOG_S("id", c->payment.id),
+                 LOG_S("error", err.msg));
     }
-    gw_copy_str(p->created_at, sizeof(p->created_at), db_val(&res, 0, 0));
-    gw_copy_str(p->updated_at, sizeof(p->updated_at), db_val(&res, 0, 0));
-    if (event_create(db, p->merchant_id, EVENT_PAYMENT_CREATED, p, NULL, tx->out->log_ids[0], err)
-            != 0
-        || event_create(db, p->merchant_id, EVENT_PAYMENT_PENDING, p, NULL, tx->out->log_ids[1],
-                        err)
-               != 0) {
-        goto out;
+    for (i = 0; i < n; i++) {
+        gw_err_clear(&err);
+        if (queue_push_webhook(c->queue, logs[i], &err) != 0) {
+            log_warn("redis push failed after commit", LOG_S("id", logs[i]),
+                     LOG_S("error", err.msg));
+        }
     }
-    ret = 0;
-out:
-    db_res_release(&res);
-    return ret;
+}
+
+/* The statement's answer row (db_done_fn): runs after COMMIT, before the push. */
+static void
+payment_created_row(const struct db_res *res, void *arg)
+{
+    struct payment_created *c = arg;
+    const char *v;
+
+    c->auth_ok = db_bool(res, 0, 0);
+    c->order_found = !db_isnull(res, 0, 1);
+    c->order_paid = c->order_found && strcmp(db_val(res, 0, 1), "paid") == 0;
+    c->idem_live = !db_isnull(res, 0, 2);
+    c->idem_match = c->idem_live && db_bool(res, 0, 2);
+    buf_reset(&c->body);
+    if (c->idem_live) {
+        c->status = (int)db_int(res, 0, 3);
+        v = db_val(res, 0, 4);
+        (void)buf_append(&c->body, v != NULL ? v : "", db_len(res, 0, 4));
+        c->replayed = c->idem_match;
+        return;
+    }
+    c->inserted = !db_isnull(res, 0, 5);
+    if (!c->inserted) {
+        c->payment.id[0] = '\0';
+        return;
+    }
+    c->status = 201;
+    (void)buf_append(&c->body, db_val(res, 0, 5), db_len(res, 0, 5));
+    gw_copy_str(c->payment.merchant_id, sizeof(c->payment.merchant_id), db_val(res, 0, 6));
+    gw_copy_str(c->log_ids[0], sizeof(c->log_ids[0]), db_val(res, 0, 7));
+    gw_copy_str(c->log_ids[1], sizeof(c->log_ids[1]), db_val(res, 0, 8));
+}
+
+/* The templates of one attempt: the answer and the two payloads, holes where the database
+ * fills in the amount, the currency and the time. */
+static int
+payment_templates(const struct payment *p, struct buf *answer, struct buf *created,
+                  struct buf *pending, int64_t ts)
+{
+    struct jw w;
+
+    buf_reset(answer);
+    buf_reset(created);
+    buf_reset(pending);
+    jw_init(&w, answer);
+    payment_write_json(&w, p);
+    if (jw_finish(&w) != 0 || event_payment_payload(created, EVENT_PAYMENT_CREATED, ts, p) != 0
+        || event_payment_payload(pending, EVENT_PAYMENT_PENDING, ts, p) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Maps the answer row to SPEC 6.3's order of checks (after 4.2 and 9). 1: try again with a new id. */
+static int
+payment_created_verdict(const struct payment_created *c, const struct payment_input *in,
+                        bool public_route, struct gw_err *err)
+{
+    if (!public_route && !c->auth_ok) {
+        return GW_ERR(err, AUTH, "Invalid API credentials");
+    }
+    if (c->idem_live) {
+        if (!c->idem_match) {
+            return GW_ERR(err, BAD_REQUEST, "Idempotency-Key reused with a different request");
+        }
+        return 0;
+    }
+    if (gw_err_is_set(&in->order_err)) {
+        *err = in->order_err;
+        return -1;
+    }
+    if (!c->order_found) {
+        return GW_ERR(err, NOT_FOUND, "Order not found");
+    }
+    if (c->order_paid) {
+        return GW_ERR(err, BAD_REQUEST, "Order already paid");
+    }
+    if (gw_err_is_set(&in->check_err)) {
+        *err = in->check_err;
+        return -1;
+    }
+    return c->inserted ? 0 : 1;
 }
 
 int
-payment_create(struct db *db, const char *merchant_id, struct json_object *body,
+payment_create(struct db *db, struct queue *q, const struct merchant_creds *creds,
+               bool public_route, const struct idem_req *idem, const struct payment_input *in,
                struct payment_created *out, struct gw_err *err)
 {
-    struct payment_instrument inst;
-    struct payment_create_tx tx = { out };
     struct payment *p = &out->payment;
-    struct db_res res = DB_RES_INIT;
-    const char *params[2];
-    const char *order_id = NULL;
-    size_t order_id_len = 0;
-    struct tm tm;
-    time_t now;
-    int ret = -1;
+    struct buf answer, created, pending;
+    struct db_call calls[2];
+    struct db_res lock_res = DB_RES_INIT, res = DB_RES_INIT;
+    const char *params[17], *lock_params[4];
+    char hex[65], usbuf[24];
+    bool card = strcmp(in->inst.method, "card") == 0;
+    bool checks_ok = !gw_err_is_set(&in->order_err) && !gw_err_is_set(&in->check_err);
+    const char *key = idem != NULL ? idem->key : NULL;
+    size_t n;
+    int attempt, rc = -1, ret = -1;
 
-    memset(out, 0, sizeof(*out));
-    if (payment_parse_order_id(body, &order_id, &order_id_len, err) != 0) {
+    buf_init(&answer, 0);
+    buf_init(&created, 0);
+    buf_init(&pending, 0);
+    buf_init(&out->body, 0);
+    out->queue = q;
+    merchant_creds_params(creds, params, hex);
+    if (!public_route && params[0] == NULL && params[2] == NULL) {
+        ret = GW_ERR(err, AUTH, "Invalid API credentials");
         goto out;
     }
-    if (order_id == NULL || strlen(order_id) != order_id_len
-        || !validate_object_id("order_", order_id)) {
-        (void)GW_ERR(err, NOT_FOUND, "Order not found");
-        goto out;
-    }
-    params[0] = order_id;
-    params[1] = merchant_id;
-    if (db_exec(db, &st_pay_order, params, &res, err) != 0) {
-        goto out;
-    }
-    if (res.nrows != 1) {
-        (void)GW_ERR(err, NOT_FOUND, "Order not found");
-        goto out;
-    }
-    if (db_val(&res, 0, 3) != NULL && strcmp(db_val(&res, 0, 3), "paid") == 0) {
-        /* Check 2b (v2). Only a fast answer: the worker's settling statement is what
-         * guarantees a single success per order (SPEC 10.3). */
-        (void)GW_ERR(err, BAD_REQUEST, "Order already paid");
-        goto out;
-    }
-    now = time(NULL);
-    if (gmtime_r(&now, &tm) == NULL) {
-        (void)GW_ERR(err, INTERNAL, "gmtime failed");
-        goto out;
-    }
-    if (payment_parse_instrument(body, tm.tm_year + 1900, tm.tm_mon + 1, &inst, err) != 0) {
-        goto out;
-    }
-    gw_copy_str(p->order_id, sizeof(p->order_id), order_id);
-    gw_copy_str(p->merchant_id, sizeof(p->merchant_id), db_val(&res, 0, 0));
-    p->amount = db_int(&res, 0, 1);
-    gw_copy_str(p->currency, sizeof(p->currency), db_val(&res, 0, 2));
-    memcpy(p->method, inst.method, sizeof(p->method));
-    memcpy(p->vpa, inst.vpa, sizeof(p->vpa));
-    memcpy(p->card_network, inst.card_network, sizeof(p->card_network));
-    memcpy(p->card_last4, inst.card_last4, sizeof(p->card_last4));
+    memcpy(lock_params, params, 3 * sizeof(*params));
+    lock_params[3] = key;
+    /* what the database does not decide: unknown to the templates (holes) */
+    gw_copy_str(p->order_id, sizeof(p->order_id), in->order_id);
+    p->amount = -1;
+    p->currency[0] = '\0';
+    p->created_at[0] = '\0';
+    p->updated_at[0] = '\0';
+    memcpy(p->method, in->inst.method, sizeof(p->method));
+    memcpy(p->vpa, in->inst.vpa, sizeof(p->vpa));
+    memcpy(p->card_network, in->inst.card_network, sizeof(p->card_network));
+    memcpy(p->card_last4, in->inst.card_last4, sizeof(p->card_last4));
     memcpy(p->status, "pending", sizeof("pending"));
     p->captured = false;
-    if (db_tx(db, payment_create_tx, &tx, err) != 0) {
+    for (attempt = 0; attempt < PAY_ID_ATTEMPTS; attempt++) {
+        int64_t us = event_clock_reserve(2);
+
+        if (crypto_new_id("pay_", p->id, sizeof(p->id), err) != 0) {
+            goto out;
+        }
+        if (payment_templates(p, &answer, &created, &pending, us / 1000000) != 0) {
+            ret = GW_ERR(err, INTERNAL, "cannot write the payment templates");
+            goto out;
+        }
+        (void)snprintf(usbuf, sizeof(usbuf), "%" PRId64, us);
+        params[3] = public_route ? "true" : "false";
+        params[4] = in->order_id[0] != '\0' ? in->order_id : NULL;
+        params[5] = p->id;
+        params[6] = checks_ok ? p->method : NULL;
+        params[7] = checks_ok && !card ? p->vpa : NULL;
+        params[8] = checks_ok && card ? p->card_network : NULL;
+        params[9] = checks_ok && card ? p->card_last4 : NULL;
+        params[10] = checks_ok ? "true" : "false";
+        params[11] = key;
+        params[12] = key != NULL ? idem->fingerprint : NULL;
+        params[13] = answer.data;
+        params[14] = created.data;
+        params[15] = pending.data;
+        params[16] = usbuf;
+        n = 0;
+        if (key != NULL) {
+            calls[n++] = (struct db_call){ &idem_lock_stmt, lock_params, &lock_res, NULL, NULL };
+        }
+        calls[n++] = (struct db_call){ &st_pay_create, params, &res, payment_created_row, out };
+        if (db_on_commit(db, payment_created_push, out) != 0) {
+            ret = GW_ERR(err, INTERNAL, "cannot register the payment push");
+            goto out;
+        }
+        if (db_batch(db, calls, n, err) != 0) {
+            goto out;
+        }
+        rc = payment_created_verdict(out, in, public_route, err);
+        if (rc <= 0) {
+            break;
+        }
+    }
+    if (rc > 0) {
+        ret = GW_ERR(err, INTERNAL, "could not allocate a payment id");
         goto out;
     }
-    ret = 0;
+    ret = rc;
 out:
+    db_res_release(&lock_res);
     db_res_release(&res);
+    buf_release(&answer);
+    buf_release(&created);
+    buf_release(&pending);
     return ret;
+}
+
+void
+payment_created_release(struct payment_created *c)
+{
+    buf_release(&c->body);
 }
 
 static void
@@ -742,9 +892,9 @@ payment_head_fields(struct jw *w, const struct payment *p)
     jw_key(w, "order_id");
     jw_str(w, p->order_id);
     jw_key(w, "amount");
-    jw_int(w, p->amount);
+    jw_int_or_hole(w, p->amount, JW_HOLE_AMOUNT);
     jw_key(w, "currency");
-    jw_str(w, p->currency);
+    jw_str_or_hole(w, p->currency, JW_HOLE_CURRENCY);
     jw_key(w, "method");
     jw_str(w, p->method);
 }
@@ -781,9 +931,9 @@ payment_write_json(struct jw *w, const struct payment *p)
     jw_bool(w, p->captured);
     write_error_fields(w, p);
     jw_key(w, "created_at");
-    jw_str(w, p->created_at);
+    jw_str_or_hole(w, p->created_at, JW_HOLE_TIME);
     jw_key(w, "updated_at");
-    jw_str(w, p->updated_at);
+    jw_str_or_hole(w, p->updated_at, JW_HOLE_TIME);
     jw_obj_end(w);
 }
 

@@ -59,10 +59,31 @@ struct payment_stats {
     struct payment_stats_row methods[2];                /* upi, card */
 };
 
-/* Result of payment_create: the webhook log ids to push after COMMIT ("" when none). */
+/* A POST /api/v1/payments body as the handler parsed it (SPEC 6.3): the first failing check
+ * is kept, not answered, because the order checks (2, 2b) come between check 1 and checks 3-8
+ * and need the database. */
+struct payment_input {
+    char order_id[MODEL_ID_SZ]; /* "" when missing or malformed (check 2 answers 404) */
+    struct gw_err order_err;    /* check 1 */
+    struct gw_err check_err;    /* the first failing of checks 3-8 */
+    struct payment_instrument inst;
+};
+
+struct queue;
+struct merchant_creds;
+struct idem_req;
+
+/* What payment_create did: the answer to send (status and exact body: the new payment, or a
+ * replayed idempotent answer) and what the commit hook pushed. */
 struct payment_created {
-    struct payment payment;
-    char log_ids[2][MODEL_UUID_SZ];
+    struct payment payment; /* id and merchant_id when inserted */
+    int status;
+    bool replayed; /* Idempotent-Replayed: true */
+    struct buf body;
+    char log_ids[2][MODEL_UUID_SZ]; /* "" when none */
+    /* the statement's verdicts */
+    bool auth_ok, order_found, order_paid, idem_live, idem_match, inserted;
+    struct queue *queue;
 };
 
 /* Pure rules. */
@@ -97,11 +118,20 @@ int payment_csv_field(struct buf *b, const char *s, size_t len);
 /* One CSV record (CRLF terminated) for p. */
 int payment_csv_row(struct buf *b, const struct payment *p);
 
-/* Services. merchant_id NULL on create: the public endpoint (merchant = the order's, which
- * must be active). Runs checks 1, 2, 2b and 3-8 in order, then one transaction (insert, payment.created and
- * payment.pending logs). */
-int payment_create(struct db *db, const char *merchant_id, struct json_object *body,
+/* Checks 1 and 3-8 of SPEC 6.3 against the current UTC (year, month), kept in in. */
+void payment_input_parse(struct json_object *body, int now_year, int now_month,
+                         struct payment_input *in);
+/*
+ * Services. payment_create: SPEC 4.2 (creds, unless public_route: the merchant is the order's,
+ * which must be active), 9 (idem, NULL or a NULL key for none; ignored on the public route)
+ * and 6.3 in their order, and the insert with its payment.created and payment.pending logs and
+ * the idempotency record: one round trip (db_batch). After COMMIT the job and the log ids are
+ * pushed to q. out->body is released by payment_created_release, also on failure.
+ */
+int payment_create(struct db *db, struct queue *q, const struct merchant_creds *creds,
+                   bool public_route, const struct idem_req *idem, const struct payment_input *in,
                    struct payment_created *out, struct gw_err *err);
+void payment_created_release(struct payment_created *c);
 int payment_list(struct db *db, const char *merchant_id, const struct payment_filter *f,
                  int64_t limit, int64_t offset, struct payment_list *out, struct gw_err *err);
 void payment_list_release(struct payment_list *l);

@@ -2,12 +2,14 @@
  * write. */
 #include "handlers.h"
 
+#include "crypto.h"
 #include "jsonh.h"
 #include "log.h"
 #include "payment.h"
 
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 static int
 h_payment_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
@@ -20,33 +22,52 @@ h_payment_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err
 }
 
 static int
-h_payment_do_create(struct http_req *req, struct http_resp *resp, const char *merchant_id,
+h_payment_do_create(struct http_req *req, struct http_resp *resp, bool public_route,
                     struct gw_err *err)
 {
-    struct payment_created c = { 0 };
-    struct jw w;
+    struct payment_created c;
+    struct payment_input in;
+    time_t now = time(NULL);
+    struct tm tm;
+    int ret;
 
-    if (payment_create(req->app->db, merchant_id, req->body, &c, err) != 0) {
-        return -1;
+    if (gmtime_r(&now, &tm) == NULL) {
+        return GW_ERR(err, INTERNAL, "gmtime failed");
     }
-    http_req_defer_job(req, "payment", c.payment.id);
-    http_req_defer_webhook(req, c.log_ids[0]);
-    http_req_defer_webhook(req, c.log_ids[1]);
-    jw_init(&w, &resp->body);
-    payment_write_json(&w, &c.payment);
-    return h_payment_finish(resp, &w, 201, err);
+    payment_input_parse(req->body, tm.tm_year + 1900, tm.tm_mon + 1, &in);
+    memset(&c, 0, sizeof(c));
+    ret = payment_create(req->app->db, req->app->q, &req->creds, public_route,
+                         public_route ? NULL : &req->idem, &in, &c, err);
+    if (ret == 0) {
+        if (!public_route && req->auth_pending) {
+            req->auth_pending = false;
+            req->authenticated = true;
+            gw_copy_str(req->merchant.id, sizeof(req->merchant.id), c.payment.merchant_id);
+        }
+        resp->status = c.status;
+        buf_reset(&resp->body);
+        if (buf_append(&resp->body, c.body.data != NULL ? c.body.data : "", c.body.len) != 0) {
+            ret = GW_ERR(err, INTERNAL, "cannot write response");
+        }
+        if (c.replayed) {
+            http_resp_set_header(resp, "Idempotent-Replayed", "true");
+        }
+    }
+    crypto_wipe(&in, sizeof(in));
+    payment_created_release(&c);
+    return ret;
 }
 
 int
 h_payment_create(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
-    return h_payment_do_create(req, resp, req->merchant.id, err);
+    return h_payment_do_create(req, resp, false, err);
 }
 
 int
 h_payment_create_public(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
-    return h_payment_do_create(req, resp, NULL, err);
+    return h_payment_do_create(req, resp, true, err);
 }
 
 static int

@@ -11,6 +11,8 @@
 #include "app.h"
 #include "buf.h"
 #include "gw.h"
+#include "idem.h"
+#include "merchant.h"
 #include "model.h"
 
 #include <json-c/json.h>
@@ -58,6 +60,9 @@ struct http_req {
     char request_id[HTTP_REQUEST_ID_MAX + 1];
     bool authenticated;       /* merchant below is valid */
     bool via_session;         /* authenticated with the gw_session cookie */
+    bool auth_pending;        /* ROUTE_INLINE: creds not yet checked (the handler's service does) */
+    struct merchant_creds creds; /* ROUTE_INLINE: what the service checks */
+    struct idem_req idem;        /* ROUTE_INLINE: Idempotency-Key (key NULL: none) */
     struct merchant merchant; /* from core/model.h */
     char session_csrf[65];    /* CSRF token of the session when via_session */
     char *raw_body;           /* NUL-terminated copy of the body; "" when none */

@@ -20,6 +20,7 @@
 #define B  ROUTE_BODY
 #define E  ROUTE_EMPTY_OK
 #define ND ROUTE_NO_DB
+#define IN ROUTE_INLINE
 
 /* clang-format off */
 static const struct route routes[] = {
@@ -32,7 +33,7 @@ static const struct route routes[] = {
     { "GET",  "/api/v1/orders",                            h_order_list,            A,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/orders/{order_id}",                 h_order_get,             A,                   { RP_ORDER, RP_NONE } },
     { "GET",  "/api/v1/orders/{order_id}/public",          h_order_public,          ROUTE_PUBLIC,        { RP_ORDER, RP_NONE } },
-    { "POST", "/api/v1/payments",                          h_payment_create,        A | I | B,           { RP_NONE, RP_NONE } },
+    { "POST", "/api/v1/payments",                          h_payment_create,        A | I | B | IN,      { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments",                          h_payment_list,          A,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/list",                     h_payment_list,          A,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/stats",                    h_payment_stats,         A,                   { RP_NONE, RP_NONE } },
@@ -65,6 +66,7 @@ static const struct route routes[] = {
 #undef B
 #undef E
 #undef ND
+#undef IN
 
 const struct route *
 route_table(size_t *n)
@@ -365,6 +367,14 @@ route_authenticate(struct http_req *req, struct gw_err *err)
         || secret[0] == '\0') {
         return GW_ERR(err, AUTH, "Invalid API credentials");
     }
+    if ((req->route->flags & ROUTE_INLINE) && !req->auth_pending) {
+        /* checked by the handler's service, in its own round trip */
+        req->creds.api_key = key;
+        req->creds.api_secret = secret;
+        req->auth_pending = true;
+        return 0;
+    }
+    req->auth_pending = false;
     if (route_db_ready(req, err) != 0) {
         return -1;
     }
@@ -373,6 +383,20 @@ route_authenticate(struct http_req *req, struct gw_err *err)
     }
     req->authenticated = true;
     return 0;
+}
+
+/* A check that needs no database failed on a ROUTE_INLINE route whose API key pair is not yet
+ * checked: SPEC 4.1 answers wrong credentials first, so they are checked now (err is then the
+ * 401 or the database's 503). */
+static int
+route_fail_after_auth(struct http_req *req, struct gw_err *err)
+{
+    struct gw_err aerr = GW_ERR_INIT;
+
+    if (req->auth_pending && route_authenticate(req, &aerr) != 0) {
+        *err = aerr;
+    }
+    return -1;
 }
 
 /* Step 6: content type and JSON object body. */
@@ -463,17 +487,29 @@ route_run_handler(struct http_req *req, struct http_resp *resp, struct gw_err *e
     const char *key = NULL;
     size_t nkey;
 
-    if ((req->route->flags & ROUTE_IDEM) && req->authenticated) {
+    if ((req->route->flags & ROUTE_IDEM) && (req->authenticated || req->auth_pending)) {
         nkey = http_req_header_count(req, "Idempotency-Key");
         if (nkey > 0) {
             key = http_req_header(req, "Idempotency-Key");
             if (nkey != 1 || key == NULL || !validate_idempotency_key(key, strlen(key))) {
-                return GW_ERR(err, BAD_REQUEST, "Invalid Idempotency-Key header");
+                (void)GW_ERR(err, BAD_REQUEST, "Invalid Idempotency-Key header");
+                return route_fail_after_auth(req, err);
             }
         }
     }
     if (!(req->route->flags & ROUTE_NO_DB) && route_db_ready(req, err) != 0) {
         return -1;
+    }
+    if (req->route->flags & ROUTE_INLINE) {
+        /* the handler's service takes the lock, replays or stores, in its own round trip */
+        if (key != NULL
+            && idem_fingerprint_db(req->app->db, req->method, req->path, req->raw_body,
+                                   req->body_len, req->idem.fingerprint, err)
+                   != 0) {
+            return -1;
+        }
+        req->idem.key = key;
+        return req->route->handler(req, resp, err);
     }
     if (key != NULL) {
         struct route_idem_ctx c;
@@ -529,15 +565,19 @@ route_checks_and_run(struct http_req *req, struct http_resp *resp, struct gw_err
     if ((r->flags & (ROUTE_AUTH | ROUTE_SESSION)) && route_authenticate(req, err) != 0) {
         return -1;
     }
+    if ((r->flags & ROUTE_INLINE) && req->authenticated) {
+        req->creds.merchant_id = req->merchant.id; /* by session */
+    }
     /* Step 5: path id formats, without a query. */
     for (i = 0; i < 2; i++) {
         if (r->params[i] != RP_NONE && !route_param_valid(r->params[i], req->params[i])) {
-            return GW_ERR(err, NOT_FOUND, "%s", route_param_not_found(r->params[i]));
+            (void)GW_ERR(err, NOT_FOUND, "%s", route_param_not_found(r->params[i]));
+            return route_fail_after_auth(req, err);
         }
     }
     /* Step 6: body (GET bodies are ignored). */
     if ((r->flags & ROUTE_BODY) && route_parse_body(req, err) != 0) {
-        return -1;
+        return route_fail_after_auth(req, err);
     }
     /* Steps 7-8: Idempotency-Key, then the handler. */
     return route_run_handler(req, resp, err);

@@ -20,6 +20,10 @@ enum route_flags {
     ROUTE_SESSION = 1 << 4,  /* dashboard session cookie only (GET /dashboard/session) */
     ROUTE_LOOPBACK = 1 << 5, /* only GW_LISTENER=api and REMOTE_ADDR=127.0.0.1, else 404 */
     ROUTE_NO_DB = 1 << 6,    /* the handler manages its own connections (health, metrics) */
+    /* with ROUTE_AUTH: an API key pair is checked by the handler's core service in the same
+     * round trip as its work, Idempotency-Key too (req->creds, req->idem); a session cookie is
+     * checked here as on other routes */
+    ROUTE_INLINE = 1 << 7,
 };
 
 /* Kind of a path parameter; decides its format and not-found description (SPEC 4.4). */
