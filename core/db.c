@@ -661,7 +661,8 @@ db_batch_send(struct db *db, const struct db_call *calls, size_t n, struct db_sl
  */
 static int
 db_batch_read(struct db *db, struct db_call *calls, size_t n, const struct db_slot *slots,
-              size_t nslots, int64_t deadline, PGresult **bad, size_t *bad_at, bool *timed_out)
+              size_t nslots, int64_t deadline, PGresult **bad, size_t *bad_at, bool *timed_out,
+              size_t *nexec)
 {
     size_t slot = 0, call;
     ExecStatusType st;
@@ -688,12 +689,29 @@ db_batch_read(struct db *db, struct db_call *calls, size_t n, const struct db_sl
             r = NULL;
         } else if (db_status_ok(st) && call < n && slots[slot].parse) {
             db_prepared_add(db, calls[call].stmt->name);
-        } else if (db_status_ok(st) && call < n && calls[call].res != NULL) {
-            db_res_fill(r, calls[call].res);
+        } else if (db_status_ok(st) && call < n) {
+            (*nexec)++;
+            if (calls[call].res != NULL) {
+                db_res_fill(r, calls[call].res);
+            }
         }
         PQclear(r);
         slot++;
     }
+}
+
+/*
+ * True when the server said it was going away (SQLSTATE 57P01-57P03: terminated, shutting
+ * down) before answering every statement of the batch. Its answers leave in order and COMMIT
+ * runs only after the last one, so nothing was committed and the batch may be sent again.
+ */
+static bool
+db_batch_untouched(const PGresult *bad, size_t nexec, size_t n)
+{
+    const char *state = bad != NULL ? PQresultErrorField(bad, PG_DIAG_SQLSTATE) : NULL;
+
+    return nexec < n && state != NULL && strncmp(state, "57P0", 4) == 0 && state[4] >= '1'
+           && state[4] <= '3';
 }
 
 int
@@ -702,31 +720,47 @@ db_batch(struct db *db, struct db_call *calls, size_t n, struct gw_err *err)
     struct db_slot slots[2 * DB_MAX_BATCH];
     int64_t deadline = db_now_ms() + DB_EXEC_TIMEOUT_MS;
     PGresult *bad = NULL;
-    size_t i, nslots = 0, bad_at = n;
-    bool timed_out = false;
-    int ret = -1;
+    size_t i, nslots = 0, bad_at = n, nexec = 0;
+    bool timed_out = false, lost;
+    int attempt, ret = -1;
 
     if (n == 0 || n > DB_MAX_BATCH || db->in_tx) {
         db->nhooks = 0;
         return GW_ERR(err, INTERNAL, "db_batch: %zu statements%s", n,
                       db->in_tx ? " inside a transaction" : "");
     }
-    for (i = 0; i < n; i++) {
-        if (calls[i].res != NULL) {
-            db_res_release(calls[i].res);
+    for (attempt = 0; attempt < 2; attempt++) {
+        for (i = 0; i < n; i++) {
+            if (calls[i].res != NULL) {
+                db_res_release(calls[i].res);
+            }
         }
-    }
-    db->last_sqlstate[0] = '\0';
-    if (db_ensure(db, err) != 0) {
-        goto out;
-    }
-    if (db_batch_send(db, calls, n, slots, &nslots) != 0
-        || db_batch_read(db, calls, n, slots, nslots, deadline, &bad, &bad_at, &timed_out) != 0) {
-        /* sent, perhaps committed: never sent again (the caller answers 503) */
-        db->last_class = timed_out ? DB_TIMEOUT : DB_RECONNECT;
-        db_disconnect(db);
-        ret = db_fail(db, calls[0].stmt->name, NULL, err);
-        goto out;
+        PQclear(bad);
+        bad = NULL;
+        bad_at = n;
+        nexec = 0;
+        db->last_sqlstate[0] = '\0';
+        if (db_ensure(db, err) != 0) {
+            goto out;
+        }
+        lost = db_batch_send(db, calls, n, slots, &nslots) != 0
+               || db_batch_read(db, calls, n, slots, nslots, deadline, &bad, &bad_at, &timed_out,
+                                &nexec)
+                      != 0;
+        if (attempt == 0 && db_batch_untouched(bad, nexec, n)) {
+            log_warn("database connection terminated before the batch ran, sending it again",
+                     LOG_S("statement", calls[0].stmt->name));
+            db_disconnect(db);
+            continue;
+        }
+        if (lost) {
+            /* sent, perhaps committed: never sent again (the caller answers 503) */
+            db->last_class = timed_out ? DB_TIMEOUT : DB_RECONNECT;
+            db_disconnect(db);
+            ret = db_fail(db, calls[0].stmt->name, NULL, err);
+            goto out;
+        }
+        break;
     }
     (void)PQexitPipelineMode(db->conn);
     if (bad != NULL) {

@@ -98,7 +98,7 @@ event_refund_payload(struct buf *out, const char *event, int64_t ts, const struc
     jw_key(&w, "status");
     jw_str(&w, r->status);
     jw_key(&w, "created_at");
-    jw_str(&w, r->created_at);
+    jw_str_or_hole(&w, r->created_at, JW_HOLE_TIME);
     jw_key(&w, "processed_at");
     jw_str(&w, r->processed_at[0] != '\0' ? r->processed_at : NULL);
     jw_obj_end(&w);

@@ -36,7 +36,8 @@ static const struct db_stmt st_idem_put = {
 
 const struct db_stmt idem_lock_stmt = {
     "idem_lock_auth",
-    "WITH " MERCHANT_AUTH_CTE " SELECT pg_advisory_xact_lock(hashtext(a.id::text), hashtext($4::text)) "
+    "WITH " MERCHANT_AUTH_CTE
+    " SELECT pg_advisory_xact_lock(hashtext(a.id::text), hashtext($4::text)) "
     "FROM a",
     4
 };
@@ -186,4 +187,99 @@ idem_store(struct db *db, const char *merchant_id, const char *key, const char *
     ret = db_exec(db, &st_idem_put, params, NULL, err);
     free(text);
     return ret;
+}
+
+void
+idem_answer_init(struct idem_answer *a)
+{
+    memset(a, 0, sizeof(*a));
+    buf_init(&a->body, 0);
+}
+
+void
+idem_answer_release(struct idem_answer *a)
+{
+    buf_release(&a->body);
+}
+
+void
+idem_answer_read(const struct db_res *res, int created_status, struct idem_answer *a)
+{
+    int col = 3;
+
+    a->auth_ok = db_bool(res, 0, 0);
+    a->live = !db_isnull(res, 0, 1);
+    a->match = a->live && db_bool(res, 0, 1);
+    a->inserted = !a->live && !db_isnull(res, 0, 4);
+    a->status = a->live ? (int)db_int(res, 0, 2) : created_status;
+    a->merchant_id[0] = '\0';
+    if (a->inserted) {
+        col = 4;
+        (void)snprintf(a->merchant_id, sizeof(a->merchant_id), "%s",
+                       db_val(res, 0, 5) != NULL ? db_val(res, 0, 5) : "");
+    }
+    buf_reset(&a->body);
+    if ((a->live || a->inserted) && db_val(res, 0, col) != NULL) {
+        /* unbounded buffer: fails only on out of memory, which aborts */
+        (void)buf_append(&a->body, db_val(res, 0, col), db_len(res, 0, col));
+    }
+}
+
+int
+idem_answer_check(const struct idem_answer *a, bool public_route, struct gw_err *err)
+{
+    if (!public_route && !a->auth_ok) {
+        return GW_ERR(err, AUTH, "Invalid API credentials");
+    }
+    if (a->live && !a->match) {
+        return GW_ERR(err, BAD_REQUEST, "Idempotency-Key reused with a different request");
+    }
+    return 0;
+}
+
+int
+idem_trip_begin(struct idem_trip *t, const struct merchant_creds *creds,
+                const struct idem_req *idem, bool public_route, struct gw_err *err)
+{
+    const char *params[3];
+
+    memset(t, 0, sizeof(*t));
+    t->idem = idem != NULL && idem->key != NULL ? idem : NULL;
+    merchant_creds_params(creds, params, t->hex);
+    if (!public_route && params[0] == NULL && params[2] == NULL) {
+        return GW_ERR(err, AUTH, "Invalid API credentials");
+    }
+    memcpy(t->auth, params, sizeof(t->auth));
+    memcpy(t->lock_params, params, sizeof(params));
+    t->lock_params[3] = t->idem != NULL ? t->idem->key : NULL;
+    return 0;
+}
+
+void
+idem_trip_add(struct idem_trip *t, const struct db_stmt *stmt, const char *const *params,
+              struct db_res *res, db_done_fn *done, void *arg)
+{
+    if (t->n == 0 && t->idem != NULL) {
+        t->calls[t->n++] =
+            (struct db_call){ &idem_lock_stmt, t->lock_params, &t->lock_res, NULL, NULL };
+    }
+    if (t->n < ARRAY_LEN(t->calls)) {
+        t->calls[t->n++] = (struct db_call){ stmt, params, res, done, arg };
+    }
+}
+
+int
+idem_trip_run(struct db *db, struct idem_trip *t, struct gw_err *err)
+{
+    size_t n = t->n;
+
+    t->n = 0;
+    return db_batch(db, t->calls, n, err);
+}
+
+void
+idem_trip_release(struct idem_trip *t)
+{
+    db_res_release(&t->lock_res);
+    crypto_wipe(t->hex, sizeof(t->hex));
 }

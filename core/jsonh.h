@@ -81,11 +81,19 @@ enum jw_hole {
     JW_HOLE_TIME = 1,     /* a timestamp string (SPEC 4.4) */
     JW_HOLE_AMOUNT = 2,   /* an integer */
     JW_HOLE_CURRENCY = 3, /* a string */
+    JW_HOLE_MERCHANT = 4, /* a merchant id string */
 };
+/* SQL filling every hole of the text expression doc: ts is SPEC 4.4 timestamp text, amount an
+ * integer, currency and merchant text (a hole the document lacks may get ''). */
+#define JW_HOLES_FILL_SQL(doc, ts, amount, currency, merchant)               \
+    "replace(replace(replace(replace(" doc ", E'\\x01', '\"' || " ts         \
+    " || '\"'), E'\\x02', (" amount ")::text), E'\\x03', to_json((" currency \
+    ")::text)::text), E'\\x04', "                                            \
+    "to_json((" merchant ")::text)::text)"
 void jw_hole(struct jw *w, enum jw_hole h);
 void jw_str_or_hole(struct jw *w, const char *s, enum jw_hole h); /* "" writes the hole */
 void jw_int_or_hole(struct jw *w, int64_t v, enum jw_hole h);     /* v < 0 writes the hole */
-int jw_finish(struct jw *w);                             /* 0, or -1 if anything failed */
+int jw_finish(struct jw *w);                                      /* 0, or -1 if anything failed */
 /* The list envelope {"data":[items…],"total":…,"limit":…,"offset":…}: jw_list_begin writes
  * up to the opening '[', the caller writes the items, jw_list_end writes the rest. */
 void jw_list_begin(struct jw *w);

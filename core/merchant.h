@@ -42,9 +42,9 @@ void merchant_creds_params(const struct merchant_creds *c, const char *params[3]
  * depends on how many leading digest bytes agree, which a client cannot steer towards the
  * secret (the digest is one-way): the double-hash form of a constant-time comparison.
  */
-#define MERCHANT_AUTH_CTE                                                                         \
-    "a AS (SELECT m.id FROM merchants m WHERE m.api_key = $1 AND m.is_active "                  \
-    "AND sha256(convert_to(m.api_secret, 'UTF8')) = decode($2, 'hex') "                          \
+#define MERCHANT_AUTH_CTE                                                      \
+    "a AS (SELECT m.id FROM merchants m WHERE m.api_key = $1 AND m.is_active " \
+    "AND sha256(convert_to(m.api_secret, 'UTF8')) = decode($2, 'hex') "        \
     "UNION ALL SELECT m.id FROM merchants m WHERE m.id = $3::uuid AND m.is_active)"
 
 /* Active merchant by api_key, secret compared in constant time. Unknown key, inactive merchant

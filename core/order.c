@@ -3,6 +3,7 @@
 
 #include "buf.h"
 #include "crypto.h"
+#include "merchant.h"
 #include "validate.h"
 
 #include <inttypes.h>
@@ -16,10 +17,6 @@
     "COALESCE(o.status, 'created'), " DB_TS("o.created_at") ", " DB_TS("o.updated_at")
 
 /* clang-format off */
-static const struct db_stmt st_order_insert = { "order_insert",
-    "INSERT INTO orders (id, merchant_id, amount, currency, receipt, notes, status, created_at, "
-    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'created', now(), now()) "
-    "ON CONFLICT (id) DO NOTHING RETURNING " DB_TS("created_at"), 6 };
 static const struct db_stmt st_order_get = { "order_get",
     "SELECT " ORDER_COLS " FROM orders o WHERE o.id = $1 AND o.merchant_id = $2", 2 };
 static const struct db_stmt st_order_get_public = { "order_get_public",
@@ -113,53 +110,106 @@ order_create_in_release(struct order_create_in *in)
     in->notes = NULL;
 }
 
+/*
+ * POST /api/v1/orders in one statement (SPEC 4.2, 6.2, 9): who asks ("a"), a live idempotency
+ * record ("k"), the order when the body passed its checks ($12) and no record lives ("ins"), its
+ * answer with the database's values in the holes of the template ("f") and the idempotency
+ * record ("x", "s"). $1-$3 credentials, $4 key, $5 fingerprint, $6 order id, $7 amount,
+ * $8 currency, $9 receipt, $10 notes, $11 answer template, $12 checks passed.
+ */
+/* clang-format off */
+static const struct db_stmt st_order_create = { "order_create",
+    "WITH " MERCHANT_AUTH_CTE ", " IDEM_LIVE_CTE("$4") ", "
+    "ins AS (INSERT INTO orders (id, merchant_id, amount, currency, receipt, notes, status, "
+    "created_at, updated_at) SELECT $6, a.id, $7, $8, $9, $10::json, 'created', now(), now() "
+    "FROM a WHERE $12::bool AND NOT EXISTS (SELECT 1 FROM k) ON CONFLICT (id) DO NOTHING "
+    "RETURNING merchant_id, " DB_TS("created_at") " AS ts), "
+    "f AS (SELECT ins.merchant_id, 0 AS n, "
+    JW_HOLES_FILL_SQL("$11", "ins.ts", "''", "''", "ins.merchant_id") " AS doc FROM ins), "
+    IDEM_EXPIRED_CTE("$4") ", " IDEM_PUT_CTE("$4", "$5", "201", "f.merchant_id", "f.doc", "f", "true")
+    " SELECT " IDEM_ANSWER_COLS("$5"), 12 };
+/* clang-format on */
+
+/* The order the template describes (the database fills in the merchant and the time). */
+static void
+order_pending_from_input(struct order *o, const struct order_create_in *in)
+{
+    memset(o, 0, sizeof(*o));
+    o->amount = in->amount;
+    memcpy(o->currency, in->currency, sizeof(o->currency));
+    if (in->receipt != NULL) {
+        memcpy(o->receipt, in->receipt, in->receipt_len);
+        o->receipt[in->receipt_len] = '\0';
+        o->has_receipt = true;
+    }
+    o->notes = in->notes;
+    memcpy(o->status, "created", sizeof("created"));
+}
+
 int
-order_create(struct db *db, const char *merchant_id, const struct order_create_in *in,
-             struct order *out, struct gw_err *err)
+order_create(struct db *db, const struct merchant_creds *creds, const struct idem_req *idem,
+             const struct order_create_in *in, const struct gw_err *check_err,
+             struct idem_answer *out, struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
+    const char *params[12];
+    struct idem_trip t;
+    struct order o;
+    struct buf tmpl;
+    struct jw w;
     char amount[24];
-    const char *params[6];
+    bool ok = !gw_err_is_set(check_err);
     int attempt, ret = -1;
 
-    memset(out, 0, sizeof(*out));
-    (void)snprintf(amount, sizeof(amount), "%" PRId64, in->amount);
-    for (attempt = 0; attempt < ORDER_ID_ATTEMPTS; attempt++) {
-        if (crypto_new_id("order_", out->id, sizeof(out->id), err) != 0) {
-            goto out;
-        }
-        params[0] = out->id;
-        params[1] = merchant_id;
-        params[2] = amount;
-        params[3] = in->currency;
-        params[4] = in->receipt;
-        params[5] = in->notes;
-        if (db_exec(db, &st_order_insert, params, &res, err) != 0) {
-            goto out;
-        }
-        if (res.nrows == 1) {
-            break;
-        }
-    }
-    if (res.nrows != 1) {
-        (void)GW_ERR(err, INTERNAL, "could not allocate an order id");
+    buf_init(&tmpl, 0);
+    if (idem_trip_begin(&t, creds, idem, false, err) != 0) {
         goto out;
     }
-    gw_copy_str(out->merchant_id, sizeof(out->merchant_id), merchant_id);
-    out->amount = in->amount;
-    memcpy(out->currency, in->currency, sizeof(out->currency));
-    if (in->receipt != NULL) {
-        memcpy(out->receipt, in->receipt, in->receipt_len);
-        out->receipt[in->receipt_len] = '\0';
-        out->has_receipt = true;
+    memcpy(params, t.auth, sizeof(t.auth));
+    (void)snprintf(amount, sizeof(amount), "%" PRId64, in->amount);
+    order_pending_from_input(&o, in);
+    for (attempt = 0; attempt < ORDER_ID_ATTEMPTS; attempt++) {
+        if (crypto_new_id("order_", o.id, sizeof(o.id), err) != 0) {
+            goto out;
+        }
+        buf_reset(&tmpl);
+        jw_init(&w, &tmpl);
+        order_write_json(&w, &o);
+        if (jw_finish(&w) != 0) {
+            ret = GW_ERR(err, INTERNAL, "cannot write the order template");
+            goto out;
+        }
+        params[3] = t.idem != NULL ? t.idem->key : NULL;
+        params[4] = t.idem != NULL ? t.idem->fingerprint : NULL;
+        params[5] = o.id;
+        params[6] = ok ? amount : NULL;
+        params[7] = ok ? in->currency : NULL;
+        params[8] = ok ? in->receipt : NULL;
+        params[9] = ok ? in->notes : NULL;
+        params[10] = tmpl.data;
+        params[11] = ok ? "true" : "false";
+        idem_trip_add(&t, &st_order_create, params, &res, NULL, NULL);
+        if (idem_trip_run(db, &t, err) != 0) {
+            goto out;
+        }
+        idem_answer_read(&res, 201, out);
+        if (idem_answer_check(out, false, err) != 0) {
+            goto out;
+        }
+        if (out->live || out->inserted) {
+            ret = 0;
+            goto out;
+        }
+        if (!ok) {
+            *err = *check_err;
+            goto out;
+        }
     }
-    out->notes = xstrdup(in->notes);
-    memcpy(out->status, "created", sizeof("created"));
-    gw_copy_str(out->created_at, sizeof(out->created_at), db_val(&res, 0, 0));
-    gw_copy_str(out->updated_at, sizeof(out->updated_at), db_val(&res, 0, 0));
-    ret = 0;
+    ret = GW_ERR(err, INTERNAL, "could not allocate an order id");
 out:
+    idem_trip_release(&t);
     db_res_release(&res);
+    buf_release(&tmpl);
     return ret;
 }
 
@@ -242,7 +292,7 @@ order_write_json(struct jw *w, const struct order *o)
     jw_key(w, "id");
     jw_str(w, o->id);
     jw_key(w, "merchant_id");
-    jw_str(w, o->merchant_id);
+    jw_str_or_hole(w, o->merchant_id, JW_HOLE_MERCHANT);
     jw_key(w, "amount");
     jw_int(w, o->amount);
     jw_key(w, "currency");
@@ -254,9 +304,9 @@ order_write_json(struct jw *w, const struct order *o)
     jw_key(w, "status");
     jw_str(w, o->status);
     jw_key(w, "created_at");
-    jw_str(w, o->created_at);
+    jw_str_or_hole(w, o->created_at, JW_HOLE_TIME);
     jw_key(w, "updated_at");
-    jw_str(w, o->updated_at);
+    jw_str_or_hole(w, o->updated_at, JW_HOLE_TIME);
     jw_obj_end(w);
 }
 

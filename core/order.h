@@ -4,6 +4,9 @@
 
 #include "db.h"
 #include "gw.h"
+#include "idem.h"
+
+struct merchant_creds;
 #include "jsonh.h"
 #include "model.h"
 
@@ -47,10 +50,13 @@ struct order_list {
 int order_parse_create(struct json_object *body, struct order_create_in *in, struct gw_err *err);
 void order_create_in_release(struct order_create_in *in);
 
-/* Inserts the order (new order_ id, retried on a primary-key collision). out->notes is a new
- * string: release out with order_release. */
-int order_create(struct db *db, const char *merchant_id, const struct order_create_in *in,
-                 struct order *out, struct gw_err *err);
+/* SPEC 4.2 (creds), 9 (idem: NULL or a NULL key for none) and 6.2 in their order: check_err is
+ * what order_parse_create said (answered only after the credentials and a reused key); then the
+ * insert (new order_ id, retried on a primary-key collision) and the idempotency record, in one
+ * round trip. out (idem_answer_init; release with idem_answer_release) receives the answer. */
+int order_create(struct db *db, const struct merchant_creds *creds, const struct idem_req *idem,
+                 const struct order_create_in *in, const struct gw_err *check_err,
+                 struct idem_answer *out, struct gw_err *err);
 /* merchant_id NULL: any merchant whose is_active is true (public view). *found false when none. */
 int order_load(struct db *db, const char *id, const char *merchant_id, struct order *out,
                bool *found, struct gw_err *err);

@@ -31,6 +31,10 @@
 static const struct db_stmt st_pay_get = { "payment_get",
     "SELECT " PAYMENT_COLS " FROM payments p WHERE p.id = $1 "
     "AND ($2::uuid IS NULL OR p.merchant_id = $2)", 2 };
+static const struct db_stmt st_pay_get_auth = { "payment_get_auth",
+    "WITH " MERCHANT_AUTH_CTE " SELECT " PAYMENT_COLS ", EXISTS (SELECT 1 FROM a) "
+    "FROM (SELECT 1) AS one LEFT JOIN payments p ON p.id = $4 "
+    "AND p.merchant_id = (SELECT id FROM a)", 4 };
 static const struct db_stmt st_pay_list = { "payment_list",
     "SELECT " PAYMENT_COLS ", count(*) OVER () FROM payments p WHERE " PAY_FILTER
     " ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7", 7 };
@@ -418,6 +422,39 @@ payment_load(struct db *db, const char *id, const char *merchant_id, struct paym
     return db_query_row(db, &st_pay_get, params, payment_from_row, out, found, err);
 }
 
+int
+payment_get(struct db *db, const struct merchant_creds *creds, const char *id, struct payment *out,
+            bool *found, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[4];
+    char hex[65];
+    int ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    *found = false;
+    merchant_creds_params(creds, params, hex);
+    if (params[0] == NULL && params[2] == NULL) {
+        return GW_ERR(err, AUTH, "Invalid API credentials");
+    }
+    params[3] = id;
+    if (db_exec(db, &st_pay_get_auth, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows != 1 || !db_bool(&res, 0, PAYMENT_NCOLS)) {
+        ret = GW_ERR(err, AUTH, "Invalid API credentials");
+        goto out;
+    }
+    if (!db_isnull(&res, 0, 0)) {
+        payment_from_row(&res, 0, out);
+        *found = true;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
 /*
  * POST /api/v1/payments and its public twin in one statement (SPEC 4.2, 6.3, 9, 11.1): who
  * asks ("a"), the order ("o"), a live idempotency record ("k"), then, only when every check
@@ -429,9 +466,6 @@ payment_load(struct db *db, const char *id, const char *merchant_id, struct paym
  * template, $15-$16 payment.created / payment.pending payload templates, $17 the first log's
  * created_at in microseconds since the epoch.
  */
-#define PAY_FILL(doc)                                                                             \
-    "replace(replace(replace(" doc ", E'\\x01', '\"' || p.ts || '\"'), E'\\x02', p.amount::text), " \
-    "E'\\x03', to_json(p.currency)::text)"
 /* clang-format off */
 static const struct db_stmt st_pay_create = { "payment_create",
     "WITH " MERCHANT_AUTH_CTE ", "
@@ -446,7 +480,8 @@ static const struct db_stmt st_pay_create = { "payment_create",
     "AND ($4::bool OR EXISTS (SELECT 1 FROM a)) AND NOT EXISTS (SELECT 1 FROM k) "
     "ON CONFLICT (id) DO NOTHING "
     "RETURNING merchant_id, amount, currency, " DB_TS("created_at") " AS ts), "
-    "f AS (SELECT p.merchant_id, t.n, " PAY_FILL("t.doc") " AS doc "
+    "f AS (SELECT p.merchant_id, t.n, "
+    JW_HOLES_FILL_SQL("t.doc", "p.ts", "p.amount", "p.currency", "''") " AS doc "
     "FROM p CROSS JOIN (VALUES (0, $14), (1, $15), (2, $16)) AS t(n, doc)), "
     "w AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
     "SELECT f.merchant_id, CASE f.n WHEN 1 THEN 'payment.created' ELSE 'payment.pending' END, "
@@ -456,11 +491,9 @@ static const struct db_stmt st_pay_create = { "payment_create",
     "ON CONFLICT (object_id, event) DO NOTHING RETURNING id, event), "
     IDEM_EXPIRED_CTE("$12") ", "
     IDEM_PUT_CTE("$12", "$13", "201", "f.merchant_id", "f.doc", "f", "f.n = 0") " "
-    "SELECT EXISTS (SELECT 1 FROM a), (SELECT o.status FROM o), (SELECT k.fp = $13 FROM k), "
-    "(SELECT k.status FROM k), (SELECT k.body FROM k), (SELECT f.doc FROM f WHERE f.n = 0), "
-    "(SELECT f.merchant_id::text FROM f WHERE f.n = 0), "
+    "SELECT " IDEM_ANSWER_COLS("$13") ", (SELECT o.status FROM o), "
     "(SELECT w.id::text FROM w WHERE w.event = 'payment.created'), "
-    "(SELECT w.id::text FROM w WHERE w.event = 'payment.pending'), (SELECT count(*) FROM s)", 17 };
+    "(SELECT w.id::text FROM w WHERE w.event = 'payment.pending')", 17 };
 /* clang-format on */
 
 void
@@ -489,7 +522,7 @@ payment_created_push(void *arg)
     const char *logs[2];
     size_t n = 0, i;
 
-    if (c->queue == NULL || c->payment.id[0] == '\0' || c->replayed) {
+    if (c->queue == NULL || !c->answer.inserted) {
         return;
     }
     for (i = 0; i < 2; i++) {
@@ -515,31 +548,18 @@ static void
 payment_created_row(const struct db_res *res, void *arg)
 {
     struct payment_created *c = arg;
-    const char *v;
+    int col = IDEM_ANSWER_NCOLS;
 
-    c->auth_ok = db_bool(res, 0, 0);
-    c->order_found = !db_isnull(res, 0, 1);
-    c->order_paid = c->order_found && strcmp(db_val(res, 0, 1), "paid") == 0;
-    c->idem_live = !db_isnull(res, 0, 2);
-    c->idem_match = c->idem_live && db_bool(res, 0, 2);
-    buf_reset(&c->body);
-    if (c->idem_live) {
-        c->status = (int)db_int(res, 0, 3);
-        v = db_val(res, 0, 4);
-        (void)buf_append(&c->body, v != NULL ? v : "", db_len(res, 0, 4));
-        c->replayed = c->idem_match;
-        return;
-    }
-    c->inserted = !db_isnull(res, 0, 5);
-    if (!c->inserted) {
+    idem_answer_read(res, 201, &c->answer);
+    c->order_found = !db_isnull(res, 0, col);
+    c->order_paid = c->order_found && strcmp(db_val(res, 0, col), "paid") == 0;
+    if (!c->answer.inserted) {
         c->payment.id[0] = '\0';
         return;
     }
-    c->status = 201;
-    (void)buf_append(&c->body, db_val(res, 0, 5), db_len(res, 0, 5));
-    gw_copy_str(c->payment.merchant_id, sizeof(c->payment.merchant_id), db_val(res, 0, 6));
-    gw_copy_str(c->log_ids[0], sizeof(c->log_ids[0]), db_val(res, 0, 7));
-    gw_copy_str(c->log_ids[1], sizeof(c->log_ids[1]), db_val(res, 0, 8));
+    gw_copy_str(c->payment.merchant_id, sizeof(c->payment.merchant_id), c->answer.merchant_id);
+    gw_copy_str(c->log_ids[0], sizeof(c->log_ids[0]), db_val(res, 0, col + 1));
+    gw_copy_str(c->log_ids[1], sizeof(c->log_ids[1]), db_val(res, 0, col + 2));
 }
 
 /* The templates of one attempt: the answer and the two payloads, holes where the database
@@ -567,14 +587,11 @@ static int
 payment_created_verdict(const struct payment_created *c, const struct payment_input *in,
                         bool public_route, struct gw_err *err)
 {
-    if (!public_route && !c->auth_ok) {
-        return GW_ERR(err, AUTH, "Invalid API credentials");
+    if (idem_answer_check(&c->answer, public_route, err) != 0) {
+        return -1;
     }
-    if (c->idem_live) {
-        if (!c->idem_match) {
-            return GW_ERR(err, BAD_REQUEST, "Idempotency-Key reused with a different request");
-        }
-        return 0;
+    if (c->answer.live) {
+        return 0; /* replay */
     }
     if (gw_err_is_set(&in->order_err)) {
         *err = in->order_err;
@@ -590,39 +607,14 @@ payment_created_verdict(const struct payment_created *c, const struct payment_in
         *err = in->check_err;
         return -1;
     }
-    return c->inserted ? 0 : 1;
+    return c->answer.inserted ? 0 : 1;
 }
 
-int
-payment_create(struct db *db, struct queue *q, const struct merchant_creds *creds,
-               bool public_route, const struct idem_req *idem, const struct payment_input *in,
-               struct payment_created *out, struct gw_err *err)
+/* The payment the templates describe: what the database does not decide yet (amount, currency,
+ * times) is unknown, so the writers leave holes there. */
+static void
+payment_pending_from_input(struct payment *p, const struct payment_input *in)
 {
-    struct payment *p = &out->payment;
-    struct buf answer, created, pending;
-    struct db_call calls[2];
-    struct db_res lock_res = DB_RES_INIT, res = DB_RES_INIT;
-    const char *params[17], *lock_params[4];
-    char hex[65], usbuf[24];
-    bool card = strcmp(in->inst.method, "card") == 0;
-    bool checks_ok = !gw_err_is_set(&in->order_err) && !gw_err_is_set(&in->check_err);
-    const char *key = idem != NULL ? idem->key : NULL;
-    size_t n;
-    int attempt, rc = -1, ret = -1;
-
-    buf_init(&answer, 0);
-    buf_init(&created, 0);
-    buf_init(&pending, 0);
-    buf_init(&out->body, 0);
-    out->queue = q;
-    merchant_creds_params(creds, params, hex);
-    if (!public_route && params[0] == NULL && params[2] == NULL) {
-        ret = GW_ERR(err, AUTH, "Invalid API credentials");
-        goto out;
-    }
-    memcpy(lock_params, params, 3 * sizeof(*params));
-    lock_params[3] = key;
-    /* what the database does not decide: unknown to the templates (holes) */
     gw_copy_str(p->order_id, sizeof(p->order_id), in->order_id);
     p->amount = -1;
     p->currency[0] = '\0';
@@ -634,7 +626,34 @@ payment_create(struct db *db, struct queue *q, const struct merchant_creds *cred
     memcpy(p->card_last4, in->inst.card_last4, sizeof(p->card_last4));
     memcpy(p->status, "pending", sizeof("pending"));
     p->captured = false;
-    for (attempt = 0; attempt < PAY_ID_ATTEMPTS; attempt++) {
+}
+
+int
+payment_create(struct db *db, struct queue *q, const struct merchant_creds *creds,
+               bool public_route, const struct idem_req *idem, const struct payment_input *in,
+               struct payment_created *out, struct gw_err *err)
+{
+    struct payment *p = &out->payment;
+    struct buf answer, created, pending;
+    struct idem_trip t;
+    struct db_res res = DB_RES_INIT;
+    const char *params[17];
+    char usbuf[24];
+    bool card = strcmp(in->inst.method, "card") == 0;
+    bool checks_ok = !gw_err_is_set(&in->order_err) && !gw_err_is_set(&in->check_err);
+    int attempt, rc = 1, ret = -1;
+
+    buf_init(&answer, 0);
+    buf_init(&created, 0);
+    buf_init(&pending, 0);
+    idem_answer_init(&out->answer);
+    out->queue = q;
+    if (idem_trip_begin(&t, creds, public_route ? NULL : idem, public_route, err) != 0) {
+        goto out;
+    }
+    memcpy(params, t.auth, sizeof(t.auth));
+    payment_pending_from_input(p, in);
+    for (attempt = 0; attempt < PAY_ID_ATTEMPTS && rc > 0; attempt++) {
         int64_t us = event_clock_reserve(2);
 
         if (crypto_new_id("pay_", p->id, sizeof(p->id), err) != 0) {
@@ -653,36 +672,25 @@ payment_create(struct db *db, struct queue *q, const struct merchant_creds *cred
         params[8] = checks_ok && card ? p->card_network : NULL;
         params[9] = checks_ok && card ? p->card_last4 : NULL;
         params[10] = checks_ok ? "true" : "false";
-        params[11] = key;
-        params[12] = key != NULL ? idem->fingerprint : NULL;
+        params[11] = t.idem != NULL ? t.idem->key : NULL;
+        params[12] = t.idem != NULL ? t.idem->fingerprint : NULL;
         params[13] = answer.data;
         params[14] = created.data;
         params[15] = pending.data;
         params[16] = usbuf;
-        n = 0;
-        if (key != NULL) {
-            calls[n++] = (struct db_call){ &idem_lock_stmt, lock_params, &lock_res, NULL, NULL };
-        }
-        calls[n++] = (struct db_call){ &st_pay_create, params, &res, payment_created_row, out };
+        idem_trip_add(&t, &st_pay_create, params, &res, payment_created_row, out);
         if (db_on_commit(db, payment_created_push, out) != 0) {
             ret = GW_ERR(err, INTERNAL, "cannot register the payment push");
             goto out;
         }
-        if (db_batch(db, calls, n, err) != 0) {
+        if (idem_trip_run(db, &t, err) != 0) {
             goto out;
         }
         rc = payment_created_verdict(out, in, public_route, err);
-        if (rc <= 0) {
-            break;
-        }
     }
-    if (rc > 0) {
-        ret = GW_ERR(err, INTERNAL, "could not allocate a payment id");
-        goto out;
-    }
-    ret = rc;
+    ret = rc > 0 ? GW_ERR(err, INTERNAL, "could not allocate a payment id") : rc;
 out:
-    db_res_release(&lock_res);
+    idem_trip_release(&t);
     db_res_release(&res);
     buf_release(&answer);
     buf_release(&created);
@@ -693,7 +701,7 @@ out:
 void
 payment_created_release(struct payment_created *c)
 {
-    buf_release(&c->body);
+    idem_answer_release(&c->answer);
 }
 
 static void

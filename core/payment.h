@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "db.h"
 #include "gw.h"
+#include "idem.h"
 #include "jsonh.h"
 #include "model.h"
 
@@ -71,18 +72,14 @@ struct payment_input {
 
 struct queue;
 struct merchant_creds;
-struct idem_req;
 
 /* What payment_create did: the answer to send (status and exact body: the new payment, or a
  * replayed idempotent answer) and what the commit hook pushed. */
 struct payment_created {
-    struct payment payment; /* id and merchant_id when inserted */
-    int status;
-    bool replayed; /* Idempotent-Replayed: true */
-    struct buf body;
+    struct idem_answer answer;      /* status, body; answer.match: Idempotent-Replayed */
+    struct payment payment;         /* id and merchant_id when inserted */
     char log_ids[2][MODEL_UUID_SZ]; /* "" when none */
-    /* the statement's verdicts */
-    bool auth_ok, order_found, order_paid, idem_live, idem_match, inserted;
+    bool order_found, order_paid;
     struct queue *queue;
 };
 
@@ -126,12 +123,16 @@ void payment_input_parse(struct json_object *body, int now_year, int now_month,
  * which must be active), 9 (idem, NULL or a NULL key for none; ignored on the public route)
  * and 6.3 in their order, and the insert with its payment.created and payment.pending logs and
  * the idempotency record: one round trip (db_batch). After COMMIT the job and the log ids are
- * pushed to q. out->body is released by payment_created_release, also on failure.
+ * pushed to q. out is released by payment_created_release, also on failure.
  */
 int payment_create(struct db *db, struct queue *q, const struct merchant_creds *creds,
                    bool public_route, const struct idem_req *idem, const struct payment_input *in,
                    struct payment_created *out, struct gw_err *err);
 void payment_created_release(struct payment_created *c);
+/* GET /api/v1/payments/{id}: SPEC 4.2 (creds) and the merchant's payment in one statement;
+ * *found false when the payment is not the merchant's. */
+int payment_get(struct db *db, const struct merchant_creds *creds, const char *id,
+                struct payment *out, bool *found, struct gw_err *err);
 int payment_list(struct db *db, const char *merchant_id, const struct payment_filter *f,
                  int64_t limit, int64_t offset, struct payment_list *out, struct gw_err *err);
 void payment_list_release(struct payment_list *l);

@@ -5,6 +5,7 @@
 
 #include "db.h"
 #include "gw.h"
+#include "idem.h"
 #include "jsonh.h"
 #include "model.h"
 
@@ -41,12 +42,28 @@ void refund_from_row(const struct db_res *res, int row, void *out);
 
 int refund_parse_create(struct json_object *body, struct refund_create_in *in, struct gw_err *err);
 
-/* SPEC 6.5 checks 1-5 in order. One transaction locks the payment row, checks the available
- * amount, inserts the refund and the refund.created log; log_id receives the log to push after
- * COMMIT ("" when none). */
-int refund_create(struct db *db, const char *merchant_id, const char *payment_id,
-                  struct json_object *body, struct refund *out, char log_id[MODEL_UUID_SZ],
-                  struct gw_err *err);
+struct queue;
+struct merchant_creds;
+
+/* What refund_create did: the answer to send and what the commit hook pushed. */
+struct refund_created {
+    struct idem_answer answer;
+    char refund_id[MODEL_ID_SZ];
+    char log_id[MODEL_UUID_SZ]; /* "" when none */
+    bool payment_found, payment_success;
+    int64_t available;
+    struct queue *queue;
+};
+
+/* SPEC 4.2 (creds), 9 (idem: NULL or a NULL key for none) and 6.5 checks 1-5 in order
+ * (check_err: what refund_parse_create said, checks 2-3), in one round trip: the payment row
+ * locked, the available amount checked, the refund, its refund.created log and the idempotency
+ * record inserted. After COMMIT the job and the log are pushed to q. Release out->answer with
+ * idem_answer_release, also on failure. */
+int refund_create(struct db *db, struct queue *q, const struct merchant_creds *creds,
+                  const struct idem_req *idem, const char *payment_id,
+                  const struct refund_create_in *in, const struct gw_err *check_err,
+                  struct refund_created *out, struct gw_err *err);
 /* Refunds of the merchant's payment, newest first; err NOT_FOUND "Payment not found" when the
  * payment is not the merchant's. */
 int refund_list(struct db *db, const char *merchant_id, const char *payment_id, int64_t limit,

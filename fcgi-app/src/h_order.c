@@ -20,21 +20,23 @@ int
 h_order_create(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
     struct order_create_in in = { 0 };
-    struct order o = { 0 };
-    struct jw w;
-    int ret = -1;
+    struct gw_err check = GW_ERR_INIT;
+    struct idem_answer a;
+    int ret;
 
-    if (order_parse_create(req->body, &in, err) != 0) {
-        goto out;
+    idem_answer_init(&a);
+    (void)order_parse_create(req->body, &in, &check);
+    if (check.code == GW_E_INTERNAL) {
+        *err = check;
+        ret = -1;
+    } else {
+        ret = order_create(req->app->db, &req->creds, &req->idem, &in, &check, &a, err);
     }
-    if (order_create(req->app->db, req->merchant.id, &in, &o, err) != 0) {
-        goto out;
+    if (ret == 0) {
+        http_req_inline_done(req, &a);
+        ret = http_resp_answer(resp, &a, err);
     }
-    jw_init(&w, &resp->body);
-    order_write_json(&w, &o);
-    ret = h_order_finish(resp, &w, 201, err);
-out:
-    order_release(&o);
+    idem_answer_release(&a);
     order_create_in_release(&in);
     return ret;
 }

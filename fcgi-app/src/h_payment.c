@@ -39,19 +39,8 @@ h_payment_do_create(struct http_req *req, struct http_resp *resp, bool public_ro
     ret = payment_create(req->app->db, req->app->q, &req->creds, public_route,
                          public_route ? NULL : &req->idem, &in, &c, err);
     if (ret == 0) {
-        if (!public_route && req->auth_pending) {
-            req->auth_pending = false;
-            req->authenticated = true;
-            gw_copy_str(req->merchant.id, sizeof(req->merchant.id), c.payment.merchant_id);
-        }
-        resp->status = c.status;
-        buf_reset(&resp->body);
-        if (buf_append(&resp->body, c.body.data != NULL ? c.body.data : "", c.body.len) != 0) {
-            ret = GW_ERR(err, INTERNAL, "cannot write response");
-        }
-        if (c.replayed) {
-            http_resp_set_header(resp, "Idempotent-Replayed", "true");
-        }
+        http_req_inline_done(req, &c.answer);
+        ret = http_resp_answer(resp, &c.answer, err);
     }
     crypto_wipe(&in, sizeof(in));
     payment_created_release(&c);
@@ -71,15 +60,22 @@ h_payment_create_public(struct http_req *req, struct http_resp *resp, struct gw_
 }
 
 static int
-h_payment_show(struct http_req *req, struct http_resp *resp, const char *merchant_id,
-               bool public_view, struct gw_err *err)
+h_payment_show(struct http_req *req, struct http_resp *resp, bool public_view, struct gw_err *err)
 {
     struct payment p = { 0 };
     bool found = false;
     struct jw w;
 
-    if (payment_load(req->app->db, req->params[0], merchant_id, &p, &found, err) != 0) {
+    if (public_view) {
+        if (payment_load(req->app->db, req->params[0], NULL, &p, &found, err) != 0) {
+            return -1;
+        }
+    } else if (payment_get(req->app->db, &req->creds, req->params[0], &p, &found, err) != 0) {
         return -1;
+    } else if (req->auth_pending) {
+        req->auth_pending = false;
+        req->authenticated = true;
+        gw_copy_str(req->merchant.id, sizeof(req->merchant.id), p.merchant_id);
     }
     if (!found) {
         return GW_ERR(err, NOT_FOUND, "Payment not found");
@@ -96,13 +92,13 @@ h_payment_show(struct http_req *req, struct http_resp *resp, const char *merchan
 int
 h_payment_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
-    return h_payment_show(req, resp, req->merchant.id, false, err);
+    return h_payment_show(req, resp, false, err);
 }
 
 int
 h_payment_public_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
-    return h_payment_show(req, resp, NULL, true, err);
+    return h_payment_show(req, resp, true, err);
 }
 
 static int

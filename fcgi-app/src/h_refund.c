@@ -5,6 +5,7 @@
 #include "refund.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 static int
 h_refund_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
@@ -19,19 +20,21 @@ h_refund_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err 
 int
 h_refund_create(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
-    struct refund r = { 0 };
-    char log_id[MODEL_UUID_SZ] = { 0 };
-    struct jw w;
+    struct refund_create_in in;
+    struct gw_err check = GW_ERR_INIT;
+    struct refund_created c;
+    int ret;
 
-    if (refund_create(req->app->db, req->merchant.id, req->params[0], req->body, &r, log_id, err)
-        != 0) {
-        return -1;
+    memset(&c, 0, sizeof(c));
+    (void)refund_parse_create(req->body, &in, &check);
+    ret = refund_create(req->app->db, req->app->q, &req->creds, &req->idem, req->params[0], &in,
+                        &check, &c, err);
+    if (ret == 0) {
+        http_req_inline_done(req, &c.answer);
+        ret = http_resp_answer(resp, &c.answer, err);
     }
-    http_req_defer_job(req, "refund", r.id);
-    http_req_defer_webhook(req, log_id);
-    jw_init(&w, &resp->body);
-    refund_write_json(&w, &r);
-    return h_refund_finish(resp, &w, 201, err);
+    idem_answer_release(&c.answer);
+    return ret;
 }
 
 int

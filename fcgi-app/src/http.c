@@ -413,6 +413,33 @@ http_req_run_deferred(struct http_req *req)
     req->ndeferred = 0;
 }
 
+void
+http_req_inline_done(struct http_req *req, const struct idem_answer *a)
+{
+    if (!req->auth_pending || !a->auth_ok) {
+        return;
+    }
+    req->auth_pending = false;
+    req->authenticated = true;
+    if (a->merchant_id[0] != '\0') {
+        gw_copy_str(req->merchant.id, sizeof(req->merchant.id), a->merchant_id);
+    }
+}
+
+int
+http_resp_answer(struct http_resp *resp, const struct idem_answer *a, struct gw_err *err)
+{
+    resp->status = a->status;
+    buf_reset(&resp->body);
+    if (a->body.len > 0 && buf_append(&resp->body, a->body.data, a->body.len) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot write response");
+    }
+    if (a->live && a->match) {
+        http_resp_set_header(resp, "Idempotent-Replayed", "true");
+    }
+    return 0;
+}
+
 bool
 http_content_type_is_json(const char *ct)
 {

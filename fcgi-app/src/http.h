@@ -58,14 +58,14 @@ struct http_req {
     const char *route_label; /* pattern for logs and metrics, "unmatched" when none */
     char *params[2];         /* path parameters in pattern order (NULL when absent) */
     char request_id[HTTP_REQUEST_ID_MAX + 1];
-    bool authenticated;       /* merchant below is valid */
-    bool via_session;         /* authenticated with the gw_session cookie */
-    bool auth_pending;        /* ROUTE_INLINE: creds not yet checked (the handler's service does) */
+    bool authenticated; /* merchant below is valid */
+    bool via_session;   /* authenticated with the gw_session cookie */
+    bool auth_pending;  /* ROUTE_INLINE: creds not yet checked (the handler's service does) */
     struct merchant_creds creds; /* ROUTE_INLINE: what the service checks */
     struct idem_req idem;        /* ROUTE_INLINE: Idempotency-Key (key NULL: none) */
-    struct merchant merchant; /* from core/model.h */
-    char session_csrf[65];    /* CSRF token of the session when via_session */
-    char *raw_body;           /* NUL-terminated copy of the body; "" when none */
+    struct merchant merchant;    /* from core/model.h */
+    char session_csrf[65];       /* CSRF token of the session when via_session */
+    char *raw_body;              /* NUL-terminated copy of the body; "" when none */
     size_t body_len;
     bool body_bad_length;     /* longer than HTTP_MAX_BODY or shorter than CONTENT_LENGTH */
     struct json_object *body; /* parsed object for POST/PUT (empty body -> {} where allowed);
@@ -118,6 +118,12 @@ int http_req_list_params(struct http_req *req, int64_t *limit, int64_t *offset, 
 void http_req_defer_job(struct http_req *req, const char *type /* "payment"|"refund" */,
                         const char *id);
 void http_req_defer_webhook(struct http_req *req, const char *log_id); /* ignores "" */
+/* ROUTE_INLINE: the service checked the API key pair (a->auth_ok); the request counts as
+ * authenticated as the merchant it named, for the log line. */
+void http_req_inline_done(struct http_req *req, const struct idem_answer *a);
+/* The answer a ROUTE_INLINE service produced: its status and exact body, plus
+ * Idempotent-Replayed for a replay. */
+int http_resp_answer(struct http_resp *resp, const struct idem_answer *a, struct gw_err *err);
 /* Forgets deferred work (used when the request's transaction rolled back). */
 void http_req_defer_clear(struct http_req *req);
 /* Pushes the deferred work; failures are logged, never reported. */

@@ -2,7 +2,9 @@
 // when it certainly did not reach the server (connection found closed before sending) or is
 // read-only; an auto-committed INSERT whose answer was lost gets 503, never a second INSERT.
 // The API is restarted to reach PostgreSQL through a TCP proxy in this file that can cut the
-// connection right after the server answered an INSERT (the INSERT has committed by then).
+// connection right after the server answered a write (it has committed by then): an INSERT's
+// command tag, or, for a create that runs as one statement in one round trip (its answer comes
+// with the server's ReadyForQuery, after COMMIT), the bytes of its answer.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -13,7 +15,7 @@ import { stack, waitHealthy } from '../lib/stack.mjs';
 const IP = '10.41.2.2';
 const INSERT_DONE = Buffer.from('INSERT 0 1\0');
 let proxy;
-let armed = false;
+let armed = null; // the bytes after which the next server answer is cut
 let cuts = 0;
 const pairs = new Set();
 let m;
@@ -32,10 +34,10 @@ function startProxy(target) {
             };
             client.on('data', (d) => server.write(d));
             server.on('data', (d) => {
-                if (armed && d.includes(INSERT_DONE)) {
-                    // the server has run (and, outside a transaction, committed) the INSERT:
+                if (armed && d.includes(armed)) {
+                    // the server has run (and, outside a transaction, committed) the write:
                     // the client never hears of it
-                    armed = false;
+                    armed = null;
                     cuts++;
                     close();
                     return;
@@ -77,7 +79,7 @@ describe('retry after a lost connection', () => {
     it('an INSERT whose answer was lost is not run twice: 503 and exactly one order', async () => {
         assert.equal((await mc.get('/api/v1/orders')).status, 200); // warm connection
         const before = await ordersOf();
-        armed = true;
+        armed = Buffer.from('"amount":4242,');
         const r = await mc.post('/api/v1/orders', { amount: 4242 });
         assert.equal(cuts, 1, 'the proxy cut the connection after the INSERT');
         assertError(r, 503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable');
@@ -93,7 +95,7 @@ describe('retry after a lost connection', () => {
         const logs = () => count(`SELECT count(*) FROM webhook_logs WHERE merchant_id = ${lit(m.id)}`);
         assert.equal((await mc.get('/api/v1/orders')).status, 200);
         const before = await logs();
-        armed = true;
+        armed = INSERT_DONE;
         const r = await mc.post('/api/v1/merchant/webhook/test', {});
         assert.equal(cuts, 2);
         assert.equal(r.status, 503, r.text);
