@@ -83,8 +83,6 @@ struct payment_created {
     struct queue *queue;
 };
 
-/* Pure rules. */
-/* Check 1 of SPEC 6.3: order_id present and a string; *id borrows from body, *len its length. */
 /* The payment columns in the order payment_from_row() reads them, for SELECT or RETURNING on
  * "payments p" (the worker's settling UPDATE returns the same list). */
 #define PAYMENT_COLS                                                                           \
@@ -97,6 +95,8 @@ struct payment_created {
  * (a db_row_fn). */
 void payment_from_row(const struct db_res *res, int row, void *out);
 
+/* Pure rules. */
+/* Check 1 of SPEC 6.3: order_id present and a string; *id borrows from body, *len its length. */
 int payment_parse_order_id(struct json_object *body, const char **id, size_t *len,
                            struct gw_err *err);
 /* Checks 3-8 of SPEC 6.3 against the current UTC (year, month). Card number and CVV copies are

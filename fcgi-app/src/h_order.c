@@ -6,16 +6,6 @@
 
 #include <stdbool.h>
 
-static int
-h_order_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
-{
-    if (jw_finish(w) != 0) {
-        return GW_ERR(err, INTERNAL, "cannot write response");
-    }
-    resp->status = status;
-    return 0;
-}
-
 int
 h_order_create(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
@@ -58,7 +48,7 @@ h_order_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     }
     jw_init(&w, &resp->body);
     order_write_json(&w, &o);
-    ret = h_order_finish(resp, &w, 200, err);
+    ret = http_resp_json(resp, &w, 200, err);
 out:
     order_release(&o);
     return ret;
@@ -81,7 +71,7 @@ h_order_public(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     }
     jw_init(&w, &resp->body);
     order_write_public_json(&w, &o);
-    ret = h_order_finish(resp, &w, 200, err);
+    ret = http_resp_json(resp, &w, 200, err);
 out:
     order_release(&o);
     return ret;
@@ -103,7 +93,7 @@ h_order_list(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     }
     jw_init(&w, &resp->body);
     order_list_write_json(&w, &l, limit, offset);
-    ret = h_order_finish(resp, &w, 200, err);
+    ret = http_resp_json(resp, &w, 200, err);
 out:
     order_list_release(&l);
     return ret;

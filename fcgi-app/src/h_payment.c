@@ -12,16 +12,6 @@
 #include <time.h>
 
 static int
-h_payment_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
-{
-    if (jw_finish(w) != 0) {
-        return GW_ERR(err, INTERNAL, "cannot write response");
-    }
-    resp->status = status;
-    return 0;
-}
-
-static int
 h_payment_do_create(struct http_req *req, struct http_resp *resp, bool public_route,
                     struct gw_err *err)
 {
@@ -86,7 +76,7 @@ h_payment_show(struct http_req *req, struct http_resp *resp, bool public_view, s
     } else {
         payment_write_json(&w, &p);
     }
-    return h_payment_finish(resp, &w, 200, err);
+    return http_resp_json(resp, &w, 200, err);
 }
 
 int
@@ -127,7 +117,7 @@ h_payment_list(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     }
     jw_init(&w, &resp->body);
     payment_list_write_json(&w, &l, limit, offset);
-    ret = h_payment_finish(resp, &w, 200, err);
+    ret = http_resp_json(resp, &w, 200, err);
 out:
     payment_list_release(&l);
     return ret;
@@ -144,7 +134,7 @@ h_payment_stats(struct http_req *req, struct http_resp *resp, struct gw_err *err
     }
     jw_init(&w, &resp->body);
     payment_stats_write_json(&w, &s);
-    return h_payment_finish(resp, &w, 200, err);
+    return http_resp_json(resp, &w, 200, err);
 }
 
 struct h_export_sink {
@@ -207,5 +197,5 @@ h_payment_capture(struct http_req *req, struct http_resp *resp, struct gw_err *e
     }
     jw_init(&w, &resp->body);
     payment_write_json(&w, &p);
-    return h_payment_finish(resp, &w, 200, err);
+    return http_resp_json(resp, &w, 200, err);
 }

@@ -7,16 +7,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-static int
-h_refund_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
-{
-    if (jw_finish(w) != 0) {
-        return GW_ERR(err, INTERNAL, "cannot write response");
-    }
-    resp->status = status;
-    return 0;
-}
-
 int
 h_refund_create(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
@@ -52,7 +42,7 @@ h_refund_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     }
     jw_init(&w, &resp->body);
     refund_write_json(&w, &r);
-    return h_refund_finish(resp, &w, 200, err);
+    return http_resp_json(resp, &w, 200, err);
 }
 
 int
@@ -71,7 +61,7 @@ h_payment_refund_list(struct http_req *req, struct http_resp *resp, struct gw_er
     }
     jw_init(&w, &resp->body);
     refund_list_write_json(&w, &l, limit, offset);
-    ret = h_refund_finish(resp, &w, 200, err);
+    ret = http_resp_json(resp, &w, 200, err);
 out:
     refund_list_release(&l);
     return ret;

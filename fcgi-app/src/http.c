@@ -413,6 +413,16 @@ http_req_run_deferred(struct http_req *req)
     req->ndeferred = 0;
 }
 
+int
+http_resp_json(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
+{
+    if (jw_finish(w) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot write response");
+    }
+    resp->status = status;
+    return 0;
+}
+
 void
 http_req_inline_done(struct http_req *req, const struct idem_answer *a)
 {
@@ -498,7 +508,7 @@ http_new_request_id(char *out, size_t outsz)
     crypto_hex(raw, sizeof(raw), out);
 }
 
-static int
+static void
 http_read_body(struct http_req *req, const struct http_io *io)
 {
     const char *cl = http_req_param_raw(req, "CONTENT_LENGTH");
@@ -535,17 +545,15 @@ http_read_body(struct http_req *req, const struct http_io *io)
     }
     req->raw_body[got] = '\0';
     req->body_len = got;
-    return 0;
 }
 
-int
+void
 http_req_init(struct http_req *req, struct app *app, const char *const *envp,
-              const struct http_io *io, struct gw_err *err)
+              const struct http_io *io)
 {
     const char *method, *uri, *query, *rid, *proto;
     int n;
 
-    UNUSED(err);
     memset(req, 0, sizeof(*req));
     req->app = app;
     req->envp = envp;
@@ -589,7 +597,7 @@ http_req_init(struct http_req *req, struct app *app, const char *const *envp,
                   && strcasecmp(http_req_param_raw(req, "HTTPS"), "on") == 0)
                  || (proto != NULL && strcasecmp(proto, "https") == 0 && http_peer_trusted(req));
 
-    return http_read_body(req, io);
+    http_read_body(req, io);
 }
 
 void

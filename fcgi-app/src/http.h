@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "gw.h"
 #include "idem.h"
+#include "jsonh.h"
 #include "merchant.h"
 #include "model.h"
 
@@ -87,9 +88,9 @@ struct http_resp {
 
 /* Parses envp into req and reads the body through io (up to CONTENT_LENGTH, capped at
  * HTTP_MAX_BODY + 1 bytes; a mismatch sets body_bad_length). Validates REQUEST_ID or makes a
- * new 32-hex id. Returns 0, or -1 with err set only on an internal failure. */
-int http_req_init(struct http_req *req, struct app *app, const char *const *envp,
-                  const struct http_io *io, struct gw_err *err);
+ * new 32-hex id. Cannot fail: what the client sent wrong is judged by route_dispatch. */
+void http_req_init(struct http_req *req, struct app *app, const char *const *envp,
+                   const struct http_io *io);
 void http_req_release(struct http_req *req);
 
 /* Value of a CGI param by its exact name (e.g. "REQUEST_METHOD"); NULL if absent. */
@@ -118,6 +119,9 @@ int http_req_list_params(struct http_req *req, int64_t *limit, int64_t *offset, 
 void http_req_defer_job(struct http_req *req, const char *type /* "payment"|"refund" */,
                         const char *id);
 void http_req_defer_webhook(struct http_req *req, const char *log_id); /* ignores "" */
+/* Ends a JSON answer written with jw into resp->body: status, or err INTERNAL when the writer
+ * failed. */
+int http_resp_json(struct http_resp *resp, struct jw *w, int status, struct gw_err *err);
 /* ROUTE_INLINE: the service checked the API key pair (a->auth_ok); the request counts as
  * authenticated as the merchant it named, for the log line. */
 void http_req_inline_done(struct http_req *req, const struct idem_answer *a);

@@ -108,20 +108,15 @@ static void
 child_serve(struct app *app, FCGX_Request *r)
 {
     struct http_io io = { child_read, child_write, r, child_abort };
-    struct gw_err err = GW_ERR_INIT;
     struct http_req req;
     struct http_resp resp;
     struct timespec ts;
     uint64_t now, dur;
 
     http_resp_init(&resp);
-    if (http_req_init(&req, app, (const char *const *)r->envp, &io, &err) != 0) {
-        (void)GW_ERR(&err, INTERNAL, "request init failed");
-        http_resp_error(&resp, &err);
-    } else {
-        log_set_request_id(req.request_id);
-        route_dispatch(&req, &resp);
-    }
+    http_req_init(&req, app, (const char *const *)r->envp, &io);
+    log_set_request_id(req.request_id);
+    route_dispatch(&req, &resp);
     if (http_resp_write(&resp, &req, &io) != 0) {
         log_warn("response write failed", LOG_I("status", resp.status));
     }

@@ -309,6 +309,45 @@ classify(const char *member_value, int64_t *v)
     return c;
 }
 
+/* Holes (jsonh.h): a hole is the only raw control byte the writer ever emits; the same byte in
+ * user text (a string or a parsed value) is escaped, so it can never be taken for a hole. */
+START_TEST(test_holes)
+{
+    static const char in[] = "{\"n\":\"\\u0001\\u0004\"}";
+    struct json_object *v = jsonh_parse_value(in, sizeof(in) - 1);
+    struct buf b;
+    struct jw w;
+    size_t i, raw = 0;
+
+    ck_assert_ptr_nonnull(v);
+    buf_init(&b, 0);
+    jw_init(&w, &b);
+    jw_obj_begin(&w);
+    jw_key(&w, "t");
+    jw_str_or_hole(&w, "", JW_HOLE_TIME);
+    jw_key(&w, "a");
+    jw_int_or_hole(&w, -1, JW_HOLE_AMOUNT);
+    jw_key(&w, "s");
+    jw_str(&w, "\x01\x02\x03\x04");
+    jw_key(&w, "v");
+    jw_value(&w, v);
+    jw_key(&w, "k");
+    jw_str_or_hole(&w, "INR", JW_HOLE_CURRENCY);
+    jw_key(&w, "m");
+    jw_int_or_hole(&w, 5, JW_HOLE_AMOUNT);
+    jw_obj_end(&w);
+    ck_assert_int_eq(jw_finish(&w), 0);
+    ck_assert_str_eq(b.data, "{\"t\":\x01,\"a\":\x02,\"s\":\"\\u0001\\u0002\\u0003\\u0004\","
+                             "\"v\":{\"n\":\"\\u0001\\u0004\"},\"k\":\"INR\",\"m\":5}");
+    for (i = 0; i < b.len; i++) {
+        raw += (unsigned char)b.data[i] < 0x20;
+    }
+    ck_assert_uint_eq(raw, 2);
+    buf_release(&b);
+    json_object_put(v);
+}
+END_TEST
+
 START_TEST(test_int_classify)
 {
     int64_t v = 0;
@@ -574,6 +613,6 @@ suite_jsonh(void)
     UNIT_TCASE(s, "stringify", 0, test_stringify_structure, test_stringify_strings,
                test_stringify_all_ascii, test_stringify_numbers, test_write_built_values,
                test_write_capped);
-    UNIT_TCASE(s, "jw", 0, test_jw_writer, test_jw_errors);
+    UNIT_TCASE(s, "jw", 0, test_jw_writer, test_jw_errors, test_holes);
     return s;
 }

@@ -334,10 +334,9 @@ dispatch(const char *const *envp, const char *body, struct http_req *req, struct
 {
     struct mem_in in = { body != NULL ? body : "", body != NULL ? strlen(body) : 0, 0 };
     struct http_io io = { mem_read, NULL, &in, NULL };
-    struct gw_err err = GW_ERR_INIT;
 
     http_resp_init(resp);
-    ASSERT_OK(http_req_init(req, &test_app, envp, &io, &err));
+    http_req_init(req, &test_app, envp, &io);
     route_dispatch(req, resp);
 }
 
