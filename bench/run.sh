@@ -38,7 +38,7 @@ API=http://127.0.0.1:$PORT
 KEY_HDRS=(-H 'X-Api-Key: key_test_abc123' -H 'X-Api-Secret: secret_test_xyz789')
 CEIL_DIR=$GW_STATE_DIR/ceiling-bin
 
-for bin in wrk pgbench psql curl; do
+for bin in wrk pgbench psql curl redis-cli node; do
     command -v "$bin" >/dev/null || { echo "bench: $bin is missing (scripts/deps.sh)" >&2; exit 1; }
 done
 for bin in gw-fcgi gw-ceiling; do
@@ -127,8 +127,25 @@ pg_out=$(pgbench -n -f bench/pg_insert_order.sql -c "$FCGI_CHILDREN" -j 2 -T "$D
 pg_tps=$(awk '/^tps = / { printf "%.1f", $3; exit }' <<<"$pg_out")
 echo "bench: pg-insert: rps=$pg_tps"
 
+# N payments in flight with the real 5-10 s bank delay (TEST_MODE=false), the worker running:
+# seconds from the last create until every one is final. The create runs above left their
+# payments pending with no job: they are closed first so that only the new ones count.
+INFLIGHT_N=${BENCH_INFLIGHT_N:-10000}
+psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "UPDATE payments SET status = 'failed', \
+    error_code = 'PAYMENT_FAILED', error_description = 'bench leftover' WHERE status = 'pending'"
+redis-cli -p "$GW_REDIS_PORT" FLUSHDB >/dev/null
+scripts/stack.sh worker-start TEST_MODE=false PROCESSING_DELAY_MIN=5000 \
+    PROCESSING_DELAY_MAX=10000 >/dev/null
+inflight=$(node bench/inflight.mjs --url "$API" --db "$DATABASE_URL" --n "$INFLIGHT_N" | tail -1)
+echo "bench: $inflight"
+inflight_final=$(sed -nE 's/.*final_after_last_s=([0-9.a-z]+).*/\1/p' <<<"$inflight")
+inflight_create=$(sed -nE 's/.*create_s=([0-9.]+).*/\1/p' <<<"$inflight")
+inflight_pending=$(sed -nE 's/.*pending_max=([0-9]+).*/\1/p' <<<"$inflight")
+inflight_errors=$(sed -nE 's/.*errors=([0-9]+).*/\1/p' <<<"$inflight")
+
 # Peak resident set sizes (VmHWM) after the runs.
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+worker_kib=$(hwm_kib "$(cat "$GW_STATE_DIR/run/gw-worker.pid" 2>/dev/null || echo 0)")
 master=$(cat "$GW_STATE_DIR/run/gw-fcgi.pid")
 child_kib=0
 for c in $(pgrep -P "$master" || true); do
@@ -180,9 +197,14 @@ row() { # name rps p50 p99 errors
     echo "## Memory"
     echo
     echo "Peak RSS (VmHWM) of the largest FastCGI child after all runs: $((child_kib / 1024)) MiB ($child_kib KiB)."
+    echo "Peak RSS of the worker after the in-flight run: $((worker_kib / 1024)) MiB ($worker_kib KiB)."
     echo
-    echo "Not measured by this script yet: 10,000 payments in flight with the real 5–10 s bank delay,"
-    echo "the worker's peak RSS under that load, webhook deliveries per second."
+    echo "## $INFLIGHT_N payments in flight with the real bank delay"
+    echo
+    echo "\`node bench/inflight.mjs\`: $INFLIGHT_N orders and payments created by 64 clients in"
+    echo "${inflight_create} s with the worker running (TEST_MODE=false, delay 5–10 s from when the worker"
+    echo "takes the job), errors $inflight_errors; $inflight_pending still pending when the last create"
+    echo "was answered; **all final ${inflight_final} s after the last create**."
 } >"$OUT"
 echo "bench: wrote $OUT"
 cat "$OUT"
