@@ -9,8 +9,8 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <hiredis/hiredis.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -452,8 +452,8 @@ queue_pipeline(struct queue *q, const struct queue_argv *cmds, size_t n,
     }
     for (i = 0; i < n; i++) {
         /* hiredis 0.14 takes non-const argv; it only reads it */
-        if (redisAppendCommandArgv(q->ctx, (int)cmds[i].n,
-                                   (const char **)(uintptr_t)cmds[i].argv, cmds[i].lens)
+        if (redisAppendCommandArgv(q->ctx, (int)cmds[i].n, (const char **)(uintptr_t)cmds[i].argv,
+                                   cmds[i].lens)
             != REDIS_OK) {
             log_warn("redis command failed", LOG_S("command", cmds[i].argv[0]),
                      LOG_S("error", q->ctx->errstr));
@@ -819,8 +819,7 @@ queue_take(struct queue *q, enum queue_kind kind, size_t max, struct queue_batch
 }
 
 int
-queue_schedule(struct queue *q, const struct queue_batch *b, const int64_t *due,
-               struct gw_err *err)
+queue_schedule(struct queue *q, const struct queue_batch *b, const int64_t *due, struct gw_err *err)
 {
     char(*scores)[24] = NULL;
     struct queue_argv a;
@@ -873,8 +872,8 @@ queue_putback(struct queue *q, const struct queue_batch *b, struct gw_err *err)
 }
 
 int
-queue_claim_due(struct queue *q, enum queue_kind kind, int64_t now_ms, int64_t lease_ms,
-                size_t max, struct queue_batch *out, struct gw_err *err)
+queue_claim_due(struct queue *q, enum queue_kind kind, int64_t now_ms, int64_t lease_ms, size_t max,
+                struct queue_batch *out, struct gw_err *err)
 {
     struct queue_reply r = QUEUE_REPLY_INIT;
     struct queue_argv a;
@@ -1324,8 +1323,8 @@ static const char lua_dlq_remove[] =
     "return n\n";
 
 static int
-queue_dlq_eval(struct queue *q, const char *script, const char *id, const char *arg,
-               size_t arglen, int64_t *n, struct gw_err *err)
+queue_dlq_eval(struct queue *q, const char *script, const char *id, const char *arg, size_t arglen,
+               int64_t *n, struct gw_err *err)
 {
     struct queue_reply r = QUEUE_REPLY_INIT;
     struct queue_argv a;
@@ -1360,8 +1359,8 @@ queue_dlq_push_webhook(struct queue *q, const char *id, const char *entry, size_
 }
 
 int
-queue_dlq_remove_webhook(struct queue *q, const char *id, const char *exact_entry,
-                         size_t exact_len, int64_t *removed, struct gw_err *err)
+queue_dlq_remove_webhook(struct queue *q, const char *id, const char *exact_entry, size_t exact_len,
+                         int64_t *removed, struct gw_err *err)
 {
     int64_t n = 0;
 
