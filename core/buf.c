@@ -145,3 +145,31 @@ buf_detach(struct buf *b, size_t *len)
     buf_init(b, b->max);
     return p;
 }
+
+int
+buf_arr_add(struct buf *b, const char *s)
+{
+    const char *p;
+
+    if (buf_putc(b, b->len == 0 ? '{' : ',') != 0 || buf_putc(b, '"') != 0) {
+        return -1;
+    }
+    for (p = s; *p != '\0'; p++) {
+        if ((*p == '"' || *p == '\\') && buf_putc(b, '\\') != 0) {
+            return -1;
+        }
+        if (buf_putc(b, *p) != 0) {
+            return -1;
+        }
+    }
+    return buf_putc(b, '"');
+}
+
+int
+buf_arr_end(struct buf *b)
+{
+    if (b->len == 0 && buf_putc(b, '{') != 0) {
+        return -1;
+    }
+    return buf_putc(b, '}');
+}

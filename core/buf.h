@@ -27,4 +27,10 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((forma
 /* Hands the data to the caller (free() it) and re-initialises b. */
 char *buf_detach(struct buf *b, size_t *len);
 
+/* PostgreSQL array literals built element by element: buf_arr_add appends s as one quoted
+ * element ("…" with \ and " escaped; the first call writes the opening brace), buf_arr_end
+ * closes the literal ("{}" when nothing was added). Pass the result as a text parameter. */
+int buf_arr_add(struct buf *b, const char *s);
+int buf_arr_end(struct buf *b);
+
 #endif /* GW_BUF_H */

@@ -17,6 +17,24 @@ static const struct db_stmt st_event_insert = {
     5
 };
 
+/* $1 merchant ids, $2 events, $3 payloads, $4 object ids, $5 Unix microseconds of the first
+ * event (event_clock_reserve): event k gets $5 + k - 1, so they keep their order (SPEC 4.5).
+ * Returns each new log id with the ordinal k of its event. */
+static const struct db_stmt st_event_insert_batch = {
+    "event_insert_batch",
+    "WITH ins AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
+    "SELECT m.id, u.ev, u.pl::json, u.oid, "
+    "'epoch'::timestamp + ($5::bigint + u.k - 1) * interval '1 microsecond' "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY "
+    "AS u(mid, ev, pl, oid, k) "
+    "JOIN merchants m ON m.id = u.mid::uuid AND m.webhook_url IS NOT NULL "
+    "AND m.webhook_url <> '' "
+    "ON CONFLICT (object_id, event) DO NOTHING RETURNING id, object_id, event) "
+    "SELECT ins.id, o.k FROM ins JOIN unnest($4::text[], $2::text[]) WITH ORDINALITY "
+    "AS o(oid, ev, k) ON o.oid = ins.object_id AND o.ev = ins.event",
+    5
+};
+
 static void
 event_begin(struct jw *w, struct buf *out, const char *event, int64_t ts)
 {
@@ -181,5 +199,97 @@ event_create(struct db *db, const char *merchant_id, const char *event, const st
 out:
     db_res_release(&res);
     buf_release(&payload);
+    return ret;
+}
+
+void
+event_batch_init(struct event_batch *b, size_t max)
+{
+    buf_init(&b->mids, 0);
+    buf_init(&b->evs, 0);
+    buf_init(&b->pls, 0);
+    buf_init(&b->oids, 0);
+    buf_init(&b->payload, (size_t)64 * KIB);
+    b->n = 0;
+    b->us = event_clock_reserve(max > 0 ? max : 1);
+}
+
+void
+event_batch_release(struct event_batch *b)
+{
+    buf_release(&b->payload);
+    buf_release(&b->oids);
+    buf_release(&b->pls);
+    buf_release(&b->evs);
+    buf_release(&b->mids);
+}
+
+int
+event_batch_add(struct event_batch *b, const char *merchant_id, const char *event,
+                const struct payment *p, const struct refund *r, struct gw_err *err)
+{
+    int64_t ts = (b->us + (int64_t)b->n) / 1000000;
+    int rc;
+
+    buf_reset(&b->payload);
+    if (p != NULL) {
+        rc = event_payment_payload(&b->payload, event, ts, p);
+    } else if (r != NULL) {
+        rc = event_refund_payload(&b->payload, event, ts, r);
+    } else {
+        return GW_ERR(err, INTERNAL, "batched '%s' event without an object", event);
+    }
+    if (rc != 0) {
+        return GW_ERR(err, INTERNAL, "cannot serialise '%s' payload", event);
+    }
+    if (buf_arr_add(&b->mids, merchant_id) != 0 || buf_arr_add(&b->evs, event) != 0
+        || buf_arr_add(&b->pls, b->payload.data) != 0
+        || buf_arr_add(&b->oids, p != NULL ? p->id : r->id) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot build event batch");
+    }
+    b->n++;
+    return 0;
+}
+
+int
+event_batch_insert(struct db *db, struct event_batch *b, char (*log_ids)[MODEL_UUID_SZ],
+                   struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[5];
+    char tsbuf[32];
+    size_t k;
+    int64_t ord;
+    int row;
+    int ret = -1;
+
+    for (k = 0; k < b->n; k++) {
+        log_ids[k][0] = '\0';
+    }
+    if (b->n == 0) {
+        return 0;
+    }
+    if (buf_arr_end(&b->mids) != 0 || buf_arr_end(&b->evs) != 0 || buf_arr_end(&b->pls) != 0
+        || buf_arr_end(&b->oids) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot build event batch");
+    }
+    (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, b->us);
+    params[0] = b->mids.data;
+    params[1] = b->evs.data;
+    params[2] = b->pls.data;
+    params[3] = b->oids.data;
+    params[4] = tsbuf;
+    if (db_exec(db, &st_event_insert_batch, params, &res, err) != 0) {
+        goto out;
+    }
+    for (row = 0; row < res.nrows; row++) {
+        ord = db_int(&res, row, 1);
+        if (ord >= 1 && (size_t)ord <= b->n && db_val(&res, row, 0) != NULL) {
+            gw_copy_str(log_ids[ord - 1], MODEL_UUID_SZ, db_val(&res, row, 0));
+        }
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
     return ret;
 }

@@ -41,4 +41,27 @@ int event_test_payload(struct buf *out, int64_t ts, const char *merchant_id);
 int event_create(struct db *db, const char *merchant_id, const char *event, const struct payment *p,
                  const struct refund *r, char log_id[MODEL_UUID_SZ], struct gw_err *err);
 
+/*
+ * The same for many events in one statement (the worker's settling batches): each added event
+ * gets the next of the clock values reserved by event_batch_init, its payload is built by
+ * event_payment_payload / event_refund_payload, and event_batch_insert creates the logs with
+ * event_create's rules (merchant with a webhook_url at this moment, ON CONFLICT (object_id,
+ * event) DO NOTHING).
+ */
+struct event_batch {
+    struct buf mids, evs, pls, oids; /* PostgreSQL array literals */
+    struct buf payload;              /* scratch: one payload */
+    size_t n;                        /* events added */
+    int64_t us;                      /* clock value of the first event */
+};
+/* max: the most events that will be added (clock values are reserved for all of them). */
+void event_batch_init(struct event_batch *b, size_t max);
+void event_batch_release(struct event_batch *b);
+int event_batch_add(struct event_batch *b, const char *merchant_id, const char *event,
+                    const struct payment *p, const struct refund *r, struct gw_err *err);
+/* Inserts the events; log_ids[k] receives the log id of the k-th added event, or "" when none
+ * was created. log_ids has room for b->n entries. */
+int event_batch_insert(struct db *db, struct event_batch *b, char (*log_ids)[MODEL_UUID_SZ],
+                       struct gw_err *err);
+
 #endif /* GW_EVENT_H */

@@ -1,8 +1,6 @@
 /* sweep.c: recovery sweep (SPEC 10.4), processing-list requeue and hourly housekeeping. */
 #include "sweep.h"
 
-#include "buf.h"
-#include "jsonh.h"
 #include "log.h"
 
 #include <inttypes.h>
@@ -11,7 +9,6 @@
 #include <string.h>
 
 #define SWEEP_MAX_BATCHES 10000
-#define SWEEP_MAX_REQUEUE 10000000
 
 static const struct db_stmt st_sweep_cutoff = {
     "sweep_cutoff",
@@ -22,7 +19,8 @@ static const struct db_stmt st_sweep_payments = {
     "sweep_payments",
     "WITH c AS (SELECT id FROM payments WHERE status = 'pending' AND (enqueued_at IS NULL OR "
     "enqueued_at < $1::timestamp) ORDER BY enqueued_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
-    "UPDATE payments p SET enqueued_at = now() FROM c WHERE p.id = c.id RETURNING p.id",
+    "UPDATE payments p SET enqueued_at = now(), taken_at = NULL FROM c WHERE p.id = c.id "
+    "RETURNING p.id",
     2
 };
 
@@ -30,8 +28,35 @@ static const struct db_stmt st_sweep_refunds = {
     "sweep_refunds",
     "WITH c AS (SELECT id FROM refunds WHERE status = 'pending' AND (enqueued_at IS NULL OR "
     "enqueued_at < $1::timestamp) ORDER BY enqueued_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
-    "UPDATE refunds r SET enqueued_at = now() FROM c WHERE r.id = c.id RETURNING r.id",
+    "UPDATE refunds r SET enqueued_at = now(), taken_at = NULL FROM c WHERE r.id = c.id "
+    "RETURNING r.id",
     2
+};
+
+/*
+ * The unpushed sweep: pending rows no worker took ($1 ms after they were enqueued) that are
+ * younger than the periodic sweep's age ($2 ms, which takes the older ones). Bounded: it reads
+ * the partial index on (enqueued_at) WHERE status = 'pending' over that window only, i.e. the
+ * payments in flight, and checks taken_at on their rows.
+ */
+static const struct db_stmt st_unpushed_payments = {
+    "sweep_unpushed_payments",
+    "WITH c AS (SELECT id FROM payments WHERE status = 'pending' AND taken_at IS NULL "
+    "AND enqueued_at < now() - $1::bigint * interval '1 millisecond' "
+    "AND enqueued_at >= now() - $2::bigint * interval '1 millisecond' "
+    "ORDER BY enqueued_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "UPDATE payments p SET enqueued_at = now() FROM c WHERE p.id = c.id RETURNING p.id",
+    3
+};
+
+static const struct db_stmt st_unpushed_refunds = {
+    "sweep_unpushed_refunds",
+    "WITH c AS (SELECT id FROM refunds WHERE status = 'pending' AND taken_at IS NULL "
+    "AND enqueued_at < now() - $1::bigint * interval '1 millisecond' "
+    "AND enqueued_at >= now() - $2::bigint * interval '1 millisecond' "
+    "ORDER BY enqueued_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "UPDATE refunds r SET enqueued_at = now() FROM c WHERE r.id = c.id RETURNING r.id",
+    3
 };
 
 static const struct db_stmt st_sweep_idem = {
@@ -47,63 +72,31 @@ static const struct db_stmt st_sweep_sessions = {
     0
 };
 
-/* LPUSH key job1 job2 … for every id of res (column 0). */
+/* Pushes a new job (deliveries 0) for every id of res (column 0). */
 static int
-sweep_push(struct queue *q, const char *type, const char *key, const struct db_res *res,
-           struct gw_err *err)
+sweep_push(struct queue *q, enum queue_kind kind, const struct db_res *res, struct gw_err *err)
 {
-    const char **argv = NULL;
-    size_t *lens = NULL;
-    struct buf *jobs = NULL;
-    struct jw w;
-    int n = res->nrows;
+    struct queue_job *jobs;
     int i;
-    int ret = -1;
+    int ret;
 
-    if (n == 0) {
+    if (res->nrows == 0) {
         return 0;
     }
-    argv = xcalloc((size_t)n + 2, sizeof(*argv));
-    lens = xcalloc((size_t)n + 2, sizeof(*lens));
-    jobs = xcalloc((size_t)n, sizeof(*jobs));
-    argv[0] = "LPUSH";
-    lens[0] = 5;
-    argv[1] = key;
-    lens[1] = strlen(key);
-    for (i = 0; i < n; i++) {
-        buf_init(&jobs[i], (size_t)4 * KIB);
-        jw_init(&w, &jobs[i]);
-        jw_obj_begin(&w);
-        jw_key(&w, "type");
-        jw_str(&w, type);
-        jw_key(&w, "id");
-        jw_str(&w, db_val(res, i, 0));
-        jw_key(&w, "deliveries");
-        jw_int(&w, 0);
-        jw_obj_end(&w);
-        if (jw_finish(&w) != 0) {
-            ret = GW_ERR(err, INTERNAL, "cannot serialise job");
-            goto out;
-        }
-        argv[i + 2] = jobs[i].data;
-        lens[i + 2] = jobs[i].len;
+    jobs = xcalloc((size_t)res->nrows, sizeof(*jobs));
+    for (i = 0; i < res->nrows; i++) {
+        jobs[i].kind = kind;
+        gw_copy_str(jobs[i].id, sizeof(jobs[i].id), db_val(res, i, 0));
+        jobs[i].deliveries = 0;
     }
-    ret = queue_cmd(q, NULL, err, n + 2, argv, lens);
-out:
-    for (i = 0; i < n; i++) {
-        if (jobs[i].data != NULL) {
-            buf_release(&jobs[i]);
-        }
-    }
+    ret = queue_push_jobs(q, jobs, (size_t)res->nrows, err);
     free(jobs);
-    free(lens);
-    free(argv);
     return ret;
 }
 
 static int
-sweep_table(struct db *db, struct queue *q, const struct db_stmt *st, const char *type,
-            const char *key, int64_t age_ms, int64_t *count, struct gw_err *err)
+sweep_table(struct db *db, struct queue *q, const struct db_stmt *st, enum queue_kind kind,
+            int64_t age_ms, int64_t *count, struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
     char agebuf[32];
@@ -133,7 +126,7 @@ sweep_table(struct db *db, struct queue *q, const struct db_stmt *st, const char
             goto out;
         }
         if (res.nrows > 0) {
-            if (sweep_push(q, type, key, &res, err) != 0) {
+            if (sweep_push(q, kind, &res, err) != 0) {
                 goto out;
             }
             *count += res.nrows;
@@ -159,12 +152,12 @@ sweep_run(struct db *db, struct queue *q, const struct cfg *cfg, bool all, struc
 
     out->payments = 0;
     out->refunds = 0;
-    if (sweep_table(db, q, &st_sweep_payments, "payment", Q_PAYMENTS,
-                    all ? 0 : pay_d + SWEEP_GRACE_MS, &out->payments, err)
+    if (sweep_table(db, q, &st_sweep_payments, QUEUE_PAYMENT, all ? 0 : pay_d + SWEEP_GRACE_MS,
+                    &out->payments, err)
         != 0) {
         return -1;
     }
-    if (sweep_table(db, q, &st_sweep_refunds, "refund", Q_REFUNDS, all ? 0 : ref_d + SWEEP_GRACE_MS,
+    if (sweep_table(db, q, &st_sweep_refunds, QUEUE_REFUND, all ? 0 : ref_d + SWEEP_GRACE_MS,
                     &out->refunds, err)
         != 0) {
         return -1;
@@ -176,35 +169,64 @@ sweep_run(struct db *db, struct queue *q, const struct cfg *cfg, bool all, struc
     return 0;
 }
 
+/* One batch of the unpushed sweep of one table; *count receives the jobs pushed. */
+static int
+sweep_unpushed_table(struct db *db, struct queue *q, const struct db_stmt *st, enum queue_kind kind,
+                     int64_t max_age_ms, int64_t *count, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    char minbuf[24], maxbuf[24], limbuf[16];
+    const char *params[3];
+    int ret = -1;
+
+    (void)snprintf(minbuf, sizeof(minbuf), "%d", SWEEP_UNPUSHED_AGE_MS);
+    (void)snprintf(maxbuf, sizeof(maxbuf), "%" PRId64, max_age_ms);
+    (void)snprintf(limbuf, sizeof(limbuf), "%d", SWEEP_BATCH);
+    params[0] = minbuf;
+    params[1] = maxbuf;
+    params[2] = limbuf;
+    *count = 0;
+    if (db_exec(db, st, params, &res, err) != 0) {
+        goto out;
+    }
+    if (sweep_push(q, kind, &res, err) != 0) {
+        goto out;
+    }
+    *count = res.nrows;
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+sweep_unpushed(struct db *db, struct queue *q, const struct cfg *cfg, struct sweep_counts *out,
+               struct gw_err *err)
+{
+    int64_t pay_d = cfg->test_mode ? cfg->test_processing_delay : cfg->processing_delay_max;
+    int64_t ref_d = cfg->test_mode ? cfg->test_processing_delay : SWEEP_REFUND_D_MS;
+
+    out->payments = 0;
+    out->refunds = 0;
+    if (sweep_unpushed_table(db, q, &st_unpushed_payments, QUEUE_PAYMENT, pay_d + SWEEP_GRACE_MS,
+                             &out->payments, err)
+            != 0
+        || sweep_unpushed_table(db, q, &st_unpushed_refunds, QUEUE_REFUND, ref_d + SWEEP_GRACE_MS,
+                                &out->refunds, err)
+               != 0) {
+        return -1;
+    }
+    if (out->payments > 0 || out->refunds > 0) {
+        log_info("unpushed jobs re-enqueued", LOG_I("payments", out->payments),
+                 LOG_I("refunds", out->refunds));
+    }
+    return 0;
+}
+
 int
 sweep_requeue_processing(struct queue *q, int64_t *moved, struct gw_err *err)
 {
-    static const char *const pairs[][2] = {
-        { Q_PAYMENTS_PROCESSING, Q_PAYMENTS },
-        { Q_REFUNDS_PROCESSING, Q_REFUNDS },
-        { Q_WEBHOOKS_PROCESSING, Q_WEBHOOKS },
-    };
-    struct queue_reply r = QUEUE_REPLY_INIT;
-    size_t i;
-    int64_t n;
-
-    *moved = 0;
-    for (i = 0; i < ARRAY_LEN(pairs); i++) {
-        for (n = 0; n < SWEEP_MAX_REQUEUE; n++) {
-            if (queue_cmdv(q, &r, err, "LMOVE", pairs[i][0], pairs[i][1], "RIGHT", "RIGHT",
-                           (const char *)NULL)
-                != 0) {
-                return -1;
-            }
-            if (r.type != QR_STRING) {
-                queue_reply_release(&r);
-                break;
-            }
-            queue_reply_release(&r);
-            (*moved)++;
-        }
-    }
-    return 0;
+    return queue_requeue_processing(q, moved, err);
 }
 
 int

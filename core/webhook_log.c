@@ -4,7 +4,6 @@
 #include "log.h"
 #include "validate.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,66 +176,11 @@ out:
     return match;
 }
 
-/* KEYS dlq, index; ARGV id, entry */
-static const char wl_dlq_push_lua[] = "redis.call('LPUSH', KEYS[1], ARGV[2])\n"
-                                      "redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])\n"
-                                      "return 1\n";
-/* KEYS dlq, index; ARGV id, exact entry or "". LREM compares inside Redis: no list transfer,
- * and none at all for a log that is not in the dlq (the usual retry). */
-static const char wl_dlq_remove_lua[] =
-    "local e = redis.call('HGET', KEYS[2], ARGV[1])\n"
-    "local n = 0\n"
-    "if e then n = redis.call('LREM', KEYS[1], 0, e); redis.call('HDEL', KEYS[2], ARGV[1]) end\n"
-    "if ARGV[2] ~= '' and ARGV[2] ~= e then n = n + redis.call('LREM', KEYS[1], 0, ARGV[2]) end\n"
-    "return n\n";
-
-static void
-wl_lower_id(const char *id, char out[MODEL_UUID_SZ])
-{
-    size_t i;
-
-    for (i = 0; i + 1 < MODEL_UUID_SZ && id[i] != '\0'; i++) {
-        out[i] = (char)tolower((unsigned char)id[i]);
-    }
-    out[i] = '\0';
-}
-
-static int
-wl_dlq_eval(struct queue *q, const char *script, const char *id, const char *arg, size_t arglen,
-            int64_t *n, struct gw_err *err)
-{
-    struct queue_reply r = QUEUE_REPLY_INIT;
-    char lid[MODEL_UUID_SZ];
-    const char *argv[7];
-    size_t argvlen[7];
-    size_t i;
-    int ret;
-
-    wl_lower_id(id, lid);
-    argv[0] = "EVAL";
-    argv[1] = script;
-    argv[2] = "2";
-    argv[3] = Q_DLQ;
-    argv[4] = Q_DLQ_WEBHOOKS;
-    argv[5] = lid;
-    argv[6] = arg;
-    for (i = 0; i < 6; i++) {
-        argvlen[i] = strlen(argv[i]);
-    }
-    argvlen[6] = arglen;
-    ret = queue_cmd(q, &r, err, 7, argv, argvlen);
-    if (ret == 0 && n != NULL) {
-        *n = r.type == QR_INTEGER ? r.integer : 0;
-    }
-    queue_reply_release(&r);
-    return ret;
-}
-
 int
 webhook_log_dlq_push(struct queue *q, const char *id, const char *entry, size_t len,
                      struct gw_err *err)
 {
-    return wl_dlq_eval(q, wl_dlq_push_lua, id, entry, len, NULL, err);
+    return queue_dlq_push_webhook(q, id, entry, len, err);
 }
 
 int
@@ -245,9 +189,7 @@ webhook_log_dlq_remove(struct queue *q, const char *id, const char *exact_entry,
 {
     int64_t n = 0;
 
-    if (wl_dlq_eval(q, wl_dlq_remove_lua, id, exact_entry != NULL ? exact_entry : "",
-                    exact_entry != NULL ? exact_len : 0, &n, err)
-        != 0) {
+    if (queue_dlq_remove_webhook(q, id, exact_entry, exact_len, &n, err) != 0) {
         return -1;
     }
     return (int)n;

@@ -17,7 +17,7 @@ static int
 ctl_dlq_list(void)
 {
     struct gw_err err = GW_ERR_INIT;
-    struct queue_reply r = QUEUE_REPLY_INIT;
+    struct queue_strs l = { NULL, 0 };
     struct queue *q = NULL;
     struct buf line;
     size_t i;
@@ -28,17 +28,14 @@ ctl_dlq_list(void)
     if (q == NULL) {
         goto out;
     }
-    if (queue_cmdv(q, &r, &err, "LRANGE", Q_DLQ, "0", "-1", (const char *)NULL) != 0) {
+    if (queue_dlq_entries(q, &l, &err) != 0) {
         ret = ctl_fail("cannot read dlq", &err);
         goto out;
     }
     ret = CTL_OK;
-    for (i = 0; r.type == QR_ARRAY && i < r.nelem; i++) {
-        if (r.elem[i].type != QR_STRING) {
-            continue;
-        }
+    for (i = 0; i < l.n; i++) {
         buf_reset(&line);
-        if (buf_append(&line, r.elem[i].str, r.elem[i].len) != 0) {
+        if (buf_append(&line, l.v[i].s, l.v[i].len) != 0) {
             ret = ctl_fail("out of memory", NULL);
             goto out;
         }
@@ -49,7 +46,7 @@ ctl_dlq_list(void)
     }
 out:
     buf_release(&line);
-    queue_reply_release(&r);
+    queue_strs_release(&l);
     queue_free(q);
     return ret;
 }
@@ -79,15 +76,12 @@ out:
 
 /* Requeues one dlq entry and removes it; returns the number of entries removed, or -1. */
 static int64_t
-ctl_dlq_requeue_one(struct db *db, struct queue *q, const struct queue_reply *e, const char *type,
+ctl_dlq_requeue_one(struct db *db, struct queue *q, const struct queue_str *e, const char *type,
                     const char *id, struct gw_err *err)
 {
-    const char *argv[4] = { "LREM", Q_DLQ, "0", e->str };
-    size_t lens[4] = { 4, strlen(Q_DLQ), 1, e->len };
-    struct queue_reply r = QUEUE_REPLY_INIT;
     bool found = false;
     int removed;
-    int64_t n = -1;
+    int64_t n = 0;
 
     if (strcmp(type, "webhook") == 0) {
         if (webhook_log_reset(db, id, NULL, &found, err) != 0) {
@@ -96,7 +90,7 @@ ctl_dlq_requeue_one(struct db *db, struct queue *q, const struct queue_reply *e,
         if (found && queue_push_webhook(q, id, err) != 0) {
             return -1;
         }
-        removed = webhook_log_dlq_remove(q, id, e->str, e->len, err);
+        removed = webhook_log_dlq_remove(q, id, e->s, e->len, err);
         return removed < 0 ? -1 : removed;
     }
     if (strcmp(type, "payment") == 0 || strcmp(type, "refund") == 0) {
@@ -104,10 +98,9 @@ ctl_dlq_requeue_one(struct db *db, struct queue *q, const struct queue_reply *e,
             return -1;
         }
     }
-    if (queue_cmd(q, &r, err, 4, argv, lens) == 0) {
-        n = r.type == QR_INTEGER ? r.integer : 0;
+    if (queue_dlq_remove_entry(q, e->s, e->len, &n, err) != 0) {
+        return -1;
     }
-    queue_reply_release(&r);
     return n;
 }
 
@@ -115,7 +108,7 @@ static int
 ctl_dlq_requeue(const char *target)
 {
     struct gw_err err = GW_ERR_INIT;
-    struct queue_reply r = QUEUE_REPLY_INIT;
+    struct queue_strs l = { NULL, 0 };
     struct queue *q = NULL;
     struct db *db = NULL;
     struct buf out;
@@ -134,14 +127,14 @@ ctl_dlq_requeue(const char *target)
     if (db == NULL) {
         goto out;
     }
-    if (queue_cmdv(q, &r, &err, "LRANGE", Q_DLQ, "0", "-1", (const char *)NULL) != 0) {
+    if (queue_dlq_entries(q, &l, &err) != 0) {
         ret = ctl_fail("cannot read dlq", &err);
         goto out;
     }
-    for (i = 0; r.type == QR_ARRAY && i < r.nelem; i++) {
-        const struct queue_reply *e = &r.elem[i];
+    for (i = 0; i < l.n; i++) {
+        const struct queue_str *e = &l.v[i];
 
-        if (e->type != QR_STRING || !ctl_dlq_parse(e->str, e->len, type, id)) {
+        if (!ctl_dlq_parse(e->s, e->len, type, id)) {
             continue;
         }
         if (!all && strcasecmp(id, target) != 0) {
@@ -166,7 +159,7 @@ ctl_dlq_requeue(const char *target)
     ret = ctl_print(&out);
 out:
     buf_release(&out);
-    queue_reply_release(&r);
+    queue_strs_release(&l);
     db_free(db);
     queue_free(q);
     return ret;

@@ -22,65 +22,20 @@ h_now_ts(char out[MODEL_TS_SZ])
     }
 }
 
-/* Integer value of a Redis reply (INTEGER, numeric STRING, NIL -> 0); false on failure. */
-static bool
-h_redis_int(struct queue *q, long long *out, const char *cmd, const char *key)
-{
-    struct queue_reply r = QUEUE_REPLY_INIT;
-    struct gw_err err = GW_ERR_INIT;
-    bool ok;
-    int rc;
-
-    *out = 0;
-    rc = queue_cmdv(q, &r, &err, cmd, key, (const char *)NULL);
-    ok = rc == 0 && (r.type == QR_INTEGER || r.type == QR_STRING || r.type == QR_NIL);
-    if (ok && r.type == QR_INTEGER) {
-        *out = r.integer;
-    } else if (ok && r.type == QR_STRING && r.str != NULL) {
-        *out = strtoll(r.str, NULL, 10);
-    }
-    queue_reply_release(&r);
-    return ok;
-}
-
-/* Sum of the values of a hash (HVALS). */
-static bool
-h_redis_hash_sum(struct queue *q, long long *out, const char *key)
-{
-    struct queue_reply r = QUEUE_REPLY_INIT;
-    struct gw_err err = GW_ERR_INIT;
-    bool ok = true;
-    size_t i;
-
-    *out = 0;
-    if (queue_cmdv(q, &r, &err, "HVALS", key, (const char *)NULL) != 0 || r.type != QR_ARRAY) {
-        ok = false;
-    } else {
-        for (i = 0; i < r.nelem; i++) {
-            if (r.elem[i].type == QR_STRING && r.elem[i].str != NULL) {
-                *out += strtoll(r.elem[i].str, NULL, 10);
-            } else if (r.elem[i].type == QR_INTEGER) {
-                *out += r.elem[i].integer;
-            }
-        }
-    }
-    queue_reply_release(&r);
-    return ok;
-}
-
 int
 h_health(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
     struct app *app = req->app;
     char ts[MODEL_TS_SZ];
     bool db_ok, redis_ok, worker_ok = false;
-    long long hb = 0;
+    struct gw_err qerr = GW_ERR_INIT;
+    bool up = false;
     struct jw w;
 
     db_ok = app->db != NULL && db_ping(app->db, 2000);
     redis_ok = app->q != NULL && queue_ping(app->q);
-    if (redis_ok && h_redis_int(app->q, &hb, "EXISTS", Q_HEARTBEAT)) {
-        worker_ok = hb > 0;
+    if (redis_ok && queue_worker_up(app->q, &up, &qerr) == 0) {
+        worker_ok = up;
     }
     h_now_ts(ts);
     resp->status = 200;
@@ -139,29 +94,23 @@ int
 h_test_jobs_status(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
     struct queue *q = req->app->q;
-    long long v[10] = { 0 };
-    long long pending = 0, processing = 0, completed = 0, failed = 0, hb = 0;
-    bool ok;
+    struct gw_err qerr = GW_ERR_INIT;
+    struct queue_depths d;
+    struct queue_stats st;
+    long long pending = 0, processing = 0, completed = 0, failed = 0;
+    bool ok, running = false;
     struct jw w;
 
-    ok = q != NULL && h_redis_int(q, &v[0], "LLEN", Q_PAYMENTS)
-         && h_redis_int(q, &v[1], "LLEN", Q_REFUNDS) && h_redis_int(q, &v[2], "LLEN", Q_WEBHOOKS)
-         && h_redis_int(q, &v[3], "LLEN", Q_PAYMENTS_PROCESSING)
-         && h_redis_int(q, &v[4], "LLEN", Q_REFUNDS_PROCESSING)
-         && h_redis_int(q, &v[5], "LLEN", Q_WEBHOOKS_PROCESSING)
-         && h_redis_int(q, &v[6], "ZCARD", Q_PAYMENTS_DELAYED)
-         && h_redis_int(q, &v[7], "ZCARD", Q_REFUNDS_DELAYED)
-         && h_redis_int(q, &v[8], "GET", Q_INFLIGHT)
-         && h_redis_hash_sum(q, &completed, Q_STATS_COMPLETED)
-         && h_redis_hash_sum(q, &failed, Q_STATS_FAILED)
-         && h_redis_int(q, &hb, "EXISTS", Q_HEARTBEAT);
+    /* SPEC 10.1: pending = the three waiting lists; processing = the three processing lists,
+     * both delayed sets and worker:inflight */
+    ok = q != NULL && queue_depths(q, &d, &qerr) == 0 && queue_stats(q, &st, &qerr) == 0;
     if (ok) {
-        pending = v[0] + v[1] + v[2];
-        processing = v[3] + v[4] + v[5] + v[6] + v[7] + v[8];
-    } else {
-        completed = 0;
-        failed = 0;
-        hb = 0;
+        pending = d.waiting[0] + d.waiting[1] + d.waiting[2];
+        processing = d.processing[0] + d.processing[1] + d.processing[2] + d.delayed[0]
+                     + d.delayed[1] + d.inflight;
+        completed = st.completed;
+        failed = st.failed;
+        running = st.worker_up;
     }
     resp->status = 200;
     jw_init(&w, &resp->body);
@@ -175,7 +124,7 @@ h_test_jobs_status(struct http_req *req, struct http_resp *resp, struct gw_err *
     jw_key(&w, "failed");
     jw_int(&w, failed);
     jw_key(&w, "worker_status");
-    jw_str(&w, hb > 0 ? "running" : "stopped");
+    jw_str(&w, running ? "running" : "stopped");
     jw_obj_end(&w);
     if (jw_finish(&w) != 0) {
         return GW_ERR(err, INTERNAL, "cannot serialise job status");

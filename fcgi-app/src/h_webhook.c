@@ -79,8 +79,7 @@ h_webhook_retry(struct http_req *req, struct http_resp *resp, struct gw_err *err
         return GW_ERR(err, NOT_FOUND, "Webhook log not found");
     }
     /* Redis is only transport: the worker also finds due logs in PostgreSQL. */
-    if (queue_ensure(req->app->q, &qerr) != 0
-        || webhook_log_dlq_remove(req->app->q, id, NULL, 0, &qerr) < 0) {
+    if (webhook_log_dlq_remove(req->app->q, id, NULL, 0, &qerr) < 0) {
         log_warn("dlq clean-up failed", LOG_S("webhook_id", id), LOG_S("error", qerr.msg));
     }
     http_req_defer_webhook(req, id);

@@ -1,6 +1,7 @@
 /* metrics.c: shared-memory request counters and the /metrics text (SPEC 18). */
 #include "metrics.h"
 
+#include "counts.h"
 #include "db.h"
 #include "log.h"
 #include "queue.h"
@@ -215,100 +216,57 @@ metrics_render_requests(struct buf *out)
     }
 }
 
-static const struct db_stmt st_metrics_payments = {
-    "metrics_payments", "SELECT status, count(*) FROM payments GROUP BY status ORDER BY status", 0
-};
-static const struct db_stmt st_metrics_wh_delayed = {
-    "metrics_wh_delayed",
-    "SELECT count(*) FROM webhook_logs WHERE status = 'pending' AND next_retry_at > now()", 0
-};
-
 static void
 metrics_render_db(struct app *app, struct buf *out, int64_t *wh_delayed)
 {
     static const char *const statuses[] = { "pending", "success", "failed" };
-    struct db_res res = DB_RES_INIT;
     struct gw_err err = GW_ERR_INIT;
-    int64_t counts[3] = { 0, 0, 0 };
+    struct counts c;
+    int64_t v[3];
     size_t s;
-    int r;
 
     *wh_delayed = 0;
     if (app == NULL || app->db == NULL || !db_ping(app->db, 1000)
-        || db_exec(app->db, &st_metrics_payments, NULL, &res, &err) != 0) {
-        db_res_release(&res);
+        || counts_read(app->db, &c, &err) != 0) {
         return;
     }
-    for (r = 0; r < res.nrows; r++) {
-        for (s = 0; s < ARRAY_LEN(statuses); s++) {
-            if (db_val(&res, r, 0) != NULL && strcmp(db_val(&res, r, 0), statuses[s]) == 0) {
-                counts[s] = db_int(&res, r, 1);
-            }
-        }
-    }
+    v[0] = c.payments_pending;
+    v[1] = c.payments_success;
+    v[2] = c.payments_failed;
     (void)buf_puts(out, "# HELP gateway_payments Payments by status.\n"
                         "# TYPE gateway_payments gauge\n");
     for (s = 0; s < ARRAY_LEN(statuses); s++) {
         (void)buf_printf(out, "gateway_payments{status=\"%s\"} %lld\n", statuses[s],
-                         (long long)counts[s]);
+                         (long long)v[s]);
     }
-    if (db_exec(app->db, &st_metrics_wh_delayed, NULL, &res, &err) == 0 && res.nrows == 1) {
-        *wh_delayed = db_int(&res, 0, 0);
-    }
-    db_res_release(&res);
-}
-
-static long long
-metrics_redis_int(struct queue *q, const char *cmd, const char *key, bool *ok)
-{
-    struct queue_reply r = QUEUE_REPLY_INIT;
-    struct gw_err err = GW_ERR_INIT;
-    long long v = 0;
-
-    if (!*ok) {
-        return 0;
-    }
-    if (queue_cmdv(q, &r, &err, cmd, key, (const char *)NULL) != 0) {
-        *ok = false;
-    } else if (r.type == QR_INTEGER) {
-        v = r.integer;
-    } else if (r.type == QR_STRING && r.str != NULL) {
-        v = strtoll(r.str, NULL, 10);
-    }
-    queue_reply_release(&r);
-    return v;
+    *wh_delayed = c.webhooks_delayed;
 }
 
 static void
 metrics_render_redis(struct app *app, struct buf *out, int64_t wh_delayed)
 {
-    static const char *const outcomes[] = { "success",          "http_error",     "timeout",
-                                            "connection_error", "not_configured", "blocked" };
-    struct queue_reply r = QUEUE_REPLY_INIT;
+    static const char *const queues[] = { "payments", "refunds", "webhooks", "dlq" };
+    static const char *const states[] = { "waiting", "processing", "delayed" };
     struct gw_err err = GW_ERR_INIT;
+    struct queue_depths d;
+    struct queue_stats st;
     bool ok = app->q != NULL && queue_ping(app->q);
     long long v[12];
-    long long up;
-    size_t i;
+    size_t i, qi, si;
 
-    v[0] = metrics_redis_int(app->q, "LLEN", Q_PAYMENTS, &ok);
-    v[1] = metrics_redis_int(app->q, "LLEN", Q_PAYMENTS_PROCESSING, &ok);
-    v[2] = metrics_redis_int(app->q, "ZCARD", Q_PAYMENTS_DELAYED, &ok);
-    v[3] = metrics_redis_int(app->q, "LLEN", Q_REFUNDS, &ok);
-    v[4] = metrics_redis_int(app->q, "LLEN", Q_REFUNDS_PROCESSING, &ok);
-    v[5] = metrics_redis_int(app->q, "ZCARD", Q_REFUNDS_DELAYED, &ok);
-    v[6] = metrics_redis_int(app->q, "LLEN", Q_WEBHOOKS, &ok);
-    v[7] = metrics_redis_int(app->q, "LLEN", Q_WEBHOOKS_PROCESSING, &ok);
-    v[8] = wh_delayed;
-    v[9] = metrics_redis_int(app->q, "LLEN", Q_DLQ, &ok);
-    v[10] = 0;
-    v[11] = 0;
-    up = metrics_redis_int(app->q, "EXISTS", Q_HEARTBEAT, &ok);
+    memset(&st, 0, sizeof(st));
+    ok = ok && queue_depths(app->q, &d, &err) == 0 && queue_stats(app->q, &st, &err) == 0;
     if (ok) {
-        static const char *const queues[] = { "payments", "refunds", "webhooks", "dlq" };
-        static const char *const states[] = { "waiting", "processing", "delayed" };
-        size_t qi, si;
-
+        for (i = 0; i < 3; i++) {
+            v[i * 3] = d.waiting[i];
+            v[i * 3 + 1] = d.processing[i];
+        }
+        v[2] = d.delayed[0];
+        v[5] = d.delayed[1];
+        v[8] = wh_delayed;
+        v[9] = d.dlq;
+        v[10] = 0;
+        v[11] = 0;
         (void)buf_puts(out, "# HELP gateway_queue_depth Jobs per queue and state.\n"
                             "# TYPE gateway_queue_depth gauge\n");
         for (qi = 0; qi < 4; qi++) {
@@ -319,27 +277,15 @@ metrics_render_redis(struct app *app, struct buf *out, int64_t wh_delayed)
         }
         (void)buf_puts(out, "# HELP gateway_webhook_attempts_total Webhook attempts by outcome.\n"
                             "# TYPE gateway_webhook_attempts_total counter\n");
-        for (i = 0; i < ARRAY_LEN(outcomes); i++) {
-            long long n = 0;
-
-            gw_err_clear(&err);
-            if (queue_cmdv(app->q, &r, &err, "HGET", Q_STATS_ATTEMPTS, outcomes[i],
-                           (const char *)NULL)
-                    == 0
-                && r.type == QR_STRING && r.str != NULL) {
-                n = strtoll(r.str, NULL, 10);
-            }
-            queue_reply_release(&r);
+        for (i = 0; i < QUEUE_NOUTCOMES; i++) {
             (void)buf_printf(out, "gateway_webhook_attempts_total{outcome=\"%s\"} %lld\n",
-                             outcomes[i], n);
+                             queue_attempt_outcomes[i], st.attempts[i]);
         }
-    } else {
-        up = 0;
     }
     (void)buf_printf(out,
                      "# HELP gateway_worker_up 1 while a worker heartbeat exists.\n"
                      "# TYPE gateway_worker_up gauge\ngateway_worker_up %d\n",
-                     up > 0 ? 1 : 0);
+                     ok && st.worker_up ? 1 : 0);
 }
 
 int

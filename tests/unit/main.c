@@ -13,6 +13,7 @@ static unit_suite_fn *const unit_suites[] = {
     /* clang-format off */
     suite_err, suite_buf, suite_jsonh, suite_cfg, suite_crypto, suite_validate,
     suite_route, suite_http, suite_payment, suite_worker, suite_netaddr, suite_idem,
+    suite_queue,
     /* clang-format on */
 };
 

@@ -46,6 +46,7 @@ Suite *suite_payment(void);
 Suite *suite_worker(void);
 Suite *suite_netaddr(void);
 Suite *suite_idem(void);
+Suite *suite_queue(void);
 /* Suites of fcgi-app/ (route, http) are declared here too when they are added to main.c. */
 
 #endif /* GW_UNIT_H */

@@ -1,5 +1,6 @@
-/* jobs.h: payment and refund jobs (SPEC 10.1, 10.3): intake into the delayed sets, then the
- * conditional transition and its event when due. */
+/* jobs.h: payment and refund jobs (SPEC 10.1, 10.3). The worker only schedules: the Redis verbs
+ * are core/queue.c's, the settlement rules core/settle.c's; here live the bank (delay and
+ * outcome) and the order of calls. */
 #ifndef GW_WK_JOBS_H
 #define GW_WK_JOBS_H
 
@@ -8,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum jobs_kind { JOBS_PAYMENT = 0, JOBS_REFUND };
+enum jobs_kind { JOBS_PAYMENT = QUEUE_PAYMENT, JOBS_REFUND = QUEUE_REFUND };
 
 #define JOBS_REFUND_DELAY_MIN 3000
 #define JOBS_REFUND_DELAY_MAX 5000
@@ -18,10 +19,13 @@ enum jobs_kind { JOBS_PAYMENT = 0, JOBS_REFUND };
 int jobs_bank_delay(const struct cfg *c, enum jobs_kind kind, int64_t *out, struct gw_err *err);
 
 /* Moves up to WK_JOB_BATCH waiting jobs through the processing list into the delayed set,
- * dropping those whose object is no longer pending. Returns the number taken, -1 on failure. */
+ * dropping those whose object is no longer pending and marking the others taken in the
+ * database. Returns the number taken, -1 on failure. */
 int jobs_intake(struct wk *w, enum jobs_kind kind);
 
-/* Claims and runs due jobs until deadline_ms (monotonic); *more is set when due jobs remain. */
+/* Claims (queue_claim_due) and settles (settle_batch) due jobs in batches until deadline_ms
+ * (monotonic); *more is set when due jobs remain. A claimed job leaves Redis only after its
+ * transaction committed (queue_ack). */
 int jobs_run_due(struct wk *w, enum jobs_kind kind, int64_t deadline_ms, bool *more);
 
 #endif /* GW_WK_JOBS_H */

@@ -25,13 +25,18 @@
 static struct wk *wk_global;
 /* ---- periodic tasks ---------------------------------------------------------------------- */
 
+static bool wk_sweep(struct wk *w, bool all);
+
+/* Heartbeat and in-flight count; when Redis lost its data since the last heartbeat (restarted
+ * empty or flushed), every pending job is gone with it: sweep at once, without the age rule. */
 static void
 wk_heartbeat(struct wk *w)
 {
     struct gw_err err = GW_ERR_INIT;
     struct buf b;
     struct jw jw;
-    char now[32], inflight[24];
+    char now[32];
+    bool lost = false;
 
     if (!wk_queue_ready(w)) {
         return;
@@ -47,19 +52,22 @@ wk_heartbeat(struct wk *w)
     jw_key(&jw, "ts");
     jw_str(&jw, now);
     jw_obj_end(&jw);
-    (void)snprintf(inflight, sizeof(inflight), "%zu", deliver_inflight(w->dl));
     if (jw_finish(&jw) != 0
-        || queue_cmdv(w->q, NULL, &err, "SET", Q_HEARTBEAT, b.data, "EX", "10", (const char *)NULL)
-               != 0
-        || queue_cmdv(w->q, NULL, &err, "SET", Q_INFLIGHT, inflight, "EX", "10", (const char *)NULL)
-               != 0) {
+        || queue_heartbeat(w->q, b.data, deliver_inflight(w->dl), &lost, &err) != 0) {
         wk_queue_failed(w, &err);
+    } else if (lost) {
+        log_warn("redis has lost its data: sweeping every pending job");
+        w->sweep_all = true;
     }
     buf_release(&b);
+    if (w->sweep_all && wk_sweep(w, true)) {
+        w->sweep_all = false;
+    }
 }
 
+/* all: no age condition (Redis lost its data). */
 static bool
-wk_sweep(struct wk *w)
+wk_sweep(struct wk *w, bool all)
 {
     struct gw_err err = GW_ERR_INIT;
     struct sweep_counts counts;
@@ -67,13 +75,31 @@ wk_sweep(struct wk *w)
     if (!wk_db_ready(w) || !wk_queue_ready(w)) {
         return false;
     }
-    if (sweep_run(w->db, w->q, w->cfg, false, &counts, &err) != 0) {
+    if (sweep_run(w->db, w->q, w->cfg, all, &counts, &err) != 0) {
         log_warn("recovery sweep failed", LOG_S("error", err.msg));
         wk_db_failed(w, &err);
         wk_queue_failed(w, &err);
         return false;
     }
     return true;
+}
+
+/* Committed work that never reached Redis (an API process killed between COMMIT and its
+ * pushes): found within seconds, not at the periodic sweep's D + 30 s. */
+static void
+wk_unpushed(struct wk *w)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct sweep_counts counts;
+
+    if (!wk_db_ready(w) || !wk_queue_ready(w)) {
+        return;
+    }
+    if (sweep_unpushed(w->db, w->q, w->cfg, &counts, &err) != 0) {
+        log_warn("unpushed sweep failed", LOG_S("error", err.msg));
+        wk_db_failed(w, &err);
+        wk_queue_failed(w, &err);
+    }
 }
 
 static bool
@@ -170,6 +196,9 @@ wk_intake(struct wk *w, enum jobs_kind kind, int64_t deadline)
 
     do {
         n = jobs_intake(w, kind);
+        if (n < 0) {
+            return true; /* not known to be drained */
+        }
         if (n < WK_JOB_BATCH) {
             return false;
         }
@@ -180,9 +209,9 @@ wk_intake(struct wk *w, enum jobs_kind kind, int64_t deadline)
 static void
 wk_loop(struct wk *w)
 {
-    int64_t now, next_hb = 0, next_sweep = 0, next_house, stop_deadline = 0;
+    int64_t now, next_hb = 0, next_sweep = 0, next_house, stop_deadline = 0, next_unpushed = 0;
     int64_t deadline;
-    bool more, m, requeued = false, swept = false;
+    bool more, m, requeued = false, swept = false, drained;
 
     next_house = wk_now_ms() + WK_HOUSEKEEPING_MS;
     for (;;) {
@@ -203,20 +232,29 @@ wk_loop(struct wk *w)
             requeued = wk_requeue(w);
         }
         if (!swept && requeued) {
-            swept = wk_sweep(w);
+            swept = wk_sweep(w, false);
             if (swept) {
                 next_sweep = now + WK_SWEEP_MS;
             }
         }
+        drained = false;
         if (wk_db_ready(w) && wk_queue_ready(w)) {
+            if (w->ql.restored) {
+                /* Back from a Redis outage: check at once whether it lost its data. */
+                w->ql.restored = false;
+                next_hb = 0;
+            }
             deadline = now + WK_WORK_BUDGET_MS;
             /* Intake first: the bank delay counts from the take, so a burst of waiting jobs
              * is moved into the delayed sets within the tick's budget. */
+            drained = true;
             if (wk_intake(w, JOBS_PAYMENT, deadline)) {
                 more = true;
+                drained = false;
             }
             if (wk_intake(w, JOBS_REFUND, deadline)) {
                 more = true;
+                drained = false;
             }
             m = false;
             (void)jobs_run_due(w, JOBS_PAYMENT, deadline, &m);
@@ -232,8 +270,12 @@ wk_loop(struct wk *w)
             next_hb = now + WK_HEARTBEAT_MS;
         }
         if (swept && now >= next_sweep) {
-            (void)wk_sweep(w);
+            (void)wk_sweep(w, false);
             next_sweep = now + WK_SWEEP_MS;
+        }
+        if (swept && drained && now >= next_unpushed) {
+            wk_unpushed(w);
+            next_unpushed = now + WK_UNPUSHED_MS;
         }
         if (now >= next_house) {
             wk_housekeeping(w);

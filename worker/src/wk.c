@@ -123,6 +123,7 @@ wk_link_ready(struct wk_link *l, bool connected, int (*ensure)(struct wk *, stru
     }
     if (l->backoff_ms > 0) {
         log_info("connection restored", LOG_S("server", what));
+        l->restored = true;
     }
     l->up = true;
     l->backoff_ms = 0;

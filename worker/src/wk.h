@@ -18,18 +18,23 @@
 #define WK_MAX_DELIVERIES     5
 #define WK_HEARTBEAT_MS       2000
 #define WK_SWEEP_MS           30000
+#define WK_UNPUSHED_MS        1000 /* the unpushed sweep (committed work never pushed) */
+#define WK_CLAIM_LEASE_MS     5000 /* a claimed job is due again this long after its claim */
+#define WK_RESCHEDULE_MS      1000 /* claimed jobs put back while PostgreSQL is away */
 #define WK_HOUSEKEEPING_MS    3600000
 #define WK_WEBHOOK_POLL_MS    500
 #define WK_WEBHOOK_BACKLOG_MS 10 /* database poll interval while due logs wait for slots */
-#define WK_BACKOFF_MIN_MS     1000
-#define WK_BACKOFF_MAX_MS     10000
+#define WK_BACKOFF_MIN_MS     50
+#define WK_BACKOFF_MAX_MS     2000
 #define WK_SHUTDOWN_GRACE_MS  5000
 
 struct deliver;
 
-/* A connection with reconnect backoff (1 s doubling to 10 s, SPEC 19). */
+/* A connection with reconnect backoff: 50 ms doubling to 2 s (SPEC 19 says 1 s to 10 s; issue
+ * 10 asks recovery within seconds once a server is back). */
 struct wk_link {
     bool up;
+    bool restored;       /* set when a reconnect succeeded; the loop clears it */
     int64_t next_try_ms; /* monotonic */
     int64_t backoff_ms;
 };
@@ -43,6 +48,7 @@ struct wk {
     struct wk_link ql;
     int64_t started_unix;
     char started_at[32];
+    bool sweep_all; /* Redis lost its data: sweep without the age rule until it succeeds */
     volatile sig_atomic_t stopping;
 };
 
