@@ -2,8 +2,10 @@
 #include "merchant.h"
 
 #include "crypto.h"
+#include "event.h"
 #include "log.h"
 #include "validate.h"
+#include "webhook_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,4 +493,23 @@ merchant_write_created_json(struct jw *w, const struct merchant *m)
     jw_key(w, "webhook_secret");
     jw_str(w, m->webhook_secret);
     jw_obj_end(w);
+}
+
+int
+merchant_send_test_webhook(struct db *db, struct queue *q, const struct merchant *m,
+                           char log_id[MODEL_UUID_SZ], struct gw_err *err)
+{
+    log_id[0] = '\0';
+    if (!m->has_webhook_url || m->webhook_url[0] == '\0') {
+        return GW_ERR(err, BAD_REQUEST, "Webhook URL not configured");
+    }
+    if (event_create(db, m->id, EVENT_WEBHOOK_TEST, NULL, NULL, log_id, err) != 0) {
+        return -1;
+    }
+    if (log_id[0] == '\0') {
+        /* the URL was cleared meanwhile */
+        return GW_ERR(err, BAD_REQUEST, "Webhook URL not configured");
+    }
+    webhook_log_push_committed(q, log_id, false);
+    return 0;
 }

@@ -47,6 +47,13 @@ void merchant_creds_params(const struct merchant_creds *c, const char *params[3]
     "AND sha256(convert_to(m.api_secret, 'UTF8')) = decode($2, 'hex') "        \
     "UNION ALL SELECT m.id FROM merchants m WHERE m.id = $3::uuid AND m.is_active)"
 
+struct queue;
+/* POST /api/v1/merchant/webhook/test (SPEC 6.7): the webhook.test log (one auto-committed
+ * statement), then its push. err BAD_REQUEST "Webhook URL not configured" when the merchant has
+ * no URL (also one cleared meanwhile). */
+int merchant_send_test_webhook(struct db *db, struct queue *q, const struct merchant *m,
+                               char log_id[MODEL_UUID_SZ], struct gw_err *err);
+
 /* Active merchant by api_key, secret compared in constant time. Unknown key, inactive merchant
  * or wrong secret: err AUTH "Invalid API credentials"; database down: err UNAVAILABLE. */
 int merchant_authenticate(struct db *db, const char *api_key, const char *api_secret,

@@ -519,27 +519,22 @@ payment_created_push(void *arg)
 {
     struct payment_created *c = arg;
     struct gw_err err = GW_ERR_INIT;
+    struct queue_job job = { QUEUE_PAYMENT, "", 0 };
     const char *logs[2];
     size_t n = 0, i;
 
     if (c->queue == NULL || !c->answer.inserted) {
         return;
     }
+    gw_copy_str(job.id, sizeof(job.id), c->payment.id);
     for (i = 0; i < 2; i++) {
         if (c->log_ids[i][0] != '\0') {
             logs[n++] = c->log_ids[i];
         }
     }
-    if (queue_push_job(c->queue, "payment", c->payment.id, 0, &err) != 0) {
+    if (queue_push_work(c->queue, &job, 1, logs, n, &err) != 0) {
         log_warn("redis push failed after commit", LOG_S("id", c->payment.id),
                  LOG_S("error", err.msg));
-    }
-    for (i = 0; i < n; i++) {
-        gw_err_clear(&err);
-        if (queue_push_webhook(c->queue, logs[i], &err) != 0) {
-            log_warn("redis push failed after commit", LOG_S("id", logs[i]),
-                     LOG_S("error", err.msg));
-        }
     }
 }
 

@@ -137,17 +137,16 @@ refund_created_push(void *arg)
 {
     struct refund_created *c = arg;
     struct gw_err err = GW_ERR_INIT;
+    struct queue_job job = { QUEUE_REFUND, "", 0 };
+    const char *log = c->log_id;
 
     if (c->queue == NULL || !c->answer.inserted) {
         return;
     }
-    if (queue_push_job(c->queue, "refund", c->refund_id, 0, &err) != 0) {
+    gw_copy_str(job.id, sizeof(job.id), c->refund_id);
+    if (queue_push_work(c->queue, &job, 1, &log, c->log_id[0] != '\0' ? 1 : 0, &err) != 0) {
         log_warn("redis push failed after commit", LOG_S("id", c->refund_id),
                  LOG_S("error", err.msg));
-    }
-    gw_err_clear(&err);
-    if (c->log_id[0] != '\0' && queue_push_webhook(c->queue, c->log_id, &err) != 0) {
-        log_warn("redis push failed after commit", LOG_S("id", c->log_id), LOG_S("error", err.msg));
     }
 }
 

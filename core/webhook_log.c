@@ -144,6 +144,37 @@ out:
     return ret;
 }
 
+void
+webhook_log_push_committed(struct queue *q, const char *id, bool dlq_clean)
+{
+    struct gw_err err = GW_ERR_INIT;
+
+    if (q == NULL || id == NULL || id[0] == '\0') {
+        return;
+    }
+    if (dlq_clean && webhook_log_dlq_remove(q, id, NULL, 0, &err) < 0) {
+        log_warn("dlq clean-up failed", LOG_S("webhook_id", id), LOG_S("error", err.msg));
+    }
+    gw_err_clear(&err);
+    if (queue_push_work(q, NULL, 0, &id, 1, &err) != 0) {
+        log_warn("redis push failed after commit", LOG_S("webhook_id", id),
+                 LOG_S("error", err.msg));
+    }
+}
+
+int
+webhook_log_retry(struct db *db, struct queue *q, const char *id, const char *merchant_id,
+                  bool *found, char canonical_id[MODEL_UUID_SZ], struct gw_err *err)
+{
+    if (webhook_log_reset_id(db, id, merchant_id, found, canonical_id, err) != 0) {
+        return -1;
+    }
+    if (*found) {
+        webhook_log_push_committed(q, canonical_id, true);
+    }
+    return 0;
+}
+
 int
 webhook_log_reset(struct db *db, const char *id, const char *merchant_id_or_NULL, bool *found,
                   struct gw_err *err)

@@ -46,6 +46,14 @@ void webhook_log_release(struct webhook_log *l);
  * canonical_id, when not NULL, receives the stored id (lowercase UUID). */
 int webhook_log_reset_id(struct db *db, const char *id, const char *merchant_id_or_NULL,
                          bool *found, char canonical_id[MODEL_UUID_SZ], struct gw_err *err);
+/* POST /api/v1/webhooks/{id}/retry (SPEC 6.6): resets the merchant's log (one auto-committed
+ * statement), then takes it out of the dlq and pushes it (Redis is only transport: a failure
+ * there is logged, the worker finds due logs in PostgreSQL). */
+int webhook_log_retry(struct db *db, struct queue *q, const char *id, const char *merchant_id,
+                      bool *found, char canonical_id[MODEL_UUID_SZ], struct gw_err *err);
+/* After COMMIT: pushes log id to queue:webhooks, first removing its dlq entry when dlq_clean;
+ * failures are logged only. */
+void webhook_log_push_committed(struct queue *q, const char *id, bool dlq_clean);
 int webhook_log_reset(struct db *db, const char *id, const char *merchant_id_or_NULL, bool *found,
                       struct gw_err *err);
 /* Pushes entry (the dlq JSON of a failed webhook log) onto dlq and indexes it by id in

@@ -84,18 +84,9 @@ h_merchant_webhook_test(struct http_req *req, struct http_resp *resp, struct gw_
     char log_id[MODEL_UUID_SZ];
     struct jw w;
 
-    if (!req->merchant.has_webhook_url || req->merchant.webhook_url[0] == '\0') {
-        return GW_ERR(err, BAD_REQUEST, "Webhook URL not configured");
-    }
-    if (event_create(req->app->db, req->merchant.id, EVENT_WEBHOOK_TEST, NULL, NULL, log_id, err)
-        != 0) {
+    if (merchant_send_test_webhook(req->app->db, req->app->q, &req->merchant, log_id, err) != 0) {
         return -1;
     }
-    if (log_id[0] == '\0') {
-        /* the URL was cleared meanwhile */
-        return GW_ERR(err, BAD_REQUEST, "Webhook URL not configured");
-    }
-    http_req_defer_webhook(req, log_id);
     resp->status = 202;
     jw_init(&w, &resp->body);
     jw_obj_begin(&w);

@@ -8,16 +8,6 @@
 
 #include <stdbool.h>
 
-static int
-h_webhook_finish(struct http_resp *resp, struct jw *w, int status, struct gw_err *err)
-{
-    if (jw_finish(w) != 0) {
-        return GW_ERR(err, INTERNAL, "cannot write response");
-    }
-    resp->status = status;
-    return 0;
-}
-
 int
 h_webhook_list(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
@@ -34,7 +24,7 @@ h_webhook_list(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     }
     jw_init(&w, &resp->body);
     webhook_log_list_write_json(&w, &l, limit, offset);
-    ret = h_webhook_finish(resp, &w, 200, err);
+    ret = http_resp_json(resp, &w, 200, err);
 out:
     webhook_log_list_release(&l);
     return ret;
@@ -57,7 +47,7 @@ h_webhook_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     }
     jw_init(&w, &resp->body);
     webhook_log_write_detail_json(&w, &l);
-    ret = h_webhook_finish(resp, &w, 200, err);
+    ret = http_resp_json(resp, &w, 200, err);
 out:
     webhook_log_release(&l);
     return ret;
@@ -66,24 +56,19 @@ out:
 int
 h_webhook_retry(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
-    struct gw_err qerr = GW_ERR_INIT;
     char id[MODEL_UUID_SZ] = { 0 };
     bool found = false;
     struct jw w;
 
-    if (webhook_log_reset_id(req->app->db, req->params[0], req->merchant.id, &found, id, err)
+    if (webhook_log_retry(req->app->db, req->app->q, req->params[0], req->merchant.id, &found, id,
+                          err)
         != 0) {
         return -1;
     }
     if (!found) {
         return GW_ERR(err, NOT_FOUND, "Webhook log not found");
     }
-    /* Redis is only transport: the worker also finds due logs in PostgreSQL. */
-    if (webhook_log_dlq_remove(req->app->q, id, NULL, 0, &qerr) < 0) {
-        log_warn("dlq clean-up failed", LOG_S("webhook_id", id), LOG_S("error", qerr.msg));
-    }
-    http_req_defer_webhook(req, id);
     jw_init(&w, &resp->body);
     webhook_log_write_retry_json(&w, id);
-    return h_webhook_finish(resp, &w, 200, err);
+    return http_resp_json(resp, &w, 200, err);
 }

@@ -5,7 +5,6 @@
 #include "jsonh.h"
 #include "log.h"
 #include "netaddr.h"
-#include "queue.h"
 #include "session.h"
 #include "validate.h"
 
@@ -341,76 +340,6 @@ http_req_list_params(struct http_req *req, int64_t *limit, int64_t *offset, stru
         return GW_ERR(err, BAD_REQUEST, "offset must be a non-negative integer");
     }
     return 0;
-}
-
-static void
-http_defer(struct http_req *req, const char *type, const char *id)
-{
-    struct http_deferred *d;
-    int n1, n2;
-
-    if (id == NULL || id[0] == '\0') {
-        return;
-    }
-    if (req->ndeferred >= HTTP_MAX_DEFERRED) {
-        log_error("too many deferred pushes", LOG_S("type", type), LOG_S("id", id));
-        return;
-    }
-    d = &req->deferred[req->ndeferred];
-    n1 = snprintf(d->type, sizeof(d->type), "%s", type);
-    n2 = snprintf(d->id, sizeof(d->id), "%s", id);
-    if (n1 < 0 || (size_t)n1 >= sizeof(d->type) || n2 < 0 || (size_t)n2 >= sizeof(d->id)) {
-        log_error("deferred push id too long", LOG_S("type", type));
-        return;
-    }
-    req->ndeferred++;
-}
-
-void
-http_req_defer_job(struct http_req *req, const char *type, const char *id)
-{
-    http_defer(req, type, id);
-}
-
-void
-http_req_defer_webhook(struct http_req *req, const char *log_id)
-{
-    http_defer(req, "webhook", log_id);
-}
-
-void
-http_req_defer_clear(struct http_req *req)
-{
-    req->ndeferred = 0;
-}
-
-void
-http_req_run_deferred(struct http_req *req)
-{
-    struct gw_err err = GW_ERR_INIT;
-    struct http_deferred *d;
-    size_t i;
-    int rc;
-
-    if (req->ndeferred == 0 || req->app == NULL || req->app->q == NULL) {
-        req->ndeferred = 0;
-        return;
-    }
-    for (i = 0; i < req->ndeferred; i++) {
-        d = &req->deferred[i];
-        gw_err_clear(&err);
-        if (strcmp(d->type, "webhook") == 0) {
-            rc = queue_push_webhook(req->app->q, d->id, &err);
-        } else {
-            rc = queue_push_job(req->app->q, d->type, d->id, 0, &err);
-        }
-        if (rc != 0) {
-            /* The recovery sweep (or the webhook scheduler) picks the work up later. */
-            log_warn("redis push failed after commit", LOG_S("type", d->type), LOG_S("id", d->id),
-                     LOG_S("error", err.msg));
-        }
-    }
-    req->ndeferred = 0;
 }
 
 int

@@ -26,7 +26,6 @@ struct route;
 
 #define HTTP_MAX_BODY       65536 /* nginx client_max_body_size 64k */
 #define HTTP_REQUEST_ID_MAX 128
-#define HTTP_MAX_DEFERRED   16
 
 /* I/O callbacks: production wraps FCGX_GetStr / FCGX_PutStr, tests use memory buffers. */
 struct http_io {
@@ -41,11 +40,6 @@ struct http_io {
 };
 
 /* Work pushed to Redis after the request's transaction committed. */
-struct http_deferred {
-    char type[8]; /* "payment" | "refund" | "webhook" */
-    char id[MODEL_UUID_SZ];
-};
-
 struct http_req_alloc; /* decoded query values, freed with the request */
 
 struct http_req {
@@ -73,8 +67,6 @@ struct http_req {
                                  owned by req */
     bool https;               /* HTTPS=on, or X-Forwarded-Proto https from a REAL_IP_FROM peer */
     uint64_t start_ns;        /* monotonic clock at init */
-    struct http_deferred deferred[HTTP_MAX_DEFERRED];
-    size_t ndeferred;
     struct http_req_alloc *allocs;
 };
 
@@ -114,11 +106,6 @@ const char *http_req_session_token(struct http_req *req);
  * SPEC descriptions. */
 int http_req_list_params(struct http_req *req, int64_t *limit, int64_t *offset, struct gw_err *err);
 
-/* Work pushed to Redis only after the request's transaction committed (and never if it rolled
- * back). */
-void http_req_defer_job(struct http_req *req, const char *type /* "payment"|"refund" */,
-                        const char *id);
-void http_req_defer_webhook(struct http_req *req, const char *log_id); /* ignores "" */
 /* Ends a JSON answer written with jw into resp->body: status, or err INTERNAL when the writer
  * failed. */
 int http_resp_json(struct http_resp *resp, struct jw *w, int status, struct gw_err *err);
@@ -128,11 +115,6 @@ void http_req_inline_done(struct http_req *req, const struct idem_answer *a);
 /* The answer a ROUTE_INLINE service produced: its status and exact body, plus
  * Idempotent-Replayed for a replay. */
 int http_resp_answer(struct http_resp *resp, const struct idem_answer *a, struct gw_err *err);
-/* Forgets deferred work (used when the request's transaction rolled back). */
-void http_req_defer_clear(struct http_req *req);
-/* Pushes the deferred work; failures are logged, never reported. */
-void http_req_run_deferred(struct http_req *req);
-
 /* Helpers on the raw strings (exported for tests). */
 bool http_content_type_is_json(const char *ct);
 /* Copy of the path with one trailing slash removed (not of "/"); no query handling. */

@@ -431,7 +431,6 @@ struct route_idem_ctx {
     struct http_resp *resp;
     const char *key;
     char fingerprint[65];
-    bool replayed;
 };
 
 static void
@@ -456,8 +455,6 @@ route_idem_tx(struct db *db, void *arg, struct gw_err *err)
 
     /* db_tx may run this more than once (serialization retries): start clean each time. */
     route_resp_reset(resp);
-    http_req_defer_clear(req);
-    c->replayed = false;
     if (idem_begin(db, req->merchant.id, c->key, c->fingerprint, &state, &status, &resp->body, err)
         != 0) {
         return -1;
@@ -465,7 +462,6 @@ route_idem_tx(struct db *db, void *arg, struct gw_err *err)
     if (state == IDEM_REPLAY) {
         resp->status = status;
         http_resp_set_header(resp, "Idempotent-Replayed", "true");
-        c->replayed = true;
         return 0;
     }
     if (state == IDEM_MISMATCH) {
@@ -523,20 +519,9 @@ route_run_handler(struct http_req *req, struct http_resp *resp, struct gw_err *e
             != 0) {
             return -1;
         }
-        if (db_tx(req->app->db, route_idem_tx, &c, err) != 0) {
-            http_req_defer_clear(req);
-            return -1;
-        }
-        if (c.replayed) {
-            http_req_defer_clear(req);
-        }
-        return 0;
+        return db_tx(req->app->db, route_idem_tx, &c, err);
     }
-    if (req->route->handler(req, resp, err) != 0) {
-        http_req_defer_clear(req);
-        return -1;
-    }
-    return 0;
+    return req->route->handler(req, resp, err);
 }
 
 static int
@@ -617,7 +602,5 @@ route_dispatch(struct http_req *req, struct http_resp *resp)
                      LOG_S("route", req->route_label));
         }
         http_resp_error(resp, &err);
-        return;
     }
-    http_req_run_deferred(req);
 }

@@ -62,8 +62,8 @@ enum route_match_result route_match(const char *method, const char *path, const 
 bool route_param_valid(enum route_param_kind kind, const char *value);
 const char *route_param_not_found(enum route_param_kind kind);
 
-/* Runs SPEC 4.1 steps 2-8 and the handler; always fills resp (errors as the envelope) and runs
- * the deferred Redis pushes after COMMIT. */
+/* Runs SPEC 4.1 steps 2-8 and the handler; always fills resp (errors as the envelope). Work for
+ * after COMMIT is the services' business (db_on_commit), not the request's. */
 void route_dispatch(struct http_req *req, struct http_resp *resp);
 
 #endif /* GW_ROUTE_H */

@@ -512,27 +512,6 @@ START_TEST(test_response_stream)
 }
 END_TEST
 
-START_TEST(test_deferred)
-{
-    const char *envp[] = { "REQUEST_METHOD=GET", "DOCUMENT_URI=/", NULL };
-    struct http_req req;
-    struct http_io io;
-    struct mem_io m = { 0 };
-
-    init_req(&req, envp, NULL, &m, &io);
-    http_req_defer_job(&req, "payment", "pay_0123456789abcdef");
-    http_req_defer_webhook(&req, "");
-    http_req_defer_webhook(&req, "550e8400-e29b-41d4-a716-446655440000");
-    ck_assert_uint_eq(req.ndeferred, 2);
-    ck_assert_str_eq(req.deferred[0].type, "payment");
-    ck_assert_str_eq(req.deferred[1].type, "webhook");
-    http_req_defer_clear(&req);
-    ck_assert_uint_eq(req.ndeferred, 0);
-    http_req_release(&req);
-    buf_release(&m.out);
-}
-END_TEST
-
 /* Also to be declared in unit.h by its owner. */
 Suite *suite_http(void);
 
@@ -543,7 +522,7 @@ suite_http(void)
 
     UNIT_TCASE(s, "parse", 0, test_basic_parse, test_body_lengths, test_path_fallback,
                test_percent_decode, test_request_id, test_content_type, test_cookies_and_https,
-               test_forwarded_proto_trust, test_list_params, test_deferred);
+               test_forwarded_proto_trust, test_list_params);
     UNIT_TCASE(s, "response", 0, test_response_write, test_response_stream);
     return s;
 }
