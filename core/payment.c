@@ -840,13 +840,12 @@ out:
 }
 
 int
-payment_capture(struct db *db, const char *merchant_id, const char *id, struct json_object *body,
-                struct payment *out, struct gw_err *err)
+payment_capture(struct db *db, const char *merchant_id, const char *id,
+                const struct payment_capture_in *in, struct payment *out, struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
     const char *params[2] = { id, merchant_id };
-    bool found = false, has_amount = false;
-    int64_t amount = 0;
+    bool found = false;
     int ret = -1;
 
     if (payment_load(db, id, merchant_id, out, &found, err) != 0) {
@@ -856,14 +855,15 @@ payment_capture(struct db *db, const char *merchant_id, const char *id, struct j
         (void)GW_ERR(err, NOT_FOUND, "Payment not found");
         goto out;
     }
-    if (payment_parse_capture_amount(body, &has_amount, &amount, err) != 0) {
+    if (gw_err_is_set(&in->check_err)) {
+        *err = in->check_err;
         goto out;
     }
     if (strcmp(out->status, "success") != 0) {
         (void)GW_ERR(err, BAD_REQUEST, "Payment not in capturable state");
         goto out;
     }
-    if (has_amount && amount > out->amount) {
+    if (in->has_amount && in->amount > out->amount) {
         (void)GW_ERR(err, BAD_REQUEST, "Capture amount exceeds payment amount");
         goto out;
     }

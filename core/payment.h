@@ -146,9 +146,16 @@ typedef int payment_csv_sink(void *arg, const char *data, size_t len);
  * first batch was read: a database failure before it leaves nothing written. */
 int payment_export_csv(struct db *db, const char *merchant_id, const struct payment_filter *f,
                        payment_csv_sink *sink, void *sink_arg, struct gw_err *err);
+/* A POST …/capture body as the handler parsed it (payment_parse_capture_amount): check 2's
+ * verdict is kept, because check 1 (the payment) comes first. */
+struct payment_capture_in {
+    bool has_amount;
+    int64_t amount;
+    struct gw_err check_err;
+};
 /* SPEC 6.4 checks in order; out receives the payment (captured true). */
 int payment_capture(struct db *db, const char *merchant_id, const char *id,
-                    struct json_object *body, struct payment *out, struct gw_err *err);
+                    const struct payment_capture_in *in, struct payment *out, struct gw_err *err);
 
 /* Representations of SPEC 5. */
 void payment_write_json(struct jw *w, const struct payment *p);

@@ -189,10 +189,12 @@ h_payment_export(struct http_req *req, struct http_resp *resp, struct gw_err *er
 int
 h_payment_capture(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
+    struct payment_capture_in in = { false, 0, GW_ERR_INIT };
     struct payment p = { 0 };
     struct jw w;
 
-    if (payment_capture(req->app->db, req->merchant.id, req->params[0], req->body, &p, err) != 0) {
+    (void)payment_parse_capture_amount(req->body, &in.has_amount, &in.amount, &in.check_err);
+    if (payment_capture(req->app->db, req->merchant.id, req->params[0], &in, &p, err) != 0) {
         return -1;
     }
     jw_init(&w, &resp->body);
