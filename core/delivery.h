@@ -60,13 +60,6 @@ struct delivery_claim_out {
         NULL, 0, NULL, 0        \
     }
 
-/* One statement: of the candidates that are due (SPEC 11.3: pending, next_retry_at NULL or
- * past, not locked), claims (locked_until = now() + 30 s) at most the merchant's free slots
- * each, taking every merchant's first candidate before anyone's second, and at most limit in
- * all; the claim is SPEC 11.3's conditional UPDATE on the set, so two workers never claim one
- * log. Due candidates that did not fit are returned in waiting. */
-int delivery_claim(struct db *db, const struct delivery_claim_in *in,
-                   struct delivery_claim_out *out, struct gw_err *err);
 void delivery_claim_out_release(struct delivery_claim_out *out);
 
 /* Due, unlocked logs, oldest due first, of merchants not in skip; at most limit. *out is a new
@@ -85,9 +78,22 @@ struct delivery_result {
     int retry_s;       /* seconds to the next attempt when pending */
 };
 
-/* One statement for the n results: each row is written only while its claim holds
- * (locked_until unchanged), clearing the claim. applied[i] tells whether result i was written. */
-int delivery_record(struct db *db, const struct delivery_result *r, size_t n, bool *applied,
-                    struct gw_err *err);
+/* One statement per turn of the scheduler, one commit:
+ * - the nr results (SPEC 11.4's conditional update for each: written only while its claim holds
+ *   (locked_until unchanged), clearing the claim); applied[i] tells whether result i was written;
+ * - then, when in is not NULL, the claim: of the candidates that are due (SPEC 11.3: pending,
+ *   next_retry_at NULL or past, not locked) at most each merchant's free slots, every merchant's
+ *   first candidate before anyone's second, at most in->limit in all; the claim is SPEC 11.3's
+ *   conditional UPDATE on the set (locked_until = now() + 30 s), so two workers never claim one
+ *   log. Due candidates that did not fit are returned in out->waiting.
+ * Release out with delivery_claim_out_release. */
+int delivery_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *applied,
+                  const struct delivery_claim_in *in, struct delivery_claim_out *out,
+                  struct gw_err *err);
+
+/* One statement: gives up the claims (id, locked_until) of n logs whose attempt was never
+ * started, so that they are due again at once instead of after the claim expires. */
+int delivery_release(struct db *db, const char *const *ids, const char *const *locked_until,
+                     size_t n, struct gw_err *err);
 
 #endif /* GW_DELIVERY_H */

@@ -33,6 +33,7 @@
 #define DL_TAKE_MAX      256
 #define DL_TAKE_PAUSE_MS 10  /* after a take that gave nothing startable, or an empty queue */
 #define DL_POLL_PAGE_MIN 64
+#define DL_CLAIM_HOLD_MS 20000 /* a claim not started by then is given up (claims last 30 s) */
 
 static const int deliver_intervals[DELIVER_MAX_ATTEMPTS] = { 0, 60, 300, 1800, 7200 };
 static const int deliver_intervals_test[DELIVER_MAX_ATTEMPTS] = { 0, 5, 10, 15, 20 };
@@ -54,7 +55,9 @@ static const char *const dl_outcome_names[DL_NOUTCOMES] = {
 /* A merchant with attempts in flight or due logs waiting for a slot. */
 struct dl_merchant {
     char id[MODEL_UUID_SZ];
-    int inflight;                  /* claimed and not yet recorded */
+    int inflight;                  /* attempts running */
+    int queued;                    /* claimed, waiting for a slot to start */
+    int unrecorded;                /* finished, result not yet written */
     char (*ready)[MODEL_UUID_SZ]; /* ring of due log ids (ready_cap) */
     size_t rhead;
     size_t rlen;
@@ -98,6 +101,11 @@ struct deliver {
     size_t nms;
     size_t ms_cap;
     size_t rr; /* round-robin start among ms */
+    /* claimed ahead, started as soon as their merchant has a free slot (so a slot that frees
+     * up is refilled in the same turn, without waiting for a claim) */
+    struct delivery_claim *pend;
+    int64_t *pend_ms;
+    size_t npend;
     CURL **easy_pool;
     size_t neasy;
     size_t take_n;
@@ -151,7 +159,7 @@ dl_merchant_gc(struct deliver *d)
     while (i < d->nms) {
         struct dl_merchant *m = d->ms[i];
 
-        if (m->inflight == 0 && m->rlen == 0) {
+        if (m->inflight == 0 && m->queued == 0 && m->unrecorded == 0 && m->rlen == 0) {
             free(m->ready);
             free(m);
             d->ms[i] = d->ms[--d->nms];
@@ -164,10 +172,14 @@ dl_merchant_gc(struct deliver *d)
     }
 }
 
+/* How many more logs of m may be claimed: its running attempts plus its claims waiting to start
+ * stay within twice its attempt limit. */
 static size_t
 dl_merchant_free(const struct deliver *d, const struct dl_merchant *m)
 {
-    return (size_t)m->inflight >= d->per_merchant ? 0 : d->per_merchant - (size_t)m->inflight;
+    size_t used = (size_t)m->inflight + (size_t)m->queued;
+
+    return used >= 2 * d->per_merchant ? 0 : 2 * d->per_merchant - used;
 }
 
 /* Adds id to m's ready ring unless it is there or the ring is full; false when full. */
@@ -328,7 +340,7 @@ deliver_new(struct wk *w)
     d->w = w;
     d->max = conc > 0 ? (size_t)conc : 1;
     d->per_merchant = d->max / 4 > 0 ? d->max / 4 : 1;
-    d->ready_cap = d->per_merchant * 2;
+    d->ready_cap = d->per_merchant * 8;
     d->take_n = DL_TAKE_MIN * 4;
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->xfers = xcalloc(d->max, sizeof(*d->xfers));
@@ -336,6 +348,8 @@ deliver_new(struct wk *w)
     d->done = xcalloc(d->max, sizeof(*d->done));
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->easy_pool = xcalloc(d->max, sizeof(*d->easy_pool));
+    d->pend = xcalloc(2 * d->max, sizeof(*d->pend));
+    d->pend_ms = xcalloc(2 * d->max, sizeof(*d->pend_ms));
     d->multi = curl_multi_init();
     if (d->multi == NULL) {
         log_error("cannot create curl multi handle");
@@ -397,6 +411,13 @@ deliver_free(struct deliver *d)
         free(d->ms[i]);
     }
     dl_turn_reset(d);
+    for (i = 0; i < d->npend; i++) {
+        free(d->pend[i].payload);
+        free(d->pend[i].url);
+        free(d->pend[i].secret);
+    }
+    free(d->pend);
+    free(d->pend_ms);
     (void)curl_multi_cleanup(d->multi);
     free(d->ms);
     free(d->requeue);
@@ -425,6 +446,7 @@ dl_set_outcome(struct dl_xfer *x, enum dl_outcome oc, long code, const char *tex
 static void
 dl_finished(struct deliver *d, struct dl_xfer *x)
 {
+    x->m->unrecorded++;
     d->done[d->ndone++] = x;
 }
 
@@ -482,6 +504,7 @@ dl_harvest(struct deliver *d)
         }
         dl_done(x, msg->data.result);
         (void)curl_multi_remove_handle(d->multi, x->easy);
+        x->m->inflight--;
         for (i = 0; i < d->nxfers; i++) {
             if (d->xfers[i] == x) {
                 d->xfers[i] = d->xfers[--d->nxfers];
@@ -525,79 +548,94 @@ dl_dead_add(struct deliver *d, const struct dl_xfer *x, const char *reason)
     d->ndead++;
 }
 
-/* Records every finished attempt in one statement (SPEC 11.4), then frees their slots. When the
- * statement fails the claims expire and the attempts are repeated (at-least-once). */
+/* The results of the finished attempts, as the turn's statement writes them. */
+struct dl_results {
+    struct delivery_result *r;
+    struct buf *bodies;
+    bool *applied;
+    size_t n;
+};
+
 static void
-dl_record(struct deliver *d)
+dl_results_prepare(struct deliver *d, struct dl_results *rs)
 {
     struct wk *w = d->w;
-    struct gw_err err = GW_ERR_INIT;
-    struct delivery_result *r = NULL;
-    struct buf *bodies = NULL;
-    bool *applied = NULL;
     size_t i, n = d->ndone;
     int next;
 
+    memset(rs, 0, sizeof(*rs));
     if (n == 0) {
         return;
     }
-    r = xcalloc(n, sizeof(*r));
-    bodies = xcalloc(n, sizeof(*bodies));
-    applied = xcalloc(n, sizeof(*applied));
+    rs->n = n;
+    rs->r = xcalloc(n, sizeof(*rs->r));
+    rs->bodies = xcalloc(n, sizeof(*rs->bodies));
+    rs->applied = xcalloc(n, sizeof(*rs->applied));
     for (i = 0; i < n; i++) {
         struct dl_xfer *x = d->done[i];
+        struct delivery_result *r = &rs->r[i];
 
-        buf_init(&bodies[i], 0);
+        buf_init(&rs->bodies[i], 0);
         if (x->has_text) {
-            (void)buf_puts(&bodies[i], x->text);
+            (void)buf_puts(&rs->bodies[i], x->text);
         } else {
-            (void)deliver_clean_body(x->body, x->body_len, &bodies[i]);
+            (void)deliver_clean_body(x->body, x->body_len, &rs->bodies[i]);
         }
         next = deliver_retry_interval(w->cfg->webhook_retry_intervals_test, x->attempt);
-        r[i].id = x->id;
-        r[i].locked_until = x->locked_until;
-        r[i].attempt = x->attempt;
-        r[i].code = x->code;
-        r[i].body = bodies[i].data;
-        r[i].status = x->oc == DL_SUCCESS                      ? "success"
-                      : x->attempt >= DELIVER_MAX_ATTEMPTS ? "failed"
-                                                           : "pending";
-        r[i].retry_s = next > 0 ? next : 0;
+        r->id = x->id;
+        r->locked_until = x->locked_until;
+        r->attempt = x->attempt;
+        r->code = x->code;
+        r->body = rs->bodies[i].data;
+        r->status = x->oc == DL_SUCCESS                      ? "success"
+                    : x->attempt >= DELIVER_MAX_ATTEMPTS ? "failed"
+                                                         : "pending";
+        r->retry_s = next > 0 ? next : 0;
         log_info("webhook attempt", LOG_S("webhook_id", x->id), LOG_S("merchant_id", x->m->id),
                  LOG_S("event", x->event), LOG_I("attempt", x->attempt),
                  LOG_S("outcome", dl_outcome_names[x->oc]), LOG_I("response_code", x->code),
-                 LOG_S("status", r[i].status), LOG_I("duration_ms", wk_now_ms() - x->started_ms));
+                 LOG_S("status", r->status), LOG_I("duration_ms", wk_now_ms() - x->started_ms));
     }
-    if (!wk_db_ready(w) || delivery_record(w->db, r, n, applied, &err) != 0) {
-        log_warn("cannot record webhook attempts; claims will expire", LOG_I("attempts", n),
-                 LOG_S("error", err.msg));
-        wk_db_failed(w, &err);
-        goto out;
-    }
-    for (i = 0; i < n; i++) {
+}
+
+/* After the turn's statement: counters and dlq entries for the written results (none when
+ * written is false: the claims then expire and the attempts are repeated, at-least-once), then
+ * the finished attempts are freed. */
+static void
+dl_results_apply(struct deliver *d, struct dl_results *rs, bool written)
+{
+    size_t i;
+
+    for (i = 0; i < rs->n; i++) {
         struct dl_xfer *x = d->done[i];
 
+        if (!written) {
+            continue;
+        }
         d->attempts[x->oc]++;
-        if (!applied[i]) {
+        if (!rs->applied[i]) {
             log_warn("webhook claim lost before result", LOG_S("webhook_id", x->id));
             continue;
         }
         if (x->oc == DL_SUCCESS) {
             d->completed++;
         } else if (x->attempt >= DELIVER_MAX_ATTEMPTS) {
-            dl_dead_add(d, x, x->oc == DL_HTTP_ERROR ? "HTTP error" : bodies[i].data);
+            dl_dead_add(d, x, x->oc == DL_HTTP_ERROR ? "HTTP error" : rs->bodies[i].data);
         }
     }
-out:
-    for (i = 0; i < n; i++) {
-        d->done[i]->m->inflight--;
+    if (!written && rs->n > 0) {
+        log_warn("cannot record webhook attempts; claims will expire", LOG_I("attempts", rs->n));
+    }
+    for (i = 0; i < rs->n; i++) {
+        d->done[i]->m->unrecorded--;
         dl_xfer_free(d, d->done[i]);
-        buf_release(&bodies[i]);
+        buf_release(&rs->bodies[i]);
     }
     d->ndone = 0;
-    free(r);
-    free(bodies);
-    free(applied);
+    free(rs->r);
+    free(rs->bodies);
+    free(rs->applied);
+    memset(rs, 0, sizeof(*rs));
 }
 
 /* Sends the turn's Redis work (acks, requeues, counters, dlq) as one pipeline. */
@@ -754,7 +792,6 @@ dl_start(struct deliver *d, struct delivery_claim *c)
 
     x->d = d;
     x->m = dl_merchant_find(d, c->merchant_id, true);
-    x->m->inflight++;
     x->started_ms = wk_now_ms();
     gw_copy_str(x->id, sizeof(x->id), c->id);
     gw_copy_str(x->event, sizeof(x->event), c->event);
@@ -777,7 +814,77 @@ dl_start(struct deliver *d, struct delivery_claim *c)
         dl_finished(d, x);
         return;
     }
+    x->m->inflight++;
     d->xfers[d->nxfers++] = x;
+}
+
+/* Gives up the claims of pend[i] for which drop(i) holds, in one statement. */
+static void
+dl_release(struct deliver *d, bool all, int64_t now)
+{
+    struct wk *w = d->w;
+    struct gw_err err = GW_ERR_INIT;
+    const char **ids = NULL, **locks = NULL;
+    size_t i, j = 0, n = 0;
+
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    ids = xcalloc(d->npend + 1, sizeof(*ids));
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    locks = xcalloc(d->npend + 1, sizeof(*locks));
+    for (i = 0; i < d->npend; i++) {
+        if (all || now - d->pend_ms[i] > DL_CLAIM_HOLD_MS) {
+            ids[n] = d->pend[i].id;
+            locks[n] = d->pend[i].locked_until;
+            n++;
+        }
+    }
+    if (n > 0 && wk_db_ready(w) && delivery_release(w->db, ids, locks, n, &err) != 0) {
+        log_warn("cannot release webhook claims; they will expire", LOG_S("error", err.msg));
+        wk_db_failed(w, &err);
+    }
+    for (i = 0; i < d->npend; i++) {
+        if (all || now - d->pend_ms[i] > DL_CLAIM_HOLD_MS) {
+            struct dl_merchant *m = dl_merchant_find(d, d->pend[i].merchant_id, true);
+
+            m->queued--;
+            free(d->pend[i].payload);
+            free(d->pend[i].url);
+            free(d->pend[i].secret);
+            continue;
+        }
+        d->pend[j] = d->pend[i];
+        d->pend_ms[j] = d->pend_ms[i];
+        j++;
+    }
+    d->npend = j;
+    free(ids);
+    free(locks);
+}
+
+/* Starts the waiting claims whose merchant has a free slot, oldest first. */
+static size_t
+dl_start_pending(struct deliver *d)
+{
+    struct dl_merchant *m;
+    size_t i, j = 0, started = 0;
+
+    for (i = 0; i < d->npend; i++) {
+        m = dl_merchant_find(d, d->pend[i].merchant_id, true);
+        if (d->nxfers < d->max && (size_t)m->inflight < d->per_merchant) {
+            m->queued--;
+            dl_start(d, &d->pend[i]);
+            free(d->pend[i].payload);
+            free(d->pend[i].url);
+            free(d->pend[i].secret);
+            started++;
+            continue;
+        }
+        d->pend[j] = d->pend[i];
+        d->pend_ms[j] = d->pend_ms[i];
+        j++;
+    }
+    d->npend = j;
+    return started;
 }
 
 /* Due logs from the database into the ready rings, for merchants with room. */
@@ -816,6 +923,21 @@ out:
     free(skip);
 }
 
+/* Due ids waiting in the rings of merchants that may claim more: when there are enough of them,
+ * taking more from Redis would only buffer or hand back ids. */
+static size_t
+dl_ready_usable(const struct deliver *d)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < d->nms; i++) {
+        if (dl_merchant_free(d, d->ms[i]) > 0) {
+            n += d->ms[i]->rlen;
+        }
+    }
+    return n;
+}
+
 /* Ready ids for the free slots, one per merchant per round, starting at the round-robin
  * cursor; popped from their rings into cids. Returns how many. */
 static size_t
@@ -846,33 +968,41 @@ dl_pick_ready(struct deliver *d, size_t free_slots, char (*cids)[MODEL_UUID_SZ])
     return n;
 }
 
-/* Claims candidates for the free slots (one statement) and starts their attempts. */
+/* The turn's statement: records the finished attempts and claims candidates for the free
+ * slots (from the ready rings, the database poll and queue:webhooks) in one round trip. */
 static void
-dl_refill(struct deliver *d)
+dl_exchange(struct deliver *d)
 {
     struct wk *w = d->w;
     struct gw_err err = GW_ERR_INIT;
     struct delivery_claim_out out = DELIVERY_CLAIM_OUT_INIT;
     struct delivery_claim_in in;
+    struct dl_results rs;
     struct delivery_slots *slots = NULL;
     char (*cids)[MODEL_UUID_SZ] = NULL;
     const char **ids = NULL;
     size_t free_slots, nready, ncand = 0, nfresh = 0, want, i, nslots = 0, overflow = 0;
     int64_t now = wk_now_ms();
     struct dl_merchant *m;
+    bool ok;
 
-    if (w->stopping || !wk_db_ready(w) || d->nxfers + d->ndone >= d->max) {
+    dl_results_prepare(d, &rs);
+    if (!wk_db_ready(w)) {
+        dl_results_apply(d, &rs, false);
         return;
     }
-    free_slots = d->max - d->nxfers - d->ndone;
-    if (now >= d->next_poll_ms) {
+    free_slots = w->stopping || d->nxfers + d->npend >= 2 * d->max
+                     ? 0
+                     : 2 * d->max - d->nxfers - d->npend;
+    if (free_slots > 0 && now >= d->next_poll_ms) {
         dl_poll_db(d, now);
     }
     cids = xcalloc(free_slots + DL_TAKE_MAX, sizeof(*cids));
     nready = dl_pick_ready(d, free_slots, cids);
     ncand = nready;
-    if (nready < free_slots && now >= d->take_pause_until && wk_queue_ready(w)) {
-        want = d->take_n;
+    if (free_slots > 0 && nready < free_slots && dl_ready_usable(d) < d->max && now >= d->take_pause_until
+        && wk_queue_ready(w)) {
+        want = d->take_n < free_slots - nready ? d->take_n : free_slots - nready;
         if (queue_webhooks_take(w->q, want, &d->taken, &err) != 0) {
             wk_queue_failed(w, &err);
             d->redis_dry = true;
@@ -893,17 +1023,17 @@ dl_refill(struct deliver *d)
     } else if (!wk_queue_ready(w)) {
         d->redis_dry = true;
     }
-    if (ncand == 0) {
+    if (ncand == 0 && rs.n == 0) {
         goto out;
     }
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-    ids = xcalloc(ncand, sizeof(*ids));
+    ids = xcalloc(ncand + 1, sizeof(*ids));
     for (i = 0; i < ncand; i++) {
         ids[i] = cids[i];
     }
     slots = xcalloc(d->nms + 1, sizeof(*slots));
     for (i = 0; i < d->nms; i++) {
-        if (d->ms[i]->inflight > 0) {
+        if (d->ms[i]->inflight > 0 || d->ms[i]->queued > 0) {
             slots[nslots].merchant_id = d->ms[i]->id;
             slots[nslots].free = (int)dl_merchant_free(d, d->ms[i]);
             nslots++;
@@ -913,10 +1043,12 @@ dl_refill(struct deliver *d)
     in.nids = ncand;
     in.slots = slots;
     in.nslots = nslots;
-    in.per_merchant = (int)d->per_merchant;
+    in.per_merchant = (int)(2 * d->per_merchant);
     in.limit = (int)free_slots;
-    if (delivery_claim(w->db, &in, &out, &err) != 0) {
-        log_warn("webhook claim failed", LOG_S("error", err.msg));
+    ok = delivery_turn(w->db, rs.r, rs.n, rs.applied, ncand > 0 ? &in : NULL, &out, &err) == 0;
+    dl_results_apply(d, &rs, ok);
+    if (!ok) {
+        log_warn("webhook turn failed", LOG_S("error", err.msg));
         wk_db_failed(w, &err);
         /* Not lost: the fresh ids go back on the queue, the others the poll finds again. */
         for (i = nready; i < ncand; i++) {
@@ -925,7 +1057,15 @@ dl_refill(struct deliver *d)
         goto out;
     }
     for (i = 0; i < out.nclaims; i++) {
-        dl_start(d, &out.claims[i]);
+        m = dl_merchant_find(d, out.claims[i].merchant_id, true);
+        m->queued++;
+        d->pend[d->npend] = out.claims[i];
+        d->pend_ms[d->npend] = now;
+        d->npend++;
+        /* moved: the list no longer owns them */
+        out.claims[i].payload = NULL;
+        out.claims[i].url = NULL;
+        out.claims[i].secret = NULL;
     }
     for (i = 0; i < out.nwaiting; i++) {
         m = dl_merchant_find(d, out.waiting[i].merchant_id, true);
@@ -938,9 +1078,9 @@ dl_refill(struct deliver *d)
      * back (their merchants were full), double it when all were used; pause after a take that
      * gave nothing at all. */
     if (nfresh > 0) {
-        if (overflow * 2 > nfresh) {
+        if (overflow * 4 > nfresh * 3) {
             d->take_n = d->take_n / 2 > DL_TAKE_MIN ? d->take_n / 2 : DL_TAKE_MIN;
-        } else if (overflow == 0 && nfresh >= d->take_n) {
+        } else if (overflow * 4 < nfresh && nfresh >= d->take_n) {
             d->take_n = d->take_n * 2 < DL_TAKE_MAX ? d->take_n * 2 : DL_TAKE_MAX;
         }
         if (overflow >= nfresh && out.nclaims == 0) {
@@ -948,6 +1088,7 @@ dl_refill(struct deliver *d)
         }
     }
 out:
+    dl_results_apply(d, &rs, false); /* only when the statement did not run */
     delivery_claim_out_release(&out);
     free(slots);
     free(ids);
@@ -960,18 +1101,26 @@ static void
 dl_turn(struct deliver *d)
 {
     int running = 0;
-    size_t before;
+    int64_t now = wk_now_ms();
 
     (void)curl_multi_perform(d->multi, &running);
     dl_harvest(d);
-    dl_record(d);
-    before = d->nxfers;
-    dl_refill(d);
-    dl_record(d); /* attempts that ended at their start (no URL) */
-    if (d->nxfers > before) {
+    if (d->w->stopping) {
+        if (d->npend > 0) {
+            dl_release(d, true, now);
+        }
+    } else if (dl_start_pending(d) > 0) {
         (void)curl_multi_perform(d->multi, &running); /* send the new requests now */
     }
+    dl_exchange(d);
+    if (dl_start_pending(d) > 0) {
+        (void)curl_multi_perform(d->multi, &running);
+    }
+    if (d->npend > 0 && now - d->pend_ms[0] > DL_CLAIM_HOLD_MS) {
+        dl_release(d, false, now);
+    }
     dl_settle(d);
+    dl_merchant_gc(d);
 }
 
 void
@@ -993,10 +1142,6 @@ deliver_poll(struct deliver *d, int timeout_ms)
             break;
         }
         wait = (int)(end - now);
-        if (d->nxfers == 0 && d->take_pause_until > now && !d->w->stopping
-            && d->take_pause_until < end) {
-            wait = (int)(d->take_pause_until - now);
-        }
         (void)curl_multi_poll(d->multi, NULL, 0, wait, &numfds);
     }
 }
