@@ -13,8 +13,8 @@
 #include <string.h>
 
 /* SPEC 11.3's due-and-unlocked condition, on alias w. */
-#define DL_DUE                                                                                \
-    "w.status = 'pending' AND (w.next_retry_at IS NULL OR w.next_retry_at <= now()) "         \
+#define DL_DUE                                                                        \
+    "w.status = 'pending' AND (w.next_retry_at IS NULL OR w.next_retry_at <= now()) " \
     "AND (w.locked_until IS NULL OR w.locked_until < now())"
 
 /* One statement per delivery turn: rec is SPEC 11.4's conditional result update for a set of
@@ -201,9 +201,9 @@ delivery_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *a
     out->waiting = nw > 0 ? xcalloc(nw, sizeof(*out->waiting)) : NULL;
     for (row = 0; row < res.nrows; row++) {
         kind = db_val(&res, row, 0);
-        if (kind[0] == 'c') {
+        if (kind[0] == 'c' && out->claims != NULL) {
             dl_claim_from_row(&res, row, &out->claims[out->nclaims++]);
-        } else if (kind[0] == 'w') {
+        } else if (kind[0] == 'w' && out->waiting != NULL) {
             struct delivery_due *d = &out->waiting[out->nwaiting++];
 
             gw_copy_str(d->id, sizeof(d->id), db_val(&res, row, 1));
@@ -272,8 +272,7 @@ delivery_poll_due(struct db *db, const char *const *skip, size_t nskip, int limi
     }
     for (row = 0; row < res.nrows; row++) {
         gw_copy_str((*out)[row].id, sizeof((*out)[row].id), db_val(&res, row, 0));
-        gw_copy_str((*out)[row].merchant_id, sizeof((*out)[row].merchant_id),
-                    db_val(&res, row, 1));
+        gw_copy_str((*out)[row].merchant_id, sizeof((*out)[row].merchant_id), db_val(&res, row, 1));
     }
     *n = (size_t)res.nrows;
     ret = 0;
@@ -284,8 +283,8 @@ out:
 }
 
 int
-delivery_release(struct db *db, const char *const *ids, const char *const *locked_until,
-                 size_t n, struct gw_err *err)
+delivery_release(struct db *db, const char *const *ids, const char *const *locked_until, size_t n,
+                 struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
     struct buf b;

@@ -72,10 +72,10 @@ struct delivery_result {
     const char *id;
     const char *locked_until; /* the claim's value */
     int attempt;
-    long code;         /* HTTP status, < 0 for none (NULL) */
-    const char *body;  /* response_body (valid UTF-8) */
+    long code;          /* HTTP status, < 0 for none (NULL) */
+    const char *body;   /* response_body (valid UTF-8) */
     const char *status; /* success | pending | failed */
-    int retry_s;       /* seconds to the next attempt when pending */
+    int retry_s;        /* seconds to the next attempt when pending */
 };
 
 /* One statement per turn of the scheduler, one commit:

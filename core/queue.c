@@ -412,13 +412,14 @@ queue_push_webhook(struct queue *q, const char *log_id, struct gw_err *err)
 /* ---- webhook delivery verbs ---- */
 
 /* KEYS queue:webhooks, queue:webhooks:processing; ARGV max. */
-static const char qwh_take_lua[] = "local out = {}\n"
-                                   "for i = 1, tonumber(ARGV[1]) do\n"
-                                   "  local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')\n"
-                                   "  if not v then break end\n"
-                                   "  out[i] = v\n"
-                                   "end\n"
-                                   "return out\n";
+static const char qwh_take_lua[] =
+    "local out = {}\n"
+    "for i = 1, tonumber(ARGV[1]) do\n"
+    "  local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')\n"
+    "  if not v then break end\n"
+    "  out[i] = v\n"
+    "end\n"
+    "return out\n";
 
 void
 queue_ids_release(struct queue_ids *ids)
@@ -481,8 +482,8 @@ out:
 /* A pipeline: commands are appended to the context's output buffer, then all replies read. */
 struct qwh_pipe {
     struct queue *q;
-    size_t n;      /* commands appended */
-    bool failed;   /* an append failed (out of memory) */
+    size_t n;    /* commands appended */
+    bool failed; /* an append failed (out of memory) */
 };
 
 static void
@@ -527,18 +528,13 @@ qwh_run(struct qwh_pipe *p, struct gw_err *err)
     return errors > 0 ? GW_ERR(err, INTERNAL, "redis error reply in webhook settle pipeline") : 0;
 }
 
-int
-queue_webhooks_settle(struct queue *q, const struct queue_webhook_settle *s, struct gw_err *err)
+static void
+qwh_append_lists(struct qwh_pipe *p, const struct queue_webhook_settle *s)
 {
-    struct qwh_pipe p = { q, 0, false };
-    const char *argv[5];
-    size_t lens[5];
-    char num[24];
+    const char *argv[4];
+    size_t lens[4];
     size_t i;
 
-    if (queue_ensure(q, err) != 0) {
-        return -1;
-    }
     for (i = 0; i < s->nack; i++) {
         argv[0] = "LREM";
         argv[1] = Q_WEBHOOKS_PROCESSING;
@@ -548,7 +544,7 @@ queue_webhooks_settle(struct queue *q, const struct queue_webhook_settle *s, str
         lens[1] = strlen(Q_WEBHOOKS_PROCESSING);
         lens[2] = 1;
         lens[3] = s->ack_len[i];
-        qwh_append(&p, 4, argv, lens);
+        qwh_append(p, 4, argv, lens);
     }
     for (i = 0; i < s->nrequeue; i++) {
         argv[0] = "LPUSH";
@@ -557,56 +553,72 @@ queue_webhooks_settle(struct queue *q, const struct queue_webhook_settle *s, str
         lens[0] = 5;
         lens[1] = strlen(Q_WEBHOOKS);
         lens[2] = s->requeue_len[i];
-        qwh_append(&p, 3, argv, lens);
+        qwh_append(p, 3, argv, lens);
     }
+}
+
+static void
+qwh_append_hincrby(struct qwh_pipe *p, const char *key, const char *field, long long n)
+{
+    const char *argv[4];
+    char num[24];
+
+    if (n == 0) {
+        return;
+    }
+    (void)snprintf(num, sizeof(num), "%lld", n);
+    argv[0] = "HINCRBY";
+    argv[1] = key;
+    argv[2] = field;
+    argv[3] = num;
+    qwh_append(p, 4, argv, NULL);
+}
+
+static void
+qwh_append_dead(struct qwh_pipe *p, const struct queue_webhook_dead *dead)
+{
+    const char *argv[4];
+    size_t lens[4];
+
+    argv[0] = "MULTI";
+    qwh_append(p, 1, argv, NULL);
+    argv[0] = "LPUSH";
+    argv[1] = Q_DLQ;
+    argv[2] = dead->entry;
+    lens[0] = 5;
+    lens[1] = strlen(Q_DLQ);
+    lens[2] = dead->len;
+    qwh_append(p, 3, argv, lens);
+    argv[0] = "HSET";
+    argv[1] = Q_DLQ_WEBHOOKS;
+    argv[2] = dead->id;
+    argv[3] = dead->entry;
+    lens[0] = 4;
+    lens[1] = strlen(Q_DLQ_WEBHOOKS);
+    lens[2] = strlen(dead->id);
+    lens[3] = dead->len;
+    qwh_append(p, 4, argv, lens);
+    argv[0] = "EXEC";
+    qwh_append(p, 1, argv, NULL);
+}
+
+int
+queue_webhooks_settle(struct queue *q, const struct queue_webhook_settle *s, struct gw_err *err)
+{
+    struct qwh_pipe p = { q, 0, false };
+    size_t i;
+
+    if (queue_ensure(q, err) != 0) {
+        return -1;
+    }
+    qwh_append_lists(&p, s);
     for (i = 0; i < s->noutcomes; i++) {
-        if (s->attempts[i] == 0) {
-            continue;
-        }
-        (void)snprintf(num, sizeof(num), "%lld", s->attempts[i]);
-        argv[0] = "HINCRBY";
-        argv[1] = Q_STATS_ATTEMPTS;
-        argv[2] = s->outcomes[i];
-        argv[3] = num;
-        qwh_append(&p, 4, argv, NULL);
+        qwh_append_hincrby(&p, Q_STATS_ATTEMPTS, s->outcomes[i], s->attempts[i]);
     }
-    if (s->completed > 0) {
-        (void)snprintf(num, sizeof(num), "%lld", s->completed);
-        argv[0] = "HINCRBY";
-        argv[1] = Q_STATS_COMPLETED;
-        argv[2] = "webhooks";
-        argv[3] = num;
-        qwh_append(&p, 4, argv, NULL);
-    }
+    qwh_append_hincrby(&p, Q_STATS_COMPLETED, "webhooks", s->completed);
     for (i = 0; i < s->ndead; i++) {
-        argv[0] = "MULTI";
-        qwh_append(&p, 1, argv, NULL);
-        argv[0] = "LPUSH";
-        argv[1] = Q_DLQ;
-        argv[2] = s->dead[i].entry;
-        lens[0] = 5;
-        lens[1] = strlen(Q_DLQ);
-        lens[2] = s->dead[i].len;
-        qwh_append(&p, 3, argv, lens);
-        argv[0] = "HSET";
-        argv[1] = Q_DLQ_WEBHOOKS;
-        argv[2] = s->dead[i].id;
-        argv[3] = s->dead[i].entry;
-        lens[0] = 4;
-        lens[1] = strlen(Q_DLQ_WEBHOOKS);
-        lens[2] = strlen(s->dead[i].id);
-        lens[3] = s->dead[i].len;
-        qwh_append(&p, 4, argv, lens);
-        argv[0] = "EXEC";
-        qwh_append(&p, 1, argv, NULL);
+        qwh_append_dead(&p, &s->dead[i]);
     }
-    if (s->ndead > 0) {
-        (void)snprintf(num, sizeof(num), "%zu", s->ndead);
-        argv[0] = "HINCRBY";
-        argv[1] = Q_STATS_FAILED;
-        argv[2] = "webhooks";
-        argv[3] = num;
-        qwh_append(&p, 4, argv, NULL);
-    }
+    qwh_append_hincrby(&p, Q_STATS_FAILED, "webhooks", (long long)s->ndead);
     return qwh_run(&p, err);
 }

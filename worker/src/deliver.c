@@ -29,9 +29,9 @@
 #define GW_VERSION "0.0.0"
 #endif
 
-#define DL_TAKE_MIN      8   /* ids taken from queue:webhooks per call, adaptive between these */
+#define DL_TAKE_MIN      8 /* ids taken from queue:webhooks per call, adaptive between these */
 #define DL_TAKE_MAX      256
-#define DL_TAKE_PAUSE_MS 10  /* after a take that gave nothing startable, or an empty queue */
+#define DL_TAKE_PAUSE_MS 10 /* after a take that gave nothing startable, or an empty queue */
 #define DL_POLL_PAGE_MIN 64
 #define DL_CLAIM_HOLD_MS 20000 /* a claim not started by then is given up (claims last 30 s) */
 
@@ -55,9 +55,9 @@ static const char *const dl_outcome_names[DL_NOUTCOMES] = {
 /* A merchant with attempts in flight or due logs waiting for a slot. */
 struct dl_merchant {
     char id[MODEL_UUID_SZ];
-    int inflight;                  /* attempts running */
-    int queued;                    /* claimed, waiting for a slot to start */
-    int unrecorded;                /* finished, result not yet written */
+    int inflight;                 /* attempts running */
+    int queued;                   /* claimed, waiting for a slot to start */
+    int unrecorded;               /* finished, result not yet written */
     char (*ready)[MODEL_UUID_SZ]; /* ring of due log ids (ready_cap) */
     size_t rhead;
     size_t rlen;
@@ -141,6 +141,7 @@ dl_merchant_find(struct deliver *d, const char *id, bool create)
     }
     if (d->nms == d->ms_cap) {
         d->ms_cap = d->ms_cap > 0 ? d->ms_cap * 2 : 16;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         d->ms = xrealloc(d->ms, d->ms_cap * sizeof(*d->ms));
     }
     m = xcalloc(1, sizeof(*m));
@@ -341,7 +342,7 @@ deliver_new(struct wk *w)
     d->max = conc > 0 ? (size_t)conc : 1;
     d->per_merchant = d->max / 4 > 0 ? d->max / 4 : 1;
     d->ready_cap = d->per_merchant * 8;
-    d->take_n = DL_TAKE_MIN * 4;
+    d->take_n = (size_t)DL_TAKE_MIN * 4;
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->xfers = xcalloc(d->max, sizeof(*d->xfers));
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
@@ -587,7 +588,7 @@ dl_results_prepare(struct deliver *d, struct dl_results *rs)
         r->attempt = x->attempt;
         r->code = x->code;
         r->body = rs->bodies[i].data;
-        r->status = x->oc == DL_SUCCESS                      ? "success"
+        r->status = x->oc == DL_SUCCESS                  ? "success"
                     : x->attempt >= DELIVER_MAX_ATTEMPTS ? "failed"
                                                          : "pending";
         r->retry_s = next > 0 ? next : 0;
@@ -916,8 +917,8 @@ dl_poll_db(struct deliver *d, int64_t now)
     }
     /* A full page means more are due than Redis told us of (e.g. after Redis lost its data):
      * poll again soon while Redis has nothing, else at the normal pace. */
-    d->next_poll_ms = n >= page && d->redis_dry ? now + WK_WEBHOOK_BACKLOG_MS
-                                                : now + WK_WEBHOOK_POLL_MS;
+    d->next_poll_ms =
+        n >= page && d->redis_dry ? now + WK_WEBHOOK_BACKLOG_MS : now + WK_WEBHOOK_POLL_MS;
 out:
     free(due);
     free(skip);
@@ -968,6 +969,83 @@ dl_pick_ready(struct deliver *d, size_t free_slots, char (*cids)[MODEL_UUID_SZ])
     return n;
 }
 
+/* Up to room ids from queue:webhooks into cids (well-formed ones; all are acknowledged at the
+ * end of the turn). Returns how many. */
+static size_t
+dl_take(struct deliver *d, size_t room, char (*cids)[MODEL_UUID_SZ], int64_t now)
+{
+    struct wk *w = d->w;
+    struct gw_err err = GW_ERR_INIT;
+    size_t want, i, n = 0;
+
+    if (!wk_queue_ready(w)) {
+        d->redis_dry = true;
+        return 0;
+    }
+    if (dl_ready_usable(d) >= d->max || now < d->take_pause_until) {
+        return 0;
+    }
+    want = d->take_n < room ? d->take_n : room;
+    if (queue_webhooks_take(w->q, want, &d->taken, &err) != 0) {
+        wk_queue_failed(w, &err);
+        d->redis_dry = true;
+        return 0;
+    }
+    d->redis_dry = d->taken.n < want;
+    if (d->redis_dry) {
+        d->take_pause_until = now + DL_TAKE_PAUSE_MS;
+    }
+    for (i = 0; i < d->taken.n; i++) {
+        if (d->taken.len[i] < MODEL_UUID_SZ && validate_uuid(d->taken.v[i])) {
+            gw_copy_str(cids[n++], MODEL_UUID_SZ, d->taken.v[i]);
+        } else {
+            log_warn("malformed webhook id dropped");
+        }
+    }
+    return n;
+}
+
+/* New claims wait in pend for a slot; due candidates that did not fit go to their merchant's
+ * ready ring, or back on queue:webhooks when it is full. */
+static void
+dl_claims_apply(struct deliver *d, struct delivery_claim_out *out, size_t nfresh, int64_t now)
+{
+    struct dl_merchant *m;
+    size_t i, overflow = 0;
+
+    for (i = 0; i < out->nclaims; i++) {
+        m = dl_merchant_find(d, out->claims[i].merchant_id, true);
+        m->queued++;
+        d->pend[d->npend] = out->claims[i];
+        d->pend_ms[d->npend] = now;
+        d->npend++;
+        /* moved: the list no longer owns them */
+        out->claims[i].payload = NULL;
+        out->claims[i].url = NULL;
+        out->claims[i].secret = NULL;
+    }
+    for (i = 0; i < out->nwaiting; i++) {
+        m = dl_merchant_find(d, out->waiting[i].merchant_id, true);
+        if (!dl_ready_push(d, m, out->waiting[i].id)) {
+            dl_requeue_add(d, out->waiting[i].id);
+            overflow++;
+        }
+    }
+    /* Take size follows what the takes are good for: halve it when most taken ids only went
+     * back (their merchants were full), double it when all were used; pause after a take that
+     * gave nothing at all. */
+    if (nfresh > 0) {
+        if (overflow * 4 > nfresh * 3) {
+            d->take_n = d->take_n / 2 > DL_TAKE_MIN ? d->take_n / 2 : DL_TAKE_MIN;
+        } else if (overflow * 4 < nfresh && nfresh >= d->take_n) {
+            d->take_n = d->take_n * 2 < DL_TAKE_MAX ? d->take_n * 2 : DL_TAKE_MAX;
+        }
+        if (overflow >= nfresh && out->nclaims == 0) {
+            d->take_pause_until = now + DL_TAKE_PAUSE_MS;
+        }
+    }
+}
+
 /* The turn's statement: records the finished attempts and claims candidates for the free
  * slots (from the ready rings, the database poll and queue:webhooks) in one round trip. */
 static void
@@ -979,11 +1057,10 @@ dl_exchange(struct deliver *d)
     struct delivery_claim_in in;
     struct dl_results rs;
     struct delivery_slots *slots = NULL;
-    char (*cids)[MODEL_UUID_SZ] = NULL;
+    char(*cids)[MODEL_UUID_SZ] = NULL;
     const char **ids = NULL;
-    size_t free_slots, nready, ncand = 0, nfresh = 0, want, i, nslots = 0, overflow = 0;
+    size_t free_slots, nready, ncand = 0, nfresh = 0, i, nslots = 0;
     int64_t now = wk_now_ms();
-    struct dl_merchant *m;
     bool ok;
 
     dl_results_prepare(d, &rs);
@@ -991,37 +1068,17 @@ dl_exchange(struct deliver *d)
         dl_results_apply(d, &rs, false);
         return;
     }
-    free_slots = w->stopping || d->nxfers + d->npend >= 2 * d->max
-                     ? 0
-                     : 2 * d->max - d->nxfers - d->npend;
+    free_slots =
+        w->stopping || d->nxfers + d->npend >= 2 * d->max ? 0 : 2 * d->max - d->nxfers - d->npend;
     if (free_slots > 0 && now >= d->next_poll_ms) {
         dl_poll_db(d, now);
     }
     cids = xcalloc(free_slots + DL_TAKE_MAX, sizeof(*cids));
     nready = dl_pick_ready(d, free_slots, cids);
     ncand = nready;
-    if (free_slots > 0 && nready < free_slots && dl_ready_usable(d) < d->max && now >= d->take_pause_until
-        && wk_queue_ready(w)) {
-        want = d->take_n < free_slots - nready ? d->take_n : free_slots - nready;
-        if (queue_webhooks_take(w->q, want, &d->taken, &err) != 0) {
-            wk_queue_failed(w, &err);
-            d->redis_dry = true;
-        } else {
-            d->redis_dry = d->taken.n < want;
-            if (d->redis_dry) {
-                d->take_pause_until = now + DL_TAKE_PAUSE_MS;
-            }
-            for (i = 0; i < d->taken.n; i++) {
-                if (d->taken.len[i] < MODEL_UUID_SZ && validate_uuid(d->taken.v[i])) {
-                    gw_copy_str(cids[ncand++], MODEL_UUID_SZ, d->taken.v[i]);
-                    nfresh++;
-                } else {
-                    log_warn("malformed webhook id dropped");
-                }
-            }
-        }
-    } else if (!wk_queue_ready(w)) {
-        d->redis_dry = true;
+    if (free_slots > 0 && nready < free_slots) {
+        nfresh = dl_take(d, free_slots - nready, cids + nready, now);
+        ncand += nfresh;
     }
     if (ncand == 0 && rs.n == 0) {
         goto out;
@@ -1056,37 +1113,7 @@ dl_exchange(struct deliver *d)
         }
         goto out;
     }
-    for (i = 0; i < out.nclaims; i++) {
-        m = dl_merchant_find(d, out.claims[i].merchant_id, true);
-        m->queued++;
-        d->pend[d->npend] = out.claims[i];
-        d->pend_ms[d->npend] = now;
-        d->npend++;
-        /* moved: the list no longer owns them */
-        out.claims[i].payload = NULL;
-        out.claims[i].url = NULL;
-        out.claims[i].secret = NULL;
-    }
-    for (i = 0; i < out.nwaiting; i++) {
-        m = dl_merchant_find(d, out.waiting[i].merchant_id, true);
-        if (!dl_ready_push(d, m, out.waiting[i].id)) {
-            dl_requeue_add(d, out.waiting[i].id);
-            overflow++;
-        }
-    }
-    /* Take size follows what the takes are good for: halve it when most taken ids only went
-     * back (their merchants were full), double it when all were used; pause after a take that
-     * gave nothing at all. */
-    if (nfresh > 0) {
-        if (overflow * 4 > nfresh * 3) {
-            d->take_n = d->take_n / 2 > DL_TAKE_MIN ? d->take_n / 2 : DL_TAKE_MIN;
-        } else if (overflow * 4 < nfresh && nfresh >= d->take_n) {
-            d->take_n = d->take_n * 2 < DL_TAKE_MAX ? d->take_n * 2 : DL_TAKE_MAX;
-        }
-        if (overflow >= nfresh && out.nclaims == 0) {
-            d->take_pause_until = now + DL_TAKE_PAUSE_MS;
-        }
-    }
+    dl_claims_apply(d, &out, nfresh, now);
 out:
     dl_results_apply(d, &rs, false); /* only when the statement did not run */
     delivery_claim_out_release(&out);
