@@ -1394,3 +1394,217 @@ queue_push_webhook(struct queue *q, const char *log_id, struct gw_err *err)
 {
     return queue_cmdv(q, NULL, err, "LPUSH", Q_WEBHOOKS, log_id, (const char *)NULL);
 }
+
+/* ---- webhook delivery verbs ---- */
+
+/* KEYS queue:webhooks, queue:webhooks:processing; ARGV max. */
+static const char qwh_take_lua[] =
+    "local out = {}\n"
+    "for i = 1, tonumber(ARGV[1]) do\n"
+    "  local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')\n"
+    "  if not v then break end\n"
+    "  out[i] = v\n"
+    "end\n"
+    "return out\n";
+
+void
+queue_ids_release(struct queue_ids *ids)
+{
+    size_t i;
+
+    if (ids == NULL) {
+        return;
+    }
+    for (i = 0; i < ids->n; i++) {
+        free(ids->v[i]);
+    }
+    free(ids->v);
+    free(ids->len);
+    memset(ids, 0, sizeof(*ids));
+}
+
+int
+queue_webhooks_take(struct queue *q, size_t max, struct queue_ids *out, struct gw_err *err)
+{
+    struct queue_reply r = QUEUE_REPLY_INIT;
+    char maxs[24];
+    const char *argv[6];
+    size_t i;
+    int ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (max == 0) {
+        return 0;
+    }
+    (void)snprintf(maxs, sizeof(maxs), "%zu", max);
+    argv[0] = "EVAL";
+    argv[1] = qwh_take_lua;
+    argv[2] = "2";
+    argv[3] = Q_WEBHOOKS;
+    argv[4] = Q_WEBHOOKS_PROCESSING;
+    argv[5] = maxs;
+    if (queue_cmd(q, &r, err, 6, argv, NULL) != 0) {
+        goto out;
+    }
+    if (r.type == QR_ARRAY && r.nelem > 0) {
+        out->v = xcalloc(r.nelem, sizeof(*out->v));
+        out->len = xcalloc(r.nelem, sizeof(*out->len));
+        for (i = 0; i < r.nelem; i++) {
+            if (r.elem[i].type != QR_STRING) {
+                continue;
+            }
+            out->v[out->n] = r.elem[i].str;
+            out->len[out->n] = r.elem[i].len;
+            r.elem[i].str = NULL;
+            out->n++;
+        }
+    }
+    ret = 0;
+out:
+    queue_reply_release(&r);
+    return ret;
+}
+
+/* A pipeline: commands are appended to the context's output buffer, then all replies read. */
+struct qwh_pipe {
+    struct queue *q;
+    size_t n;    /* commands appended */
+    bool failed; /* an append failed (out of memory) */
+};
+
+static void
+qwh_append(struct qwh_pipe *p, int argc, const char **argv, const size_t *lens)
+{
+    if (p->failed) {
+        return;
+    }
+    if (redisAppendCommandArgv(p->q->ctx, argc, argv, lens) != REDIS_OK) {
+        p->failed = true;
+        return;
+    }
+    p->n++;
+}
+
+static int
+qwh_run(struct qwh_pipe *p, struct gw_err *err)
+{
+    redisReply *r = NULL;
+    void *rv = NULL;
+    size_t i, errors = 0;
+
+    if (p->failed) {
+        queue_drop(p->q);
+        return GW_ERR(err, INTERNAL, "cannot build redis pipeline");
+    }
+    for (i = 0; i < p->n; i++) {
+        rv = NULL;
+        if (redisGetReply(p->q->ctx, &rv) != REDIS_OK || rv == NULL) {
+            log_warn("redis pipeline failed", LOG_S("error", p->q->ctx->errstr));
+            queue_drop(p->q);
+            return GW_ERR(err, UNAVAILABLE, "redis connection lost");
+        }
+        r = rv;
+        if (r->type == REDIS_REPLY_ERROR) {
+            log_error("redis error reply", LOG_S("command", "webhook settle pipeline"),
+                      LOG_S("error", r->str));
+            errors++;
+        }
+        freeReplyObject(r);
+    }
+    return errors > 0 ? GW_ERR(err, INTERNAL, "redis error reply in webhook settle pipeline") : 0;
+}
+
+static void
+qwh_append_lists(struct qwh_pipe *p, const struct queue_webhook_settle *s)
+{
+    const char *argv[4];
+    size_t lens[4];
+    size_t i;
+
+    for (i = 0; i < s->nack; i++) {
+        argv[0] = "LREM";
+        argv[1] = Q_WEBHOOKS_PROCESSING;
+        argv[2] = "1";
+        argv[3] = s->ack[i];
+        lens[0] = 4;
+        lens[1] = strlen(Q_WEBHOOKS_PROCESSING);
+        lens[2] = 1;
+        lens[3] = s->ack_len[i];
+        qwh_append(p, 4, argv, lens);
+    }
+    for (i = 0; i < s->nrequeue; i++) {
+        argv[0] = "LPUSH";
+        argv[1] = Q_WEBHOOKS;
+        argv[2] = s->requeue[i];
+        lens[0] = 5;
+        lens[1] = strlen(Q_WEBHOOKS);
+        lens[2] = s->requeue_len[i];
+        qwh_append(p, 3, argv, lens);
+    }
+}
+
+static void
+qwh_append_hincrby(struct qwh_pipe *p, const char *key, const char *field, long long n)
+{
+    const char *argv[4];
+    char num[24];
+
+    if (n == 0) {
+        return;
+    }
+    (void)snprintf(num, sizeof(num), "%lld", n);
+    argv[0] = "HINCRBY";
+    argv[1] = key;
+    argv[2] = field;
+    argv[3] = num;
+    qwh_append(p, 4, argv, NULL);
+}
+
+static void
+qwh_append_dead(struct qwh_pipe *p, const struct queue_webhook_dead *dead)
+{
+    const char *argv[4];
+    size_t lens[4];
+
+    argv[0] = "MULTI";
+    qwh_append(p, 1, argv, NULL);
+    argv[0] = "LPUSH";
+    argv[1] = Q_DLQ;
+    argv[2] = dead->entry;
+    lens[0] = 5;
+    lens[1] = strlen(Q_DLQ);
+    lens[2] = dead->len;
+    qwh_append(p, 3, argv, lens);
+    argv[0] = "HSET";
+    argv[1] = Q_DLQ_WEBHOOKS;
+    argv[2] = dead->id;
+    argv[3] = dead->entry;
+    lens[0] = 4;
+    lens[1] = strlen(Q_DLQ_WEBHOOKS);
+    lens[2] = strlen(dead->id);
+    lens[3] = dead->len;
+    qwh_append(p, 4, argv, lens);
+    argv[0] = "EXEC";
+    qwh_append(p, 1, argv, NULL);
+}
+
+int
+queue_webhooks_settle(struct queue *q, const struct queue_webhook_settle *s, struct gw_err *err)
+{
+    struct qwh_pipe p = { q, 0, false };
+    size_t i;
+
+    if (queue_ensure(q, err) != 0) {
+        return -1;
+    }
+    qwh_append_lists(&p, s);
+    for (i = 0; i < s->noutcomes; i++) {
+        qwh_append_hincrby(&p, Q_STATS_ATTEMPTS, s->outcomes[i], s->attempts[i]);
+    }
+    qwh_append_hincrby(&p, Q_STATS_COMPLETED, "webhooks", s->completed);
+    for (i = 0; i < s->ndead; i++) {
+        qwh_append_dead(&p, &s->dead[i]);
+    }
+    qwh_append_hincrby(&p, Q_STATS_FAILED, "webhooks", (long long)s->ndead);
+    return qwh_run(&p, err);
+}

@@ -223,4 +223,54 @@ int queue_push_job(struct queue *q, const char *type, const char *id, int delive
 /* LPUSH queue:webhooks <log id>. */
 int queue_push_webhook(struct queue *q, const char *log_id, struct gw_err *err);
 
+/* ---- webhook delivery verbs ---- */
+
+/* Ids taken from a list, copied out (queue_ids_release frees them). */
+struct queue_ids {
+    char **v;
+    size_t *len;
+    size_t n;
+};
+#define QUEUE_IDS_INIT \
+    {                  \
+        NULL, NULL, 0  \
+    }
+void queue_ids_release(struct queue_ids *ids);
+
+/* Moves up to max ids, oldest first, from queue:webhooks to queue:webhooks:processing in one
+ * script call (each an LMOVE RIGHT LEFT, so a crash leaves them in the processing list). */
+int queue_webhooks_take(struct queue *q, size_t max, struct queue_ids *out, struct gw_err *err);
+
+/* A webhook log that reached failed: its dlq entry (SPEC 10.1 JSON). */
+struct queue_webhook_dead {
+    const char *id; /* lowercase log id */
+    const char *entry;
+    size_t len;
+};
+
+/* Everything a delivery turn tells Redis, sent as one pipeline (one round trip):
+ * - ack: taken ids whose claim was decided, removed from queue:webhooks:processing;
+ * - requeue: of those, due ids left for lack of a slot, pushed back on queue:webhooks (the end
+ *   that is taken last);
+ * - attempts[i] added to stats:webhook_attempts field outcomes[i] (0 skipped);
+ * - completed added to stats:completed webhooks;
+ * - each dead entry pushed onto dlq and indexed in dlq:webhooks (MULTI/EXEC, as
+ *   webhook_log_dlq_push), and stats:failed webhooks incremented by their number. */
+struct queue_webhook_settle {
+    const char *const *ack;
+    const size_t *ack_len;
+    size_t nack;
+    const char *const *requeue;
+    const size_t *requeue_len;
+    size_t nrequeue;
+    const char *const *outcomes;
+    const long long *attempts;
+    size_t noutcomes;
+    long long completed;
+    const struct queue_webhook_dead *dead;
+    size_t ndead;
+};
+int queue_webhooks_settle(struct queue *q, const struct queue_webhook_settle *s,
+                          struct gw_err *err);
+
 #endif /* GW_QUEUE_H */

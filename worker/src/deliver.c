@@ -1,14 +1,20 @@
-/* deliver.c: webhook attempts (SPEC 11.3, 11.4, STYLE 2.10). Due logs come from queue:webhooks
- * and from a database poll; each is claimed with locked_until, POSTed through one libcurl multi
- * handle, and its result written with one conditional update. No in-memory retry timers. */
+/* deliver.c: the webhook delivery scheduler (SPEC 11.3, 11.4, STYLE 2.10). Each turn drives the
+ * libcurl multi handle, records every finished attempt in one statement (delivery_record),
+ * claims candidates for the free slots in one statement (delivery_claim) and tells Redis
+ * everything in one pipeline (queue_webhooks_settle). Candidates come from queue:webhooks
+ * (queue_webhooks_take), from a database poll at least every WK_WEBHOOK_POLL_MS, and from a
+ * small per-merchant buffer of due logs that had no free slot; merchants are served round
+ * robin, at most max(1, WORKER_CONCURRENCY/4) attempts each. No SQL and no Redis command here:
+ * core/delivery.c and core/queue.c own them. No in-memory retry timers: PostgreSQL decides. */
 #include "deliver.h"
 
 #include "crypto.h"
+#include "delivery.h"
 #include "jsonh.h"
 #include "log.h"
 #include "model.h"
 #include "netaddr.h"
-#include "webhook_log.h"
+#include "validate.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -23,43 +29,14 @@
 #define GW_VERSION "0.0.0"
 #endif
 
+#define DL_TAKE_MIN      8 /* ids taken from queue:webhooks per call, adaptive between these */
+#define DL_TAKE_MAX      256
+#define DL_TAKE_PAUSE_MS 10 /* after a take that gave nothing startable, or an empty queue */
+#define DL_POLL_PAGE_MIN 64
+#define DL_CLAIM_HOLD_MS 20000 /* a claim not started by then is given up (claims last 30 s) */
+
 static const int deliver_intervals[DELIVER_MAX_ATTEMPTS] = { 0, 60, 300, 1800, 7200 };
 static const int deliver_intervals_test[DELIVER_MAX_ATTEMPTS] = { 0, 5, 10, 15, 20 };
-
-static const struct db_stmt st_dl_merchants = {
-    "wk_dl_merchants",
-    "SELECT id::text, merchant_id::text FROM webhook_logs WHERE id = ANY($1::uuid[])", 1
-};
-
-static const struct db_stmt st_dl_poll = {
-    "wk_dl_poll",
-    "SELECT id::text, merchant_id::text FROM webhook_logs WHERE status = 'pending' "
-    "AND (next_retry_at IS NULL OR next_retry_at <= now()) "
-    "AND (locked_until IS NULL OR locked_until < now()) "
-    "AND merchant_id <> ALL($2::uuid[]) "
-    "ORDER BY COALESCE(next_retry_at, created_at), created_at LIMIT $1",
-    2
-};
-
-static const struct db_stmt st_dl_claim = {
-    "wk_dl_claim",
-    "WITH c AS (UPDATE webhook_logs SET locked_until = now() + interval '30 seconds' "
-    "WHERE id=$1 AND status='pending' AND (next_retry_at IS NULL OR next_retry_at <= now()) "
-    "AND (locked_until IS NULL OR locked_until < now()) "
-    "RETURNING merchant_id, attempts, event, payload, locked_until) "
-    "SELECT c.merchant_id::text, c.attempts, c.event, c.payload::text, c.locked_until::text, "
-    "m.webhook_url, m.webhook_secret FROM c JOIN merchants m ON m.id = c.merchant_id",
-    1
-};
-
-static const struct db_stmt st_dl_result = {
-    "wk_dl_result",
-    "UPDATE webhook_logs SET attempts = $2::int, last_attempt_at = now(), "
-    "response_code = $3::int, response_body = $4, status = $5::text, "
-    "next_retry_at = CASE WHEN $5::text = 'pending' THEN now() + $6::int * interval '1 second' "
-    "END, locked_until = NULL WHERE id = $1::uuid AND locked_until = $7::timestamp",
-    7
-};
 
 enum dl_outcome {
     DL_SUCCESS = 0,
@@ -68,20 +45,32 @@ enum dl_outcome {
     DL_CONNECTION_ERROR,
     DL_NOT_CONFIGURED,
     DL_BLOCKED,
+    DL_NOUTCOMES,
 };
 
-static const char *const dl_outcome_names[] = {
+static const char *const dl_outcome_names[DL_NOUTCOMES] = {
     "success", "http_error", "timeout", "connection_error", "not_configured", "blocked",
+};
+
+/* A merchant with attempts in flight or due logs waiting for a slot. */
+struct dl_merchant {
+    char id[MODEL_UUID_SZ];
+    int inflight;                 /* attempts running */
+    int queued;                   /* claimed, waiting for a slot to start */
+    int unrecorded;               /* finished, result not yet written */
+    char (*ready)[MODEL_UUID_SZ]; /* ring of due log ids (ready_cap) */
+    size_t rhead;
+    size_t rlen;
 };
 
 struct dl_xfer {
     CURL *easy;
     struct curl_slist *hdrs;
     struct deliver *d;
+    struct dl_merchant *m;
     char id[MODEL_UUID_SZ];
-    char merchant_id[MODEL_UUID_SZ];
     char event[64];
-    char locked_until[48];
+    char locked_until[DELIVERY_TS_SZ];
     int attempt; /* N = attempts + 1 at claim time */
     char *payload;
     size_t payload_len;
@@ -91,69 +80,150 @@ struct dl_xfer {
     size_t body_len;
     bool blocked;
     int64_t started_ms;
-};
-
-struct dl_cand {
-    char id[MODEL_UUID_SZ];
-    char merchant_id[MODEL_UUID_SZ];
-    char *raw; /* Redis member to LREM, NULL for database candidates */
-    size_t rawlen;
+    /* the outcome, once finished */
+    enum dl_outcome oc;
+    long code;      /* < 0: no response */
+    char text[160]; /* response_body when there was no response */
+    bool has_text;
 };
 
 struct deliver {
     struct wk *w;
     CURLM *multi;
-    struct dl_xfer **xfers;
+    struct dl_xfer **xfers; /* running transfers */
     size_t nxfers;
+    struct dl_xfer **done; /* finished, result not yet recorded */
+    size_t ndone;
     size_t max;
     size_t per_merchant;
+    size_t ready_cap;
+    struct dl_merchant **ms;
+    size_t nms;
+    size_t ms_cap;
+    size_t rr; /* round-robin start among ms */
+    /* claimed ahead, started as soon as their merchant has a free slot (so a slot that frees
+     * up is refilled in the same turn, without waiting for a claim) */
+    struct delivery_claim *pend;
+    int64_t *pend_ms;
+    size_t npend;
+    CURL **easy_pool;
+    size_t neasy;
+    size_t take_n;
+    int64_t take_pause_until;
+    bool redis_dry; /* the last take found queue:webhooks empty, or Redis is down */
     int64_t next_poll_ms;
+    /* for the turn's Redis pipeline */
+    struct queue_ids taken;
+    char **requeue;
+    size_t *requeue_len;
+    size_t nrequeue;
+    long long attempts[DL_NOUTCOMES];
+    long long completed;
+    struct queue_webhook_dead *dead;
+    size_t ndead;
 };
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
+static struct dl_merchant *
+dl_merchant_find(struct deliver *d, const char *id, bool create)
+{
+    struct dl_merchant *m;
+    size_t i;
+
+    for (i = 0; i < d->nms; i++) {
+        if (strcmp(d->ms[i]->id, id) == 0) {
+            return d->ms[i];
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    if (d->nms == d->ms_cap) {
+        d->ms_cap = d->ms_cap > 0 ? d->ms_cap * 2 : 16;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+        d->ms = xrealloc(d->ms, d->ms_cap * sizeof(*d->ms));
+    }
+    m = xcalloc(1, sizeof(*m));
+    gw_copy_str(m->id, sizeof(m->id), id);
+    m->ready = xcalloc(d->ready_cap, sizeof(*m->ready));
+    d->ms[d->nms++] = m;
+    return m;
+}
+
+/* Forgets merchants with nothing in flight and nothing waiting. */
+static void
+dl_merchant_gc(struct deliver *d)
+{
+    size_t i = 0;
+
+    while (i < d->nms) {
+        struct dl_merchant *m = d->ms[i];
+
+        if (m->inflight == 0 && m->queued == 0 && m->unrecorded == 0 && m->rlen == 0) {
+            free(m->ready);
+            free(m);
+            d->ms[i] = d->ms[--d->nms];
+            continue;
+        }
+        i++;
+    }
+    if (d->rr >= d->nms) {
+        d->rr = 0;
+    }
+}
+
+/* How many more logs of m may be claimed: its running attempts plus its claims waiting to start
+ * stay within twice its attempt limit. */
+static size_t
+dl_merchant_free(const struct deliver *d, const struct dl_merchant *m)
+{
+    size_t used = (size_t)m->inflight + (size_t)m->queued;
+
+    return used >= 2 * d->per_merchant ? 0 : 2 * d->per_merchant - used;
+}
+
+/* Adds id to m's ready ring unless it is there or the ring is full; false when full. */
 static bool
-dl_uuid_ok(const char *s, size_t len)
+dl_ready_push(struct deliver *d, struct dl_merchant *m, const char *id)
 {
     size_t i;
 
-    if (len != GW_UUID_LEN) {
-        return false;
-    }
-    for (i = 0; i < len; i++) {
-        char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') {
-                return false;
-            }
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return false;
+    for (i = 0; i < m->rlen; i++) {
+        if (strcmp(m->ready[(m->rhead + i) % d->ready_cap], id) == 0) {
+            return true;
         }
     }
+    if (m->rlen >= d->ready_cap) {
+        return false;
+    }
+    gw_copy_str(m->ready[(m->rhead + m->rlen) % d->ready_cap], MODEL_UUID_SZ, id);
+    m->rlen++;
     return true;
 }
 
-static size_t
-dl_merchant_count(const struct deliver *d, const char *merchant_id)
+static void
+dl_requeue_add(struct deliver *d, const char *id)
 {
-    size_t i, n = 0;
-
-    for (i = 0; i < d->nxfers; i++) {
-        if (strcmp(d->xfers[i]->merchant_id, merchant_id) == 0) {
-            n++;
-        }
-    }
-    return n;
+    d->requeue = xrealloc(d->requeue, (d->nrequeue + 1) * sizeof(*d->requeue));
+    d->requeue_len = xrealloc(d->requeue_len, (d->nrequeue + 1) * sizeof(*d->requeue_len));
+    d->requeue[d->nrequeue] = xstrdup(id);
+    d->requeue_len[d->nrequeue] = strlen(id);
+    d->nrequeue++;
 }
 
 static void
-dl_xfer_free(struct dl_xfer *x)
+dl_xfer_free(struct deliver *d, struct dl_xfer *x)
 {
     if (x == NULL) {
         return;
     }
     if (x->easy != NULL) {
-        curl_easy_cleanup(x->easy);
+        if (d != NULL && d->neasy < d->max) {
+            d->easy_pool[d->neasy++] = x->easy;
+        } else {
+            curl_easy_cleanup(x->easy);
+        }
     }
     curl_slist_free_all(x->hdrs);
     free(x->payload);
@@ -271,8 +341,16 @@ deliver_new(struct wk *w)
     d->w = w;
     d->max = conc > 0 ? (size_t)conc : 1;
     d->per_merchant = d->max / 4 > 0 ? d->max / 4 : 1;
+    d->ready_cap = d->per_merchant * 8;
+    d->take_n = (size_t)DL_TAKE_MIN * 4;
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->xfers = xcalloc(d->max, sizeof(*d->xfers));
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
+    d->done = xcalloc(d->max, sizeof(*d->done));
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
+    d->easy_pool = xcalloc(d->max, sizeof(*d->easy_pool));
+    d->pend = xcalloc(2 * d->max, sizeof(*d->pend));
+    d->pend_ms = xcalloc(2 * d->max, sizeof(*d->pend_ms));
     d->multi = curl_multi_init();
     if (d->multi == NULL) {
         log_error("cannot create curl multi handle");
@@ -285,7 +363,26 @@ deliver_new(struct wk *w)
 size_t
 deliver_inflight(const struct deliver *d)
 {
-    return d->nxfers;
+    return d->nxfers + d->ndone;
+}
+
+static void
+dl_turn_reset(struct deliver *d)
+{
+    size_t i;
+
+    queue_ids_release(&d->taken);
+    for (i = 0; i < d->nrequeue; i++) {
+        free(d->requeue[i]);
+    }
+    d->nrequeue = 0;
+    for (i = 0; i < d->ndead; i++) {
+        free((char *)(uintptr_t)d->dead[i].entry);
+        free((char *)(uintptr_t)d->dead[i].id);
+    }
+    d->ndead = 0;
+    memset(d->attempts, 0, sizeof(d->attempts));
+    d->completed = 0;
 }
 
 void
@@ -300,9 +397,35 @@ deliver_free(struct deliver *d)
         log_warn("webhook attempt abandoned", LOG_S("webhook_id", d->xfers[i]->id),
                  LOG_I("attempt", d->xfers[i]->attempt));
         (void)curl_multi_remove_handle(d->multi, d->xfers[i]->easy);
-        dl_xfer_free(d->xfers[i]);
+        dl_xfer_free(NULL, d->xfers[i]);
     }
+    for (i = 0; i < d->ndone; i++) {
+        log_warn("webhook attempt not recorded", LOG_S("webhook_id", d->done[i]->id),
+                 LOG_I("attempt", d->done[i]->attempt));
+        dl_xfer_free(NULL, d->done[i]);
+    }
+    for (i = 0; i < d->neasy; i++) {
+        curl_easy_cleanup(d->easy_pool[i]);
+    }
+    for (i = 0; i < d->nms; i++) {
+        free(d->ms[i]->ready);
+        free(d->ms[i]);
+    }
+    dl_turn_reset(d);
+    for (i = 0; i < d->npend; i++) {
+        free(d->pend[i].payload);
+        free(d->pend[i].url);
+        free(d->pend[i].secret);
+    }
+    free(d->pend);
+    free(d->pend_ms);
     (void)curl_multi_cleanup(d->multi);
+    free(d->ms);
+    free(d->requeue);
+    free(d->requeue_len);
+    free(d->dead);
+    free(d->easy_pool);
+    free(d->done);
     free(d->xfers);
     free(d);
 }
@@ -310,135 +433,43 @@ deliver_free(struct deliver *d)
 /* ---- results ----------------------------------------------------------------------------- */
 
 static void
-dl_stats(struct deliver *d, const struct dl_xfer *x, enum dl_outcome oc, const char *reason)
+dl_set_outcome(struct dl_xfer *x, enum dl_outcome oc, long code, const char *text)
 {
-    struct wk *w = d->w;
-    struct gw_err err = GW_ERR_INIT;
-    struct buf b;
-    struct jw jw;
-    char now[32];
-
-    if (!wk_queue_ready(w)) {
-        return;
-    }
-    if (queue_cmdv(w->q, NULL, &err, "HINCRBY", Q_STATS_ATTEMPTS, dl_outcome_names[oc], "1",
-                   (const char *)NULL)
-        != 0) {
-        goto fail;
-    }
-    if (oc == DL_SUCCESS) {
-        if (queue_cmdv(w->q, NULL, &err, "HINCRBY", Q_STATS_COMPLETED, "webhooks", "1",
-                       (const char *)NULL)
-            != 0) {
-            goto fail;
-        }
-        return;
-    }
-    if (x->attempt < DELIVER_MAX_ATTEMPTS) {
-        return;
-    }
-    wk_utc_now(now);
-    buf_init(&b, (size_t)8 * KIB);
-    jw_init(&jw, &b);
-    jw_obj_begin(&jw);
-    jw_key(&jw, "type");
-    jw_str(&jw, "webhook");
-    jw_key(&jw, "id");
-    jw_str(&jw, x->id);
-    jw_key(&jw, "reason");
-    jw_str(&jw, reason);
-    jw_key(&jw, "failed_at");
-    jw_str(&jw, now);
-    jw_obj_end(&jw);
-    if (jw_finish(&jw) != 0 || webhook_log_dlq_push(w->q, x->id, b.data, b.len, &err) != 0
-        || queue_cmdv(w->q, NULL, &err, "HINCRBY", Q_STATS_FAILED, "webhooks", "1",
-                      (const char *)NULL)
-               != 0) {
-        buf_release(&b);
-        goto fail;
-    }
-    buf_release(&b);
-    return;
-fail:
-    log_warn("cannot record webhook stats", LOG_S("webhook_id", x->id), LOG_S("error", err.msg));
-    wk_queue_failed(w, &err);
-}
-
-/* Writes the result of attempt x (SPEC 11.4). code < 0 means no response (NULL). */
-static void
-dl_finish(struct deliver *d, const struct dl_xfer *x, enum dl_outcome oc, long code,
-          const char *text)
-{
-    struct wk *w = d->w;
-    struct gw_err err = GW_ERR_INIT;
-    struct db_res res = DB_RES_INIT;
-    int next = deliver_retry_interval(w->cfg->webhook_retry_intervals_test, x->attempt);
-    char attempt[16], codebuf[16], interval[16];
-    const char *status;
-    const char *params[7];
-    struct buf body;
-
-    buf_init(&body, 0);
-    if (oc == DL_SUCCESS) {
-        status = "success";
-    } else if (x->attempt >= DELIVER_MAX_ATTEMPTS) {
-        status = "failed";
-    } else {
-        status = "pending";
-    }
+    x->oc = oc;
+    x->code = code;
+    x->has_text = text != NULL;
     if (text != NULL) {
-        (void)buf_puts(&body, text);
-    } else {
-        (void)deliver_clean_body(x->body, x->body_len, &body);
+        (void)snprintf(x->text, sizeof(x->text), "%s", text);
     }
-    (void)snprintf(attempt, sizeof(attempt), "%d", x->attempt);
-    (void)snprintf(codebuf, sizeof(codebuf), "%ld", code);
-    (void)snprintf(interval, sizeof(interval), "%d", next > 0 ? next : 0);
-    params[0] = x->id;
-    params[1] = attempt;
-    params[2] = code >= 0 ? codebuf : NULL;
-    params[3] = body.data;
-    params[4] = status;
-    params[5] = interval;
-    params[6] = x->locked_until;
-    log_info("webhook attempt", LOG_S("webhook_id", x->id), LOG_S("merchant_id", x->merchant_id),
-             LOG_S("event", x->event), LOG_I("attempt", x->attempt),
-             LOG_S("outcome", dl_outcome_names[oc]), LOG_I("response_code", code),
-             LOG_S("status", status), LOG_I("duration_ms", wk_now_ms() - x->started_ms));
-    if (!wk_db_ready(w) || db_exec(w->db, &st_dl_result, params, &res, &err) != 0) {
-        log_warn("cannot record webhook attempt; claim will expire", LOG_S("webhook_id", x->id),
-                 LOG_S("error", err.msg));
-        wk_db_failed(w, &err);
-        goto out;
-    }
-    if (res.affected != 1) {
-        log_warn("webhook claim lost before result", LOG_S("webhook_id", x->id));
-    }
-    dl_stats(d, x, oc, oc == DL_HTTP_ERROR ? "HTTP error" : body.data);
-out:
-    db_res_release(&res);
-    buf_release(&body);
+}
+
+/* Moves x (whose outcome is set) to the list of attempts to record. */
+static void
+dl_finished(struct deliver *d, struct dl_xfer *x)
+{
+    x->m->unrecorded++;
+    d->done[d->ndone++] = x;
 }
 
 static void
-dl_done(struct deliver *d, struct dl_xfer *x, CURLcode rc)
+dl_done(struct dl_xfer *x, CURLcode rc)
 {
     long code = 0;
     long oserr = 0;
     char text[160];
 
     if (x->blocked) {
-        dl_finish(d, x, DL_BLOCKED, -1, "Destination address not allowed");
+        dl_set_outcome(x, DL_BLOCKED, -1, "Destination address not allowed");
         return;
     }
     if (rc == CURLE_OK) {
         (void)curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
-        dl_finish(d, x, code >= 200 && code <= 299 ? DL_SUCCESS : DL_HTTP_ERROR, code, NULL);
+        dl_set_outcome(x, code >= 200 && code <= 299 ? DL_SUCCESS : DL_HTTP_ERROR, code, NULL);
         return;
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         (void)snprintf(text, sizeof(text), "Timeout after %d ms", DELIVER_TIMEOUT_MS);
-        dl_finish(d, x, DL_TIMEOUT, -1, text);
+        dl_set_outcome(x, DL_TIMEOUT, -1, text);
         return;
     }
     (void)curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
@@ -447,34 +478,18 @@ dl_done(struct deliver *d, struct dl_xfer *x, CURLcode rc)
     } else {
         (void)snprintf(text, sizeof(text), "%s", curl_easy_strerror(rc));
     }
-    dl_finish(d, x, DL_CONNECTION_ERROR, -1, text);
+    dl_set_outcome(x, DL_CONNECTION_ERROR, -1, text);
 }
 
+/* Collects finished transfers into d->done. */
 static void
-dl_remove(struct deliver *d, struct dl_xfer *x)
-{
-    size_t i;
-
-    for (i = 0; i < d->nxfers; i++) {
-        if (d->xfers[i] == x) {
-            d->xfers[i] = d->xfers[d->nxfers - 1];
-            d->nxfers--;
-            break;
-        }
-    }
-    (void)curl_multi_remove_handle(d->multi, x->easy);
-    dl_xfer_free(x);
-}
-
-void
-deliver_poll(struct deliver *d, int timeout_ms)
+dl_harvest(struct deliver *d)
 {
     struct CURLMsg *msg;
     struct dl_xfer *x = NULL;
-    int running = 0, numfds = 0, left = 0;
+    size_t i;
+    int left = 0;
 
-    (void)curl_multi_poll(d->multi, NULL, 0, timeout_ms, &numfds);
-    (void)curl_multi_perform(d->multi, &running);
     for (;;) {
         msg = curl_multi_info_read(d->multi, &left);
         if (msg == NULL) {
@@ -488,9 +503,176 @@ deliver_poll(struct deliver *d, int timeout_ms)
         if (x == NULL) {
             continue;
         }
-        dl_done(d, x, msg->data.result);
-        dl_remove(d, x);
+        dl_done(x, msg->data.result);
+        (void)curl_multi_remove_handle(d->multi, x->easy);
+        x->m->inflight--;
+        for (i = 0; i < d->nxfers; i++) {
+            if (d->xfers[i] == x) {
+                d->xfers[i] = d->xfers[--d->nxfers];
+                break;
+            }
+        }
+        dl_finished(d, x);
     }
+}
+
+static void
+dl_dead_add(struct deliver *d, const struct dl_xfer *x, const char *reason)
+{
+    struct buf b;
+    struct jw jw;
+    char now[32];
+    size_t len = 0;
+
+    wk_utc_now(now);
+    buf_init(&b, (size_t)8 * KIB);
+    jw_init(&jw, &b);
+    jw_obj_begin(&jw);
+    jw_key(&jw, "type");
+    jw_str(&jw, "webhook");
+    jw_key(&jw, "id");
+    jw_str(&jw, x->id);
+    jw_key(&jw, "reason");
+    jw_str(&jw, reason);
+    jw_key(&jw, "failed_at");
+    jw_str(&jw, now);
+    jw_obj_end(&jw);
+    if (jw_finish(&jw) != 0) {
+        log_warn("cannot serialise dlq entry", LOG_S("webhook_id", x->id));
+        buf_release(&b);
+        return;
+    }
+    d->dead = xrealloc(d->dead, (d->ndead + 1) * sizeof(*d->dead));
+    d->dead[d->ndead].id = xstrdup(x->id);
+    d->dead[d->ndead].entry = buf_detach(&b, &len);
+    d->dead[d->ndead].len = len;
+    d->ndead++;
+}
+
+/* The results of the finished attempts, as the turn's statement writes them. */
+struct dl_results {
+    struct delivery_result *r;
+    struct buf *bodies;
+    bool *applied;
+    size_t n;
+};
+
+static void
+dl_results_prepare(struct deliver *d, struct dl_results *rs)
+{
+    struct wk *w = d->w;
+    size_t i, n = d->ndone;
+    int next;
+
+    memset(rs, 0, sizeof(*rs));
+    if (n == 0) {
+        return;
+    }
+    rs->n = n;
+    rs->r = xcalloc(n, sizeof(*rs->r));
+    rs->bodies = xcalloc(n, sizeof(*rs->bodies));
+    rs->applied = xcalloc(n, sizeof(*rs->applied));
+    for (i = 0; i < n; i++) {
+        struct dl_xfer *x = d->done[i];
+        struct delivery_result *r = &rs->r[i];
+
+        buf_init(&rs->bodies[i], 0);
+        if (x->has_text) {
+            (void)buf_puts(&rs->bodies[i], x->text);
+        } else {
+            (void)deliver_clean_body(x->body, x->body_len, &rs->bodies[i]);
+        }
+        next = deliver_retry_interval(w->cfg->webhook_retry_intervals_test, x->attempt);
+        r->id = x->id;
+        r->locked_until = x->locked_until;
+        r->attempt = x->attempt;
+        r->code = x->code;
+        r->body = rs->bodies[i].data;
+        r->status = x->oc == DL_SUCCESS                  ? "success"
+                    : x->attempt >= DELIVER_MAX_ATTEMPTS ? "failed"
+                                                         : "pending";
+        r->retry_s = next > 0 ? next : 0;
+        log_info("webhook attempt", LOG_S("webhook_id", x->id), LOG_S("merchant_id", x->m->id),
+                 LOG_S("event", x->event), LOG_I("attempt", x->attempt),
+                 LOG_S("outcome", dl_outcome_names[x->oc]), LOG_I("response_code", x->code),
+                 LOG_S("status", r->status), LOG_I("duration_ms", wk_now_ms() - x->started_ms));
+    }
+}
+
+/* After the turn's statement: counters and dlq entries for the written results (none when
+ * written is false: the claims then expire and the attempts are repeated, at-least-once), then
+ * the finished attempts are freed. */
+static void
+dl_results_apply(struct deliver *d, struct dl_results *rs, bool written)
+{
+    size_t i;
+
+    for (i = 0; i < rs->n; i++) {
+        struct dl_xfer *x = d->done[i];
+
+        if (!written) {
+            continue;
+        }
+        d->attempts[x->oc]++;
+        if (!rs->applied[i]) {
+            log_warn("webhook claim lost before result", LOG_S("webhook_id", x->id));
+            continue;
+        }
+        if (x->oc == DL_SUCCESS) {
+            d->completed++;
+        } else if (x->attempt >= DELIVER_MAX_ATTEMPTS) {
+            dl_dead_add(d, x, x->oc == DL_HTTP_ERROR ? "HTTP error" : rs->bodies[i].data);
+        }
+    }
+    if (!written && rs->n > 0) {
+        log_warn("cannot record webhook attempts; claims will expire", LOG_I("attempts", rs->n));
+    }
+    for (i = 0; i < rs->n; i++) {
+        d->done[i]->m->unrecorded--;
+        dl_xfer_free(d, d->done[i]);
+        buf_release(&rs->bodies[i]);
+    }
+    d->ndone = 0;
+    free(rs->r);
+    free(rs->bodies);
+    free(rs->applied);
+    memset(rs, 0, sizeof(*rs));
+}
+
+/* Sends the turn's Redis work (acks, requeues, counters, dlq) as one pipeline. */
+static void
+dl_settle(struct deliver *d)
+{
+    struct wk *w = d->w;
+    struct gw_err err = GW_ERR_INIT;
+    struct queue_webhook_settle s;
+    long long total = d->completed + (long long)d->ndead + (long long)d->taken.n;
+    size_t i;
+
+    for (i = 0; i < DL_NOUTCOMES; i++) {
+        total += d->attempts[i];
+    }
+    if (total == 0 && d->nrequeue == 0) {
+        return;
+    }
+    memset(&s, 0, sizeof(s));
+    s.ack = (const char *const *)d->taken.v;
+    s.ack_len = d->taken.len;
+    s.nack = d->taken.n;
+    s.requeue = (const char *const *)d->requeue;
+    s.requeue_len = d->requeue_len;
+    s.nrequeue = d->nrequeue;
+    s.outcomes = dl_outcome_names;
+    s.attempts = d->attempts;
+    s.noutcomes = DL_NOUTCOMES;
+    s.completed = d->completed;
+    s.dead = d->dead;
+    s.ndead = d->ndead;
+    if (!wk_queue_ready(w) || queue_webhooks_settle(w->q, &s, &err) != 0) {
+        log_warn("cannot record webhook counters in redis", LOG_S("error", err.msg));
+        wk_queue_failed(w, &err);
+    }
+    dl_turn_reset(d);
 }
 
 /* ---- starting attempts ------------------------------------------------------------------- */
@@ -562,9 +744,15 @@ dl_sign_headers(struct dl_xfer *x, const char *secret)
 static int
 dl_setup_easy(struct deliver *d, struct dl_xfer *x)
 {
-    CURL *e = curl_easy_init();
+    CURL *e = NULL;
     CURLcode rc = CURLE_OK;
 
+    if (d->neasy > 0) {
+        e = d->easy_pool[--d->neasy];
+        curl_easy_reset(e);
+    } else {
+        e = curl_easy_init();
+    }
     if (e == NULL) {
         return -1;
     }
@@ -597,249 +785,390 @@ dl_setup_easy(struct deliver *d, struct dl_xfer *x)
     return rc == CURLE_OK ? 0 : -1;
 }
 
-/* Claims one candidate and starts its attempt. Returns 1 when started, 0 when not claimed. */
-static int
-dl_claim_start(struct deliver *d, const struct dl_cand *c)
+/* Starts the attempt of claim c (its payload and url move into the transfer). */
+static void
+dl_start(struct deliver *d, struct delivery_claim *c)
 {
-    struct wk *w = d->w;
-    struct gw_err err = GW_ERR_INIT;
-    struct db_res res = DB_RES_INIT;
-    struct dl_xfer *x = NULL;
-    const char *params[1] = { c->id };
-    const char *url, *secret;
-    int ret = 0;
+    struct dl_xfer *x = xcalloc(1, sizeof(*x));
 
-    if (db_exec(w->db, &st_dl_claim, params, &res, &err) != 0) {
-        log_warn("webhook claim failed", LOG_S("webhook_id", c->id), LOG_S("error", err.msg));
-        wk_db_failed(w, &err);
-        goto out;
-    }
-    if (res.nrows == 0) {
-        log_debug("webhook not claimed", LOG_S("webhook_id", c->id));
-        goto out;
-    }
-    x = xcalloc(1, sizeof(*x));
     x->d = d;
+    x->m = dl_merchant_find(d, c->merchant_id, true);
     x->started_ms = wk_now_ms();
-    (void)snprintf(x->id, sizeof(x->id), "%s", c->id);
-    (void)snprintf(x->merchant_id, sizeof(x->merchant_id), "%s", db_val(&res, 0, 0));
-    x->attempt = (int)db_int(&res, 0, 1) + 1;
-    (void)snprintf(x->event, sizeof(x->event), "%s",
-                   db_val(&res, 0, 2) != NULL ? db_val(&res, 0, 2) : "");
-    x->payload = xmemdup0(db_val(&res, 0, 3) != NULL ? db_val(&res, 0, 3) : "",
-                          db_val(&res, 0, 3) != NULL ? db_len(&res, 0, 3) : 0);
-    x->payload_len = db_val(&res, 0, 3) != NULL ? db_len(&res, 0, 3) : 0;
-    (void)snprintf(x->locked_until, sizeof(x->locked_until), "%s", db_val(&res, 0, 4));
-    url = db_val(&res, 0, 5);
-    secret = db_val(&res, 0, 6) != NULL ? db_val(&res, 0, 6) : "";
-    if (url == NULL || url[0] == '\0') {
-        dl_finish(d, x, DL_NOT_CONFIGURED, -1, "Webhook URL not configured");
-        goto out;
+    gw_copy_str(x->id, sizeof(x->id), c->id);
+    gw_copy_str(x->event, sizeof(x->event), c->event);
+    gw_copy_str(x->locked_until, sizeof(x->locked_until), c->locked_until);
+    x->attempt = c->attempt;
+    x->payload = c->payload;
+    x->payload_len = c->payload_len;
+    x->url = c->url;
+    c->payload = NULL;
+    c->url = NULL;
+    if (x->url == NULL) {
+        dl_set_outcome(x, DL_NOT_CONFIGURED, -1, "Webhook URL not configured");
+        dl_finished(d, x);
+        return;
     }
-    x->url = xstrdup(url);
-    if (dl_sign_headers(x, secret) != 0 || dl_setup_easy(d, x) != 0
+    if (dl_sign_headers(x, c->secret) != 0 || dl_setup_easy(d, x) != 0
         || curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
         log_error("cannot start webhook attempt", LOG_S("webhook_id", x->id));
-        dl_finish(d, x, DL_CONNECTION_ERROR, -1, "Internal error starting attempt");
-        goto out;
+        dl_set_outcome(x, DL_CONNECTION_ERROR, -1, "Internal error starting attempt");
+        dl_finished(d, x);
+        return;
     }
+    x->m->inflight++;
     d->xfers[d->nxfers++] = x;
-    x = NULL;
-    ret = 1;
-out:
-    dl_xfer_free(x);
-    db_res_release(&res);
-    return ret;
 }
 
-/* Up to max ids from queue:webhooks into cands (merchant ids looked up in one query). */
-static size_t
-dl_take_redis(struct deliver *d, struct dl_cand *cands, size_t max)
+/* Gives up the claims of pend[i] for which drop(i) holds, in one statement. */
+static void
+dl_release(struct deliver *d, bool all, int64_t now)
 {
     struct wk *w = d->w;
     struct gw_err err = GW_ERR_INIT;
-    struct queue_reply r = QUEUE_REPLY_INIT;
-    struct db_res res = DB_RES_INIT;
-    struct buf arr;
-    const char *params[1];
-    size_t n = 0, i;
-    int row;
+    const char **ids = NULL, **locks = NULL;
+    size_t i, j = 0, n = 0;
 
-    buf_init(&arr, 0);
-    while (n < max) {
-        if (queue_cmdv(w->q, &r, &err, "LMOVE", Q_WEBHOOKS, Q_WEBHOOKS_PROCESSING, "RIGHT", "LEFT",
-                       (const char *)NULL)
-            != 0) {
-            wk_queue_failed(w, &err);
-            break;
-        }
-        if (r.type != QR_STRING) {
-            queue_reply_release(&r);
-            break;
-        }
-        memset(&cands[n], 0, sizeof(cands[n]));
-        cands[n].raw = r.str;
-        cands[n].rawlen = r.len;
-        r.str = NULL;
-        queue_reply_release(&r);
-        if (dl_uuid_ok(cands[n].raw, cands[n].rawlen)) {
-            memcpy(cands[n].id, cands[n].raw, cands[n].rawlen);
-            cands[n].id[cands[n].rawlen] = '\0';
-            (void)buf_puts(&arr, arr.len == 0 ? "{" : ",");
-            (void)buf_puts(&arr, cands[n].id);
-        }
-        n++;
-    }
-    if (arr.len > 0) {
-        (void)buf_putc(&arr, '}');
-        params[0] = arr.data;
-        if (db_exec(w->db, &st_dl_merchants, params, &res, &err) != 0) {
-            wk_db_failed(w, &err);
-        } else {
-            for (row = 0; row < res.nrows; row++) {
-                for (i = 0; i < n; i++) {
-                    if (strcmp(cands[i].id, db_val(&res, row, 0)) == 0) {
-                        (void)snprintf(cands[i].merchant_id, sizeof(cands[i].merchant_id), "%s",
-                                       db_val(&res, row, 1));
-                    }
-                }
-            }
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    ids = xcalloc(d->npend + 1, sizeof(*ids));
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    locks = xcalloc(d->npend + 1, sizeof(*locks));
+    for (i = 0; i < d->npend; i++) {
+        if (all || now - d->pend_ms[i] > DL_CLAIM_HOLD_MS) {
+            ids[n] = d->pend[i].id;
+            locks[n] = d->pend[i].locked_until;
+            n++;
         }
     }
-    db_res_release(&res);
-    buf_release(&arr);
-    return n;
-}
-
-/* Due logs from the database, skipping merchants already at their cap. */
-static size_t
-dl_take_db(struct deliver *d, struct dl_cand *cands, size_t max)
-{
-    struct wk *w = d->w;
-    struct gw_err err = GW_ERR_INIT;
-    struct db_res res = DB_RES_INIT;
-    struct buf capped;
-    char lim[24];
-    const char *params[2];
-    size_t i, j, n = 0;
-    bool seen;
-    int row;
-
-    buf_init(&capped, 0);
-    (void)buf_putc(&capped, '{');
-    for (i = 0; i < d->nxfers; i++) {
-        seen = false;
-        for (j = 0; j < i; j++) {
-            if (strcmp(d->xfers[j]->merchant_id, d->xfers[i]->merchant_id) == 0) {
-                seen = true;
-                break;
-            }
-        }
-        if (!seen && dl_merchant_count(d, d->xfers[i]->merchant_id) >= d->per_merchant) {
-            (void)buf_puts(&capped, capped.len > 1 ? "," : "");
-            (void)buf_puts(&capped, d->xfers[i]->merchant_id);
-        }
-    }
-    (void)buf_putc(&capped, '}');
-    (void)snprintf(lim, sizeof(lim), "%zu", max);
-    params[0] = lim;
-    params[1] = capped.data;
-    if (db_exec(w->db, &st_dl_poll, params, &res, &err) != 0) {
+    if (n > 0 && wk_db_ready(w) && delivery_release(w->db, ids, locks, n, &err) != 0) {
+        log_warn("cannot release webhook claims; they will expire", LOG_S("error", err.msg));
         wk_db_failed(w, &err);
+    }
+    for (i = 0; i < d->npend; i++) {
+        if (all || now - d->pend_ms[i] > DL_CLAIM_HOLD_MS) {
+            struct dl_merchant *m = dl_merchant_find(d, d->pend[i].merchant_id, true);
+
+            m->queued--;
+            free(d->pend[i].payload);
+            free(d->pend[i].url);
+            free(d->pend[i].secret);
+            continue;
+        }
+        d->pend[j] = d->pend[i];
+        d->pend_ms[j] = d->pend_ms[i];
+        j++;
+    }
+    d->npend = j;
+    free(ids);
+    free(locks);
+}
+
+/* Starts the waiting claims whose merchant has a free slot, oldest first. */
+static size_t
+dl_start_pending(struct deliver *d)
+{
+    struct dl_merchant *m;
+    size_t i, j = 0, started = 0;
+
+    for (i = 0; i < d->npend; i++) {
+        m = dl_merchant_find(d, d->pend[i].merchant_id, true);
+        if (d->nxfers < d->max && (size_t)m->inflight < d->per_merchant) {
+            m->queued--;
+            dl_start(d, &d->pend[i]);
+            free(d->pend[i].payload);
+            free(d->pend[i].url);
+            free(d->pend[i].secret);
+            started++;
+            continue;
+        }
+        d->pend[j] = d->pend[i];
+        d->pend_ms[j] = d->pend_ms[i];
+        j++;
+    }
+    d->npend = j;
+    return started;
+}
+
+/* Due logs from the database into the ready rings, for merchants with room. */
+static void
+dl_poll_db(struct deliver *d, int64_t now)
+{
+    struct wk *w = d->w;
+    struct gw_err err = GW_ERR_INIT;
+    struct delivery_due *due = NULL;
+    const char **skip = NULL;
+    size_t i, n = 0, nskip = 0, page = d->max > DL_POLL_PAGE_MIN ? d->max : DL_POLL_PAGE_MIN;
+    struct dl_merchant *m;
+
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    skip = xcalloc(d->nms + 1, sizeof(*skip));
+    for (i = 0; i < d->nms; i++) {
+        if (dl_merchant_free(d, d->ms[i]) == 0 || d->ms[i]->rlen >= d->ready_cap) {
+            skip[nskip++] = d->ms[i]->id;
+        }
+    }
+    if (delivery_poll_due(w->db, skip, nskip, (int)page, &due, &n, &err) != 0) {
+        wk_db_failed(w, &err);
+        d->next_poll_ms = now + WK_WEBHOOK_POLL_MS;
         goto out;
     }
-    for (row = 0; row < res.nrows && n < max; row++) {
-        memset(&cands[n], 0, sizeof(cands[n]));
-        (void)snprintf(cands[n].id, sizeof(cands[n].id), "%s", db_val(&res, row, 0));
-        (void)snprintf(cands[n].merchant_id, sizeof(cands[n].merchant_id), "%s",
-                       db_val(&res, row, 1));
-        n++;
+    for (i = 0; i < n; i++) {
+        m = dl_merchant_find(d, due[i].merchant_id, true);
+        (void)dl_ready_push(d, m, due[i].id);
     }
+    /* A full page means more are due than Redis told us of (e.g. after Redis lost its data):
+     * poll again soon while Redis has nothing, else at the normal pace. */
+    d->next_poll_ms =
+        n >= page && d->redis_dry ? now + WK_WEBHOOK_BACKLOG_MS : now + WK_WEBHOOK_POLL_MS;
 out:
-    db_res_release(&res);
-    buf_release(&capped);
+    free(due);
+    free(skip);
+}
+
+/* Due ids waiting in the rings of merchants that may claim more: when there are enough of them,
+ * taking more from Redis would only buffer or hand back ids. */
+static size_t
+dl_ready_usable(const struct deliver *d)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < d->nms; i++) {
+        if (dl_merchant_free(d, d->ms[i]) > 0) {
+            n += d->ms[i]->rlen;
+        }
+    }
     return n;
 }
 
-/* Starts what it can from cands; LREMs the Redis ones after the claim decision. Returns how
- * many were left for later because of the slot limits (a backlog the database poll finds). */
+/* Ready ids for the free slots, one per merchant per round, starting at the round-robin
+ * cursor; popped from their rings into cids. Returns how many. */
 static size_t
-dl_start_cands(struct deliver *d, struct dl_cand *cands, size_t n)
+dl_pick_ready(struct deliver *d, size_t free_slots, char (*cids)[MODEL_UUID_SZ])
+{
+    size_t n = 0, round, k, want;
+    bool any = true;
+
+    for (round = 0; any && n < free_slots; round++) {
+        any = false;
+        for (k = 0; k < d->nms && n < free_slots; k++) {
+            struct dl_merchant *m = d->ms[(d->rr + k) % d->nms];
+
+            want = dl_merchant_free(d, m);
+            if (round >= want || m->rlen == 0) {
+                continue;
+            }
+            /* round < want: this merchant may start one more */
+            gw_copy_str(cids[n++], MODEL_UUID_SZ, m->ready[m->rhead]);
+            m->rhead = (m->rhead + 1) % d->ready_cap;
+            m->rlen--;
+            any = true;
+        }
+    }
+    if (d->nms > 0) {
+        d->rr = (d->rr + 1) % d->nms;
+    }
+    return n;
+}
+
+/* Up to room ids from queue:webhooks into cids (well-formed ones; all are acknowledged at the
+ * end of the turn). Returns how many. */
+static size_t
+dl_take(struct deliver *d, size_t room, char (*cids)[MODEL_UUID_SZ], int64_t now)
 {
     struct wk *w = d->w;
     struct gw_err err = GW_ERR_INIT;
-    size_t i, skipped = 0;
+    size_t want, i, n = 0;
 
-    for (i = 0; i < n; i++) {
-        struct dl_cand *c = &cands[i];
-
-        if (c->id[0] == '\0') {
-            log_warn("malformed webhook id dropped");
-        } else if (c->merchant_id[0] == '\0') {
-            log_debug("webhook log not found or database unavailable", LOG_S("webhook_id", c->id));
-        } else if (!w->stopping && w->dbl.up && d->nxfers < d->max
-                   && dl_merchant_count(d, c->merchant_id) < d->per_merchant) {
-            (void)dl_claim_start(d, c);
+    if (!wk_queue_ready(w)) {
+        d->redis_dry = true;
+        return 0;
+    }
+    if (dl_ready_usable(d) >= d->max || now < d->take_pause_until) {
+        return 0;
+    }
+    want = d->take_n < room ? d->take_n : room;
+    if (queue_webhooks_take(w->q, want, &d->taken, &err) != 0) {
+        wk_queue_failed(w, &err);
+        d->redis_dry = true;
+        return 0;
+    }
+    d->redis_dry = d->taken.n < want;
+    if (d->redis_dry) {
+        d->take_pause_until = now + DL_TAKE_PAUSE_MS;
+    }
+    for (i = 0; i < d->taken.n; i++) {
+        if (d->taken.len[i] < MODEL_UUID_SZ && validate_uuid(d->taken.v[i])) {
+            gw_copy_str(cids[n++], MODEL_UUID_SZ, d->taken.v[i]);
         } else {
-            skipped++;
-        }
-        /* Otherwise left unclaimed: the database poll finds it later. */
-        if (c->raw != NULL) {
-            const char *argv[4] = { "LREM", Q_WEBHOOKS_PROCESSING, "1", c->raw };
-            size_t lens[4] = { 4, strlen(Q_WEBHOOKS_PROCESSING), 1, c->rawlen };
-            if (w->ql.up && queue_cmd(w->q, NULL, &err, 4, argv, lens) != 0) {
-                wk_queue_failed(w, &err);
-            }
-            free(c->raw);
-            c->raw = NULL;
+            log_warn("malformed webhook id dropped");
         }
     }
-    return skipped;
+    return n;
 }
 
-/* True when some merchant has all its slots busy (its due logs are left out of the poll). */
-static bool
-dl_any_capped(const struct deliver *d)
+/* New claims wait in pend for a slot; due candidates that did not fit go to their merchant's
+ * ready ring, or back on queue:webhooks when it is full. */
+static void
+dl_claims_apply(struct deliver *d, struct delivery_claim_out *out, size_t nfresh, int64_t now)
 {
-    size_t i;
+    struct dl_merchant *m;
+    size_t i, overflow = 0;
 
-    for (i = 0; i < d->nxfers; i++) {
-        if (dl_merchant_count(d, d->xfers[i]->merchant_id) >= d->per_merchant) {
-            return true;
+    for (i = 0; i < out->nclaims; i++) {
+        m = dl_merchant_find(d, out->claims[i].merchant_id, true);
+        m->queued++;
+        d->pend[d->npend] = out->claims[i];
+        d->pend_ms[d->npend] = now;
+        d->npend++;
+        /* moved: the list no longer owns them */
+        out->claims[i].payload = NULL;
+        out->claims[i].url = NULL;
+        out->claims[i].secret = NULL;
+    }
+    for (i = 0; i < out->nwaiting; i++) {
+        m = dl_merchant_find(d, out->waiting[i].merchant_id, true);
+        if (!dl_ready_push(d, m, out->waiting[i].id)) {
+            dl_requeue_add(d, out->waiting[i].id);
+            overflow++;
         }
     }
-    return false;
+    /* Take size follows what the takes are good for: halve it when most taken ids only went
+     * back (their merchants were full), double it when all were used; pause after a take that
+     * gave nothing at all. */
+    if (nfresh > 0) {
+        if (overflow * 4 > nfresh * 3) {
+            d->take_n = d->take_n / 2 > DL_TAKE_MIN ? d->take_n / 2 : DL_TAKE_MIN;
+        } else if (overflow * 4 < nfresh && nfresh >= d->take_n) {
+            d->take_n = d->take_n * 2 < DL_TAKE_MAX ? d->take_n * 2 : DL_TAKE_MAX;
+        }
+        if (overflow >= nfresh && out->nclaims == 0) {
+            d->take_pause_until = now + DL_TAKE_PAUSE_MS;
+        }
+    }
+}
+
+/* The turn's statement: records the finished attempts and claims candidates for the free
+ * slots (from the ready rings, the database poll and queue:webhooks) in one round trip. */
+static void
+dl_exchange(struct deliver *d)
+{
+    struct wk *w = d->w;
+    struct gw_err err = GW_ERR_INIT;
+    struct delivery_claim_out out = DELIVERY_CLAIM_OUT_INIT;
+    struct delivery_claim_in in;
+    struct dl_results rs;
+    struct delivery_slots *slots = NULL;
+    char(*cids)[MODEL_UUID_SZ] = NULL;
+    const char **ids = NULL;
+    size_t free_slots, nready, ncand = 0, nfresh = 0, i, nslots = 0;
+    int64_t now = wk_now_ms();
+    bool ok;
+
+    dl_results_prepare(d, &rs);
+    if (!wk_db_ready(w)) {
+        dl_results_apply(d, &rs, false);
+        return;
+    }
+    free_slots =
+        w->stopping || d->nxfers + d->npend >= 2 * d->max ? 0 : 2 * d->max - d->nxfers - d->npend;
+    if (free_slots > 0 && now >= d->next_poll_ms) {
+        dl_poll_db(d, now);
+    }
+    cids = xcalloc(free_slots + DL_TAKE_MAX, sizeof(*cids));
+    nready = dl_pick_ready(d, free_slots, cids);
+    ncand = nready;
+    if (free_slots > 0 && nready < free_slots) {
+        nfresh = dl_take(d, free_slots - nready, cids + nready, now);
+        ncand += nfresh;
+    }
+    if (ncand == 0 && rs.n == 0) {
+        goto out;
+    }
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    ids = xcalloc(ncand + 1, sizeof(*ids));
+    for (i = 0; i < ncand; i++) {
+        ids[i] = cids[i];
+    }
+    slots = xcalloc(d->nms + 1, sizeof(*slots));
+    for (i = 0; i < d->nms; i++) {
+        if (d->ms[i]->inflight > 0 || d->ms[i]->queued > 0) {
+            slots[nslots].merchant_id = d->ms[i]->id;
+            slots[nslots].free = (int)dl_merchant_free(d, d->ms[i]);
+            nslots++;
+        }
+    }
+    in.ids = ids;
+    in.nids = ncand;
+    in.slots = slots;
+    in.nslots = nslots;
+    in.per_merchant = (int)(2 * d->per_merchant);
+    in.limit = (int)free_slots;
+    ok = delivery_turn(w->db, rs.r, rs.n, rs.applied, ncand > 0 ? &in : NULL, &out, &err) == 0;
+    dl_results_apply(d, &rs, ok);
+    if (!ok) {
+        log_warn("webhook turn failed", LOG_S("error", err.msg));
+        wk_db_failed(w, &err);
+        /* Not lost: the fresh ids go back on the queue, the others the poll finds again. */
+        for (i = nready; i < ncand; i++) {
+            dl_requeue_add(d, cids[i]);
+        }
+        goto out;
+    }
+    dl_claims_apply(d, &out, nfresh, now);
+out:
+    dl_results_apply(d, &rs, false); /* only when the statement did not run */
+    delivery_claim_out_release(&out);
+    free(slots);
+    free(ids);
+    free(cids);
+    dl_merchant_gc(d);
+}
+
+/* One turn: drive the transfers, record what finished, fill the free slots, tell Redis. */
+static void
+dl_turn(struct deliver *d)
+{
+    int running = 0;
+    int64_t now = wk_now_ms();
+
+    (void)curl_multi_perform(d->multi, &running);
+    dl_harvest(d);
+    if (d->w->stopping) {
+        if (d->npend > 0) {
+            dl_release(d, true, now);
+        }
+    } else if (dl_start_pending(d) > 0) {
+        (void)curl_multi_perform(d->multi, &running); /* send the new requests now */
+    }
+    dl_exchange(d);
+    if (dl_start_pending(d) > 0) {
+        (void)curl_multi_perform(d->multi, &running);
+    }
+    if (d->npend > 0 && now - d->pend_ms[0] > DL_CLAIM_HOLD_MS) {
+        dl_release(d, false, now);
+    }
+    dl_settle(d);
+    dl_merchant_gc(d);
 }
 
 void
 deliver_start(struct deliver *d)
 {
-    struct wk *w = d->w;
-    struct dl_cand *cands = NULL;
-    size_t free_slots, n, skipped;
-    int64_t now = wk_now_ms();
+    dl_turn(d);
+}
 
-    if (w->stopping || !wk_db_ready(w) || d->nxfers >= d->max) {
-        return;
-    }
-    free_slots = d->max - d->nxfers;
-    cands = xcalloc(free_slots, sizeof(*cands));
-    if (wk_queue_ready(w)) {
-        n = dl_take_redis(d, cands, free_slots);
-        if (dl_start_cands(d, cands, n) > 0 && d->next_poll_ms > now + WK_WEBHOOK_BACKLOG_MS) {
-            d->next_poll_ms = now + WK_WEBHOOK_BACKLOG_MS;
+void
+deliver_poll(struct deliver *d, int timeout_ms)
+{
+    int64_t end = wk_now_ms() + timeout_ms, now;
+    int numfds = 0, wait;
+
+    for (;;) {
+        dl_turn(d);
+        now = wk_now_ms();
+        if (now >= end) {
+            break;
         }
+        wait = (int)(end - now);
+        (void)curl_multi_poll(d->multi, NULL, 0, wait, &numfds);
     }
-    if (now >= d->next_poll_ms && w->dbl.up && d->nxfers < d->max) {
-        free_slots = d->max - d->nxfers;
-        n = dl_take_db(d, cands, free_slots);
-        skipped = dl_start_cands(d, cands, n);
-        /* A full page, candidates left for lack of slots or a merchant at its cap mean more
-         * are due: poll again as soon as slots free up (the next tick, at most every
-         * WK_WEBHOOK_BACKLOG_MS), else every WK_WEBHOOK_POLL_MS. */
-        d->next_poll_ms = n >= free_slots || skipped > 0 || dl_any_capped(d)
-                              ? now + WK_WEBHOOK_BACKLOG_MS
-                              : now + WK_WEBHOOK_POLL_MS;
-    }
-    free(cands);
 }

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bench/webhooks.sh: webhook delivery throughput of one worker (issue 10, point 8).
+#
+# Starts a private stack (release build by default, TEST_MODE=true, LOG_LEVEL=warn) and a fast
+# local receiver (bench/webhooks/receiver.c: epoll, keep-alive, 200 "ok"; /hang* never answers),
+# then for each scenario: stops the worker, inserts N webhook logs in SQL (interleaved over the
+# scenario's merchants), LPUSHes their ids on queue:webhooks, starts the worker and waits until
+# the measured merchants' logs are all delivered. Rate = delivered / (last - first
+# last_attempt_at); worker CPU = utime + stime of the (fresh) worker process / deliveries.
+#
+# Scenarios: "ten" (10 merchants), "one" (1 merchant alone = A alone), "hang" (A as in "one"
+# plus merchant B whose endpoint hangs, B's logs interleaved with A's; only A is measured).
+#
+# Usage: bench/webhooks.sh [scenario…]   (default: ten one hang)
+# Environment: BENCH_N (logs per scenario, default 20000), BENCH_ROUNDS (default 3),
+# GW_BIN_DIR (default build/release), BENCH_KEEP=1 leaves the stack up, ports as scripts/stack.sh
+# (defaults below, distinct from the test and bench stacks).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+N=${BENCH_N:-20000}
+ROUNDS=${BENCH_ROUNDS:-3}
+SCENARIOS=("$@")
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(ten one hang)
+export GW_STATE_DIR=${GW_STATE_DIR:-$ROOT/var/bench-webhooks}
+export GW_BIN_DIR=${GW_BIN_DIR:-$ROOT/build/release}
+export GW_PG_PORT=${GW_PG_PORT:-45732} GW_REDIS_PORT=${GW_REDIS_PORT:-46679}
+export PORT=${PORT:-18300} DASHBOARD_PORT=${DASHBOARD_PORT:-13300}
+export CHECKOUT_PORT=${CHECKOUT_PORT:-13301} TLS_PORT=${TLS_PORT:-18743}
+export GW_BIND=loopback LOG_LEVEL=warn TEST_MODE=true GW_PG_FSYNC=${GW_PG_FSYNC:-on}
+RX_PORT=${BENCH_RX_PORT:-18399}
+RX_BIN=$GW_STATE_DIR/wh-receiver
+
+[ -x "$GW_BIN_DIR/gw-worker" ] || { echo "bench: build first: make BUILD=release" >&2; exit 1; }
+mkdir -p "$GW_STATE_DIR"
+cc -O2 -o "$RX_BIN" bench/webhooks/receiver.c
+RX_PID=
+cleanup() {
+    [ -n "$RX_PID" ] && kill "$RX_PID" 2>/dev/null || true
+    if [ "${BENCH_KEEP:-0}" != 1 ]; then
+        scripts/stack.sh stop >/dev/null 2>&1 || true
+    fi
+}
+trap cleanup EXIT
+"$RX_BIN" "$RX_PORT" &
+RX_PID=$!
+scripts/stack.sh start >/dev/null
+set -a && . "$GW_STATE_DIR/env" && set +a
+sql() { psql -qAtX -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "$1"; }
+rcli() { redis-cli -u "$REDIS_URL" "$@"; }
+
+# Merchants bench-0 … bench-9 (fast) and bench-hang.
+merchant() { # name path -> id
+    sql "INSERT INTO merchants (name, email, api_key, api_secret, webhook_url, webhook_secret)
+         VALUES ('$1', '$1@bench.local', 'key_$1', 'secret_$1', 'http://127.0.0.1:$RX_PORT$2', 'whsec_$1')
+         ON CONFLICT (email) DO UPDATE SET webhook_url = EXCLUDED.webhook_url RETURNING id"
+}
+FAST=()
+for i in $(seq 0 9); do FAST+=("$(merchant "bench-$i" "/m$i")"); done
+HANG=$(merchant bench-hang /hang)
+
+worker_pid() { cat "$GW_STATE_DIR/run/gw-worker.pid"; }
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
+
+# run NAME MERCHANT_IDS… -- MEASURED_IDS…
+run() {
+    local name=$1 ms=() meas=() seen=0 arr marr ids t0 pid done_n rate cpu
+    shift
+    while [ $# -gt 0 ]; do
+        if [ "$1" = -- ]; then seen=1; shift; continue; fi
+        if [ $seen = 0 ]; then ms+=("$1"); else meas+=("$1"); fi
+        shift
+    done
+    scripts/stack.sh worker-stop >/dev/null
+    sql "DELETE FROM webhook_logs" >/dev/null
+    rcli DEL queue:webhooks queue:webhooks:processing >/dev/null
+    arr=$(printf "'%s'," "${ms[@]}"); arr="ARRAY[${arr%,}]::uuid[]"
+    marr=$(printf "'%s'," "${meas[@]}"); marr="ARRAY[${marr%,}]::uuid[]"
+    ids=$GW_STATE_DIR/ids
+    sql "INSERT INTO webhook_logs (merchant_id, event, payload, object_id)
+         SELECT ($arr)[1 + g % ${#ms[@]}], 'payment.success',
+         ('{\"event\":\"payment.success\",\"timestamp\":1705315870,\"data\":{\"payment\":{\"id\":\"pay_' || lpad(g::text, 16, '0') || '\",\"amount\":50000,\"currency\":\"INR\",\"status\":\"success\"}}}')::json,
+         'pay_' || lpad(g::text, 16, '0') FROM generate_series(1, $N) g RETURNING id" >"$ids"
+    xargs -n 1000 redis-cli -u "$REDIS_URL" LPUSH queue:webhooks <"$ids" >/dev/null
+    local want
+    want=$(sql "SELECT count(*) FROM webhook_logs WHERE merchant_id = ANY($marr)")
+    scripts/stack.sh worker-start >/dev/null
+    pid=$(worker_pid)
+    t0=$(date +%s)
+    while :; do
+        done_n=$(sql "SELECT count(*) FROM webhook_logs WHERE merchant_id = ANY($marr) AND status = 'success'")
+        [ "$done_n" -ge "$want" ] && break
+        if [ $(($(date +%s) - t0)) -gt 600 ]; then echo "bench: $name timed out ($done_n/$want)" >&2; break; fi
+        sleep 0.2
+    done
+    cpu=$(cpu_s "$pid")
+    rate=$(sql "SELECT round(count(*) / greatest(extract(epoch FROM max(last_attempt_at) - min(last_attempt_at)), 0.001))
+                FROM webhook_logs WHERE merchant_id = ANY($marr) AND status = 'success'")
+    local all_attempts
+    all_attempts=$(sql "SELECT coalesce(sum(attempts), 0) FROM webhook_logs")
+    echo "bench: $name deliveries=$done_n rate=$rate/s worker_cpu=${cpu}s cpu_per_attempt_us=$(awk -v c="$cpu" -v n="$all_attempts" 'BEGIN { printf "%d", n ? c * 1e6 / n : 0 }')"
+}
+
+for ((r = 1; r <= ROUNDS; r++)); do
+    for s in "${SCENARIOS[@]}"; do
+        case $s in
+        ten) run "ten-$r" "${FAST[@]}" -- "${FAST[@]}" ;;
+        one) run "one-$r" "${FAST[0]}" -- "${FAST[0]}" ;;
+        hang) run "hang-$r" "${FAST[0]}" "$HANG" -- "${FAST[0]}" ;;
+        *) echo "bench: unknown scenario $s" >&2; exit 2 ;;
+        esac
+    done
+done

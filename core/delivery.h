@@ -1,0 +1,99 @@
+/* delivery.h: the webhook_logs statements of webhook delivery (SPEC 11.3, 11.4), each one
+ * statement for a whole batch: the claim of a set of candidate logs under per-merchant slot
+ * limits, the poll for due logs, and the results of a set of attempts. The worker's scheduler
+ * (worker/src/deliver.c) decides what to claim and when; these decide nothing else. */
+#ifndef GW_DELIVERY_H
+#define GW_DELIVERY_H
+
+#include "db.h"
+#include "gw.h"
+#include "model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DELIVERY_TS_SZ 48 /* locked_until as text, e.g. "2026-01-15 10:31:00.123456" */
+
+/* A merchant's free attempt slots (its limit minus its attempts in flight). */
+struct delivery_slots {
+    const char *merchant_id;
+    int free;
+};
+
+struct delivery_claim_in {
+    const char *const *ids; /* candidate log ids in order of preference; malformed ones skipped */
+    size_t nids;
+    const struct delivery_slots *slots; /* merchants with attempts in flight */
+    size_t nslots;
+    int per_merchant; /* free slots of a merchant not in slots */
+    int limit;        /* claims at most */
+};
+
+/* A claimed log: attempt N = attempts + 1, with what the attempt needs from the merchant row. */
+struct delivery_claim {
+    char id[MODEL_UUID_SZ];
+    char merchant_id[MODEL_UUID_SZ];
+    char event[64];
+    char locked_until[DELIVERY_TS_SZ]; /* the claim, for the conditional result */
+    int attempt;
+    char *payload; /* the stored bytes, NUL-terminated */
+    size_t payload_len;
+    char *url;    /* NULL when the merchant has no webhook_url */
+    char *secret; /* "" when NULL */
+};
+
+/* A due log that was not claimed for lack of a slot, or one found by the poll. */
+struct delivery_due {
+    char id[MODEL_UUID_SZ];
+    char merchant_id[MODEL_UUID_SZ];
+};
+
+struct delivery_claim_out {
+    struct delivery_claim *claims;
+    size_t nclaims;
+    struct delivery_due *waiting; /* due candidates left for lack of a slot */
+    size_t nwaiting;
+};
+#define DELIVERY_CLAIM_OUT_INIT \
+    {                           \
+        NULL, 0, NULL, 0        \
+    }
+
+void delivery_claim_out_release(struct delivery_claim_out *out);
+
+/* Due, unlocked logs, oldest due first, of merchants not in skip; at most limit. *out is a new
+ * array of *n (NULL when none). */
+int delivery_poll_due(struct db *db, const char *const *skip, size_t nskip, int limit,
+                      struct delivery_due **out, size_t *n, struct gw_err *err);
+
+/* The result of attempt N of a claimed log (SPEC 11.4). */
+struct delivery_result {
+    const char *id;
+    const char *locked_until; /* the claim's value */
+    int attempt;
+    long code;          /* HTTP status, < 0 for none (NULL) */
+    const char *body;   /* response_body (valid UTF-8) */
+    const char *status; /* success | pending | failed */
+    int retry_s;        /* seconds to the next attempt when pending */
+};
+
+/* One statement per turn of the scheduler, one commit:
+ * - the nr results (SPEC 11.4's conditional update for each: written only while its claim holds
+ *   (locked_until unchanged), clearing the claim); applied[i] tells whether result i was written;
+ * - then, when in is not NULL, the claim: of the candidates that are due (SPEC 11.3: pending,
+ *   next_retry_at NULL or past, not locked) at most each merchant's free slots, every merchant's
+ *   first candidate before anyone's second, at most in->limit in all; the claim is SPEC 11.3's
+ *   conditional UPDATE on the set (locked_until = now() + 30 s), so two workers never claim one
+ *   log. Due candidates that did not fit are returned in out->waiting.
+ * Release out with delivery_claim_out_release. */
+int delivery_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *applied,
+                  const struct delivery_claim_in *in, struct delivery_claim_out *out,
+                  struct gw_err *err);
+
+/* One statement: gives up the claims (id, locked_until) of n logs whose attempt was never
+ * started, so that they are due again at once instead of after the claim expires. */
+int delivery_release(struct db *db, const char *const *ids, const char *const *locked_until,
+                     size_t n, struct gw_err *err);
+
+#endif /* GW_DELIVERY_H */
