@@ -276,7 +276,7 @@ queue_reply_copy(const redisReply *r, struct queue_reply *out) /* NOLINT(misc-no
     out->str = xmemdup0(r->str != NULL ? r->str : "", r->str != NULL ? r->len : 0);
 }
 
-void
+static void
 queue_reply_release(struct queue_reply *r) /* NOLINT(misc-no-recursion) */
 {
     size_t i;
@@ -292,7 +292,10 @@ queue_reply_release(struct queue_reply *r) /* NOLINT(misc-no-recursion) */
     memset(r, 0, sizeof(*r));
 }
 
-int
+/* Runs one command given as argv; reply may be NULL when not needed. A server error reply sets
+ * err INTERNAL; a lost connection sets err UNAVAILABLE and drops the context. Only the verbs
+ * below call it. */
+static int
 queue_cmd(struct queue *q, struct queue_reply *reply, struct gw_err *err, int argc,
           const char *const *argv, const size_t *argvlen)
 {
@@ -330,7 +333,8 @@ out:
     return ret;
 }
 
-int
+/* Convenience: NULL-terminated list of NUL-terminated strings. */
+static int
 queue_cmdv(struct queue *q, struct queue_reply *reply, struct gw_err *err, ...)
 {
     const char *argv[QUEUE_MAX_ARGS];

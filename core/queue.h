@@ -68,16 +68,6 @@ int queue_ensure(struct queue *q, struct gw_err *err);
 bool queue_is_connected(const struct queue *q);
 bool queue_ping(struct queue *q); /* PING within 1 s */
 
-/* Raw commands. TODO(issue 10): make these two static once worker/src/deliver.c uses verbs;
- * nothing else outside queue.c may call them (make lint checks for Redis command names).
- * Runs one command given as argv; reply may be NULL when not needed. A server error reply sets
- * err INTERNAL; a lost connection sets err UNAVAILABLE and drops the context. */
-int queue_cmd(struct queue *q, struct queue_reply *reply, struct gw_err *err, int argc,
-              const char *const *argv, const size_t *argvlen);
-/* Convenience: NULL-terminated list of NUL-terminated strings. */
-int queue_cmdv(struct queue *q, struct queue_reply *reply, struct gw_err *err, ...);
-void queue_reply_release(struct queue_reply *r);
-
 /* ---- the job message (SPEC 10.1): one codec ---------------------------------------------- */
 
 enum queue_kind { QUEUE_PAYMENT = 0, QUEUE_REFUND };
