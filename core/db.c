@@ -714,6 +714,18 @@ db_batch_untouched(const PGresult *bad, size_t nexec, size_t n)
            && state[4] <= '3';
 }
 
+static void
+db_calls_release(struct db_call *calls, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (calls[i].res != NULL) {
+            db_res_release(calls[i].res);
+        }
+    }
+}
+
 int
 db_batch(struct db *db, struct db_call *calls, size_t n, struct gw_err *err)
 {
@@ -730,11 +742,7 @@ db_batch(struct db *db, struct db_call *calls, size_t n, struct gw_err *err)
                       db->in_tx ? " inside a transaction" : "");
     }
     for (attempt = 0; attempt < 2; attempt++) {
-        for (i = 0; i < n; i++) {
-            if (calls[i].res != NULL) {
-                db_res_release(calls[i].res);
-            }
-        }
+        db_calls_release(calls, n);
         PQclear(bad);
         bad = NULL;
         bad_at = n;
@@ -780,11 +788,7 @@ out:
     PQclear(bad);
     if (ret != 0) {
         db->nhooks = 0;
-        for (i = 0; i < n; i++) {
-            if (calls[i].res != NULL) {
-                db_res_release(calls[i].res);
-            }
-        }
+        db_calls_release(calls, n);
     }
     return ret;
 }

@@ -517,24 +517,11 @@ payment_input_parse(struct json_object *body, int now_year, int now_month, struc
 static void
 payment_created_push(void *arg)
 {
-    struct payment_created *c = arg;
-    struct gw_err err = GW_ERR_INIT;
-    struct queue_job job = { QUEUE_PAYMENT, "", 0 };
-    const char *logs[2];
-    size_t n = 0, i;
+    const struct payment_created *c = arg;
+    const char *logs[2] = { c->log_ids[0], c->log_ids[1] };
 
-    if (c->queue == NULL || !c->answer.inserted) {
-        return;
-    }
-    gw_copy_str(job.id, sizeof(job.id), c->payment.id);
-    for (i = 0; i < 2; i++) {
-        if (c->log_ids[i][0] != '\0') {
-            logs[n++] = c->log_ids[i];
-        }
-    }
-    if (queue_push_work(c->queue, &job, 1, logs, n, &err) != 0) {
-        log_warn("redis push failed after commit", LOG_S("id", c->payment.id),
-                 LOG_S("error", err.msg));
+    if (c->answer.inserted) {
+        queue_push_committed(c->queue, QUEUE_PAYMENT, c->payment.id, logs, 2);
     }
 }
 

@@ -731,6 +731,36 @@ out:
     return ret;
 }
 
+void
+queue_push_committed(struct queue *q, enum queue_kind kind, const char *job_id,
+                     const char *const *webhook_log_ids, size_t nlogs)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct queue_job job = { kind, "", 0 };
+    const char *logs[4];
+    size_t n = 0, i;
+    bool has_job = job_id != NULL && job_id[0] != '\0';
+
+    if (q == NULL) {
+        return;
+    }
+    for (i = 0; i < nlogs && n < ARRAY_LEN(logs); i++) {
+        if (webhook_log_ids[i] != NULL && webhook_log_ids[i][0] != '\0') {
+            logs[n++] = webhook_log_ids[i];
+        }
+    }
+    if (!has_job && n == 0) {
+        return;
+    }
+    if (has_job) {
+        (void)snprintf(job.id, sizeof(job.id), "%s", job_id);
+    }
+    if (queue_push_work(q, &job, has_job ? 1 : 0, logs, n, &err) != 0) {
+        log_warn("redis push failed after commit", LOG_S("id", has_job ? job_id : logs[0]),
+                 LOG_S("error", err.msg));
+    }
+}
+
 int
 queue_push_jobs(struct queue *q, const struct queue_job *jobs, size_t njobs, struct gw_err *err)
 {

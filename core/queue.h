@@ -115,6 +115,11 @@ int queue_push_jobs(struct queue *q, const struct queue_job *jobs, size_t njobs,
  * trip. Either count may be 0. */
 int queue_push_work(struct queue *q, const struct queue_job *jobs, size_t njobs,
                     const char *const *webhook_log_ids, size_t nlogs, struct gw_err *err);
+/* After COMMIT (a db_on_commit hook, or right after an auto-committed statement): pushes the job
+ * of kind for job_id (none when job_id is NULL or "") and the non-empty log ids with
+ * queue_push_work. A failure is only logged: the recovery sweeps find the work in PostgreSQL. */
+void queue_push_committed(struct queue *q, enum queue_kind kind, const char *job_id,
+                          const char *const *webhook_log_ids, size_t nlogs);
 
 /* ---- the worker's job verbs (SPEC 10.2) -------------------------------------------------- */
 

@@ -135,18 +135,11 @@ static const struct db_stmt st_refund_create = { "refund_create",
 static void
 refund_created_push(void *arg)
 {
-    struct refund_created *c = arg;
-    struct gw_err err = GW_ERR_INIT;
-    struct queue_job job = { QUEUE_REFUND, "", 0 };
+    const struct refund_created *c = arg;
     const char *log = c->log_id;
 
-    if (c->queue == NULL || !c->answer.inserted) {
-        return;
-    }
-    gw_copy_str(job.id, sizeof(job.id), c->refund_id);
-    if (queue_push_work(c->queue, &job, 1, &log, c->log_id[0] != '\0' ? 1 : 0, &err) != 0) {
-        log_warn("redis push failed after commit", LOG_S("id", c->refund_id),
-                 LOG_S("error", err.msg));
+    if (c->answer.inserted) {
+        queue_push_committed(c->queue, QUEUE_REFUND, c->refund_id, &log, 1);
     }
 }
 

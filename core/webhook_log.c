@@ -155,11 +155,7 @@ webhook_log_push_committed(struct queue *q, const char *id, bool dlq_clean)
     if (dlq_clean && webhook_log_dlq_remove(q, id, NULL, 0, &err) < 0) {
         log_warn("dlq clean-up failed", LOG_S("webhook_id", id), LOG_S("error", err.msg));
     }
-    gw_err_clear(&err);
-    if (queue_push_work(q, NULL, 0, &id, 1, &err) != 0) {
-        log_warn("redis push failed after commit", LOG_S("webhook_id", id),
-                 LOG_S("error", err.msg));
-    }
+    queue_push_committed(q, QUEUE_PAYMENT, NULL, &id, 1);
 }
 
 int
