@@ -1,78 +1,45 @@
 // db_ensure / db_exec retry rules (SPEC 4.1, 19): a statement is re-run on a new connection only
 // when it certainly did not reach the server (connection found closed before sending) or is
 // read-only; an auto-committed INSERT whose answer was lost gets 503, never a second INSERT.
-// The API is restarted to reach PostgreSQL through a TCP proxy in this file that can cut the
+// The API is restarted to reach PostgreSQL through a TCP proxy (tests/lib/pgproxy.mjs) that cuts the
 // connection right after the server answered a write (it has committed by then): an INSERT's
 // command tag, or, for a create that runs as one statement in one round trip (its answer comes
 // with the server's ReadyForQuery, after COMMIT), the bytes of its answer.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { Client, assertError, createMerchant } from '../lib/api.mjs';
-import { DATABASE_URL, count, lit, sql } from '../lib/db.mjs';
-import { stack, waitHealthy } from '../lib/stack.mjs';
+import { count, lit, sql } from '../lib/db.mjs';
+import { proxyApiDatabase } from '../lib/pgproxy.mjs';
 
 const IP = '10.41.2.2';
 const INSERT_DONE = Buffer.from('INSERT 0 1\0');
 let proxy;
 let armed = null; // the bytes after which the next server answer is cut
 let cuts = 0;
-const pairs = new Set();
 let m;
 let mc;
-
-function startProxy(target) {
-    return new Promise((resolve) => {
-        const srv = net.createServer((client) => {
-            const server = net.connect(target.port, target.host);
-            const pair = { client, server };
-            pairs.add(pair);
-            const close = () => {
-                client.destroy();
-                server.destroy();
-                pairs.delete(pair);
-            };
-            client.on('data', (d) => server.write(d));
-            server.on('data', (d) => {
-                if (armed && d.includes(armed)) {
-                    // the server has run (and, outside a transaction, committed) the write:
-                    // the client never hears of it
-                    armed = null;
-                    cuts++;
-                    close();
-                    return;
-                }
-                client.write(d);
-            });
-            client.on('error', close);
-            server.on('error', close);
-            client.on('close', close);
-            server.on('close', close);
-        });
-        srv.listen(0, '127.0.0.1', () => resolve(srv));
-    });
-}
 
 const ordersOf = () => count(`SELECT count(*) FROM orders WHERE merchant_id = ${lit(m.id)}`);
 
 before(async () => {
     m = await createMerchant('dbretry');
     mc = new Client({ ip: IP, key: m.api_key, secret: m.api_secret });
-    const u = new URL(DATABASE_URL);
-    proxy = await startProxy({ host: u.hostname, port: Number(u.port) });
-    u.port = String(proxy.address().port);
-    await stack('api-restart', `DATABASE_URL=${u.toString()}`, 'FCGI_CHILDREN=1');
-    await waitHealthy(30000);
+    proxy = await proxyApiDatabase({
+        server: (d) => {
+            if (armed && d.includes(armed)) {
+                // the server has run (and, outside a transaction, committed) the write:
+                // the client never hears of it
+                armed = null;
+                cuts++;
+                return true;
+            }
+            return false;
+        },
+    });
 });
 
 after(async () => {
-    await stack('api-restart');
-    await waitHealthy(30000);
-    for (const p of pairs) {
-        p.client.destroy();
-        p.server.destroy();
-    }
-    proxy.close();
+    await proxy.stop();
 });
 
 describe('retry after a lost connection', () => {
@@ -113,7 +80,7 @@ describe('retry after a lost connection', () => {
         assert.equal(r.status, 201, r.text);
         assert.equal(await ordersOf(), before + 1);
         // and a read-only first statement after a cut is simply retried
-        for (const p of pairs) p.client.destroy();
+        proxy.dropAll();
         await new Promise((res) => setTimeout(res, 200));
         const g = await mc.get(`/api/v1/orders/${r.json.id}`);
         assert.equal(g.status, 200, g.text);

@@ -1,22 +1,20 @@
 // One round trip (issue "One money path", point 5): each hot request reaches PostgreSQL in a
 // single round trip, authentication and idempotency included. The API is restarted (one child)
-// to reach PostgreSQL through a TCP proxy in this file that parses what the client sends and
+// to reach PostgreSQL through a TCP proxy (tests/lib/pgproxy.mjs) that parses what the client sends and
 // counts its round trips: every Sync (extended protocol, one per PQexecPrepared or per pipeline)
 // and every simple Query. Each request is made once to warm up (a statement is prepared on its
 // first use: one more round trip, once per connection), then counted.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { Client, createMerchant, uniq } from '../lib/api.mjs';
-import { DATABASE_URL, forceStatus } from '../lib/db.mjs';
-import { stack, waitHealthy } from '../lib/stack.mjs';
+import { forceStatus } from '../lib/db.mjs';
+import { proxyApiDatabase } from '../lib/pgproxy.mjs';
 
 const IP = '10.41.3.3';
 const SSL_REQUEST = 80877103;
 const GSS_REQUEST = 80877104;
 let proxy;
 let trips = 0;
-const pairs = new Set();
 let mc;
 
 // Counts the client's Sync ('S') and Query ('Q') messages on one connection.
@@ -45,32 +43,6 @@ function counter() {
     };
 }
 
-function startProxy(target) {
-    return new Promise((resolve) => {
-        const srv = net.createServer((client) => {
-            const server = net.connect(target.port, target.host);
-            const pair = { client, server };
-            pairs.add(pair);
-            const count = counter();
-            const close = () => {
-                client.destroy();
-                server.destroy();
-                pairs.delete(pair);
-            };
-            client.on('data', (d) => {
-                count(d);
-                server.write(d);
-            });
-            server.on('data', (d) => client.write(d));
-            client.on('error', close);
-            server.on('error', close);
-            client.on('close', close);
-            server.on('close', close);
-        });
-        srv.listen(0, '127.0.0.1', () => resolve(srv));
-    });
-}
-
 // Runs fn twice (warm-up, then counted) and returns the round trips of the second run and its
 // answer.
 async function counted(fn) {
@@ -83,21 +55,19 @@ async function counted(fn) {
 before(async () => {
     const m = await createMerchant('trips');
     mc = new Client({ ip: IP, key: m.api_key, secret: m.api_secret });
-    const u = new URL(DATABASE_URL);
-    proxy = await startProxy({ host: u.hostname, port: Number(u.port) });
-    u.port = String(proxy.address().port);
-    await stack('api-restart', `DATABASE_URL=${u.toString()}`, 'FCGI_CHILDREN=1');
-    await waitHealthy(30000);
+    // one parser per connection: a connection's messages may span chunks
+    const counters = new WeakMap();
+    proxy = await proxyApiDatabase({
+        client: (d, conn) => {
+            if (!counters.has(conn)) counters.set(conn, counter());
+            counters.get(conn)(d);
+            return false;
+        },
+    });
 });
 
 after(async () => {
-    await stack('api-restart');
-    await waitHealthy(30000);
-    for (const p of pairs) {
-        p.client.destroy();
-        p.server.destroy();
-    }
-    proxy.close();
+    await proxy.stop();
 });
 
 describe('hot requests reach PostgreSQL in one round trip', () => {
