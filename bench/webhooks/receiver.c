@@ -23,7 +23,8 @@ struct conn {
     char buf[BUFSZ];
 };
 
-static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok";
+static const char reply[] =
+    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok";
 
 /* Consumes complete requests from c->buf, answering each; -1 when the connection should close. */
 static int
