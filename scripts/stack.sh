@@ -9,7 +9,8 @@
 #   redis-start | redis-stop      start / stop the private Redis (empty on restart)
 #   worker-start | worker-stop    the worker and its supervisor (scripts/supervise.sh)
 #   worker-kill9                  kill -9 the worker only; the supervisor restarts it
-#   api-restart                   restart the FastCGI pool
+#   api-restart                   restart the FastCGI pool(s)
+#   pool-kill9 N                  kill -9 TCP pool N of GW_FCGI_POOLS (its master and children)
 #   nginx-restart                 re-render the configuration and restart nginx
 # VAR=value arguments override the environment for the processes started by this command only
 # (for `start`, they become part of the stack's saved environment).
@@ -24,6 +25,9 @@
 #   GW_PG_FSYNC       on | off (off only for throw-away test clusters)
 #   GW_BIND           all | loopback: addresses nginx listens on (all)
 #   GW_NGINX_WORKERS  nginx worker processes (2)
+#   GW_FCGI_POOLS     "" (one pool on a unix socket) or host:port list: one pool of FCGI_CHILDREN
+#                     children on each TCP address, all servers of nginx's upstream (the several-
+#                     hosts layout on one machine, e.g. "127.0.0.2:9000 127.0.0.3:9000")
 #   GW_START_TIMEOUT  seconds to wait for /health (60)
 #   GW_LOGIN_CHILDREN children of the login pool (2), GW_LOGIN_NICE its nice value (10),
 #   GW_LOGIN_BACKLOG  its socket's listen backlog (32): logins beyond it get 503 at once instead
@@ -53,7 +57,7 @@ SPEC_VARS=(DATABASE_URL PORT REDIS_URL TEST_MERCHANT_EMAIL TEST_API_KEY TEST_API
     TLS_KEY_FILE RATE_LIMIT_RPS RATE_LIMIT_BURST WEBHOOK_BLOCK_PRIVATE REAL_IP_FROM
     SEED_TEST_MERCHANT)
 GW_VARS=(GW_STATE_DIR GW_BIN_DIR GW_PG_PORT GW_REDIS_PORT GW_PG_FSYNC GW_BIND
-    GW_NGINX_WORKERS GW_START_TIMEOUT GW_OWN_PG GW_OWN_REDIS GW_LOGIN_CHILDREN GW_LOGIN_NICE
+    GW_NGINX_WORKERS GW_FCGI_POOLS GW_START_TIMEOUT GW_OWN_PG GW_OWN_REDIS GW_LOGIN_CHILDREN GW_LOGIN_NICE
     GW_LOGIN_BACKLOG GW_LOGIN_RATE GW_LOGIN_BURST)
 
 say() { echo "stack: $*"; }
@@ -71,6 +75,11 @@ usage() {
 CMD=${1:-}
 [[ -n "$CMD" ]] || usage
 shift
+POOL_N=
+if [[ "$CMD" == pool-kill9 ]]; then
+    POOL_N=${1:-}
+    shift || true
+fi
 OVERRIDES=()
 for a in "$@"; do
     [[ "$a" =~ ^[A-Z_][A-Z0-9_]*=.*$ ]] || die "bad override '$a' (expected VAR=value)"
@@ -79,7 +88,7 @@ done
 
 case "$CMD" in
 start | stop | status | pg-start | pg-stop | redis-start | redis-stop | worker-start | \
-    worker-stop | worker-kill9 | api-restart | nginx-restart) ;;
+    worker-stop | worker-kill9 | api-restart | pool-kill9 | nginx-restart) ;;
 -h | --help | help) usage ;;
 *) warn "unknown command '$CMD'"; usage ;;
 esac
@@ -171,6 +180,7 @@ set_defaults() {
     : "${GW_PG_PORT:=55432}" "${GW_REDIS_PORT:=56379}"
     : "${GW_BIN_DIR:=$ROOT/build/${BUILD:-debug}}"
     : "${GW_PG_FSYNC:=on}" "${GW_BIND:=all}" "${GW_NGINX_WORKERS:=2}" "${GW_START_TIMEOUT:=60}"
+    : "${GW_FCGI_POOLS:=}"
     : "${PORT:=8000}" "${DASHBOARD_PORT:=3000}" "${CHECKOUT_PORT:=3001}" "${TLS_PORT:=8443}"
     : "${TEST_MERCHANT_EMAIL:=test@example.com}" "${TEST_API_KEY:=key_test_abc123}"
     : "${TEST_API_SECRET:=secret_test_xyz789}"
@@ -531,9 +541,9 @@ pool_pid() {
 }
 api_pid() { pool_pid gw-fcgi; }
 
-# pool_start NAME CHILDREN NICE BACKLOG LABEL
+# pool_start NAME CHILDREN NICE BACKLOG LABEL [HOST:PORT]: on run/NAME.sock, or on the TCP address.
 pool_start() {
-    local name=$1 children=$2 niceness=$3 backlog=$4 label=$5
+    local name=$1 children=$2 niceness=$3 backlog=$4 label=$5 addr=${6:-}
     if [[ -n "$(pool_pid "$name")" ]]; then
         say "$label already running (pid $(pool_pid "$name"))"
         return 0
@@ -541,22 +551,31 @@ pool_start() {
     need_bin gw-fcgi
     command -v spawn-fcgi >/dev/null || die "spawn-fcgi not found (run scripts/deps.sh)"
     pick_nginx_user
-    local sock=$RUN/$name.sock owner=()
+    local sock=$RUN/$name.sock owner=() bind=()
     rm -f "$sock"
-    if ((IS_ROOT)) && [[ "$NGINX_USER" != root ]]; then
+    if [[ -n "$addr" ]]; then
+        bind=(-a "${addr%:*}" -p "${addr##*:}")
+        sock=$addr
+    elif ((IS_ROOT)) && [[ "$NGINX_USER" != root ]]; then
+        bind=(-s "$sock")
         owner=(-U "$NGINX_USER" -G "$NGINX_GROUP" -M 0660)
     else
+        bind=(-s "$sock")
         owner=(-M 0600)
     fi
     # spawn-fcgi -n binds the socket and execs gw-fcgi (same pid: setsid, nice and env exec too),
     # which forks the children.
-    FCGI_CHILDREN=$children setsid nice -n "$niceness" spawn-fcgi -n -s "$sock" -b "$backlog" "${owner[@]}" -- \
+    FCGI_CHILDREN=$children setsid nice -n "$niceness" spawn-fcgi -n "${bind[@]}" -b "$backlog" "${owner[@]}" -- \
         "$GW_BIN_DIR/gw-fcgi" </dev/null >>"$LOG/api.log" 2>&1 9>&- &
     local pid=$!
     echo "$pid" >"$RUN/$name.pid"
     local n=50
     while ((n-- > 0)); do
-        [[ -S "$sock" ]] && alive "$pid" gw-fcgi && break
+        if [[ -n "$addr" ]]; then
+            ss -Hltn "sport = :${addr##*:}" 2>/dev/null | grep -qF "${addr%:*}:" && alive "$pid" gw-fcgi && break
+        else
+            [[ -S "$sock" ]] && alive "$pid" gw-fcgi && break
+        fi
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
@@ -574,13 +593,45 @@ pool_stop() {
     rm -f "$RUN/$1.sock"
 }
 
+# The main pool's names: gw-fcgi, and with GW_FCGI_POOLS gw-fcgi (the first address), gw-fcgi-2, …
+api_pools() {
+    local i=0 a
+    if [[ -z "$GW_FCGI_POOLS" ]]; then
+        echo "gw-fcgi"
+        return 0
+    fi
+    for a in $GW_FCGI_POOLS; do
+        i=$((i + 1))
+        if ((i == 1)); then echo "gw-fcgi $a"; else echo "gw-fcgi-$i $a"; fi
+    done
+}
+
 api_start() {
-    pool_start gw-fcgi "$FCGI_CHILDREN" 0 1024 "FastCGI pool"
+    local name addr
+    while read -r name addr; do
+        pool_start "$name" "$FCGI_CHILDREN" 0 1024 "FastCGI pool${addr:+ $addr}" "$addr"
+    done < <(api_pools)
     pool_start gw-fcgi-login "$GW_LOGIN_CHILDREN" "$GW_LOGIN_NICE" "$GW_LOGIN_BACKLOG" "FastCGI login pool"
 }
 
+# pool-kill9 N: the N-th TCP pool dies at once, master and children (a host lost).
+pool_kill9() {
+    local n=$1 name addr pid
+    [[ "$n" =~ ^[1-9][0-9]?$ ]] || die "pool-kill9 N: N is the pool's position in GW_FCGI_POOLS"
+    read -r name addr < <(api_pools | sed -n "${n}p") || true
+    [[ -n "${addr:-}" ]] || die "no TCP pool $n (GW_FCGI_POOLS='$GW_FCGI_POOLS')"
+    pid=$(pool_pid "$name")
+    [[ -n "$pid" ]] || die "pool $n ($addr) is not running"
+    kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid"
+    rm -f "$RUN/$name.pid"
+    say "pool $n ($addr, pid $pid) killed"
+}
+
 api_stop() {
-    pool_stop gw-fcgi "FastCGI pool"
+    local name addr
+    while read -r name addr; do
+        pool_stop "$name" "FastCGI pool${addr:+ $addr}"
+    done < <(api_pools)
     pool_stop gw-fcgi-login "FastCGI login pool"
 }
 
@@ -675,6 +726,11 @@ render_nginx() {
     [[ -f /proc/net/if_inet6 ]] && grep -q '00000000000000000000000000000001' /proc/net/if_inet6 && v6=1
     (
         export GW_RUN_DIR=$RUN GW_LOG_DIR=$LOG GW_FCGI_SERVER="unix:$RUN/gw-fcgi.sock"
+        if [[ -n "$GW_FCGI_POOLS" ]]; then
+            # one server line per pool: "a;\n server b" inside the template's "server …;"
+            GW_FCGI_SERVER=$(printf '%s max_fails=1 fail_timeout=10s;\n        server ' $GW_FCGI_POOLS)
+            GW_FCGI_SERVER=${GW_FCGI_SERVER%;*}
+        fi
         export GW_FCGI_LOGIN_SERVER="unix:$RUN/gw-fcgi-login.sock"
         GW_REAL_IP_FROM=$(real_ip_lines '    set_real_ip_from %s;')
         GW_REAL_IP_GEO=$(real_ip_lines '        %s 1;')
@@ -808,5 +864,6 @@ worker-start) apply_overrides; worker_start ;;
 worker-stop) worker_stop ;;
 worker-kill9) worker_kill9 ;;
 api-restart) api_stop; apply_overrides; api_start ;;
+pool-kill9) pool_kill9 "$POOL_N" ;;
 nginx-restart) nginx_stop; apply_overrides; nginx_start ;;
 esac

@@ -136,10 +136,26 @@ export async function merchantWithReceiver(label) {
     const rx = await startReceiver({ mode: '200' });
     const m = await createMerchant(label);
     const c = new Client({ ip: '10.9.255.1', key: m.api_key, secret: m.api_secret });
-    const r = await c.request('PUT', '/api/v1/merchant/webhook', { json: { webhook_url: rx.url } });
+    let r;
+    for (let tries = 0; tries < 60; tries++) { /* a pool restarted by the previous scenario */
+        r = await c.request('PUT', '/api/v1/merchant/webhook', { json: { webhook_url: rx.url } }).catch(() => ({}));
+        if (r.status !== 503 && r.status !== undefined) break;
+        await sleep(500);
+    }
     assert.equal(r.status, 200, `set webhook url: ${r.status} ${r.text}`);
     const s = await rows(`SELECT webhook_secret FROM merchants WHERE id = ${lit(m.id)}`);
     return { m, rx, secret: s[0][0] };
+}
+
+/* Runs fn(ctx) with a fresh merchant and receiver; the receiver is closed whatever happens (an
+ * open server would keep the test file's process alive after a failure). */
+export async function withMerchant(label, fn) {
+    const ctx = await merchantWithReceiver(label);
+    try {
+        return await fn(ctx);
+    } finally {
+        await ctx.rx.close();
+    }
 }
 
 /* ---- fault drivers --------------------------------------------------------------------------- */

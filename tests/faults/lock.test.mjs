@@ -4,22 +4,22 @@
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { DATABASE_URL } from '../lib/db.mjs';
-import { FULL, Load, checkInvariants, merchantWithReceiver, payments, report, sleep } from './lib.mjs';
+import { FULL, Load, checkInvariants, payments, report, sleep, withMerchant } from './lib.mjs';
 
 describe('faults: lock', { skip: !FULL && 'full form only (make test-faults)' }, () => {
     it(`payments locked for 8 s during ${payments(2000, 300)} payments`, async () => {
-        const ctx = await merchantWithReceiver('flock');
-        const load = new Load(ctx.m, { n: payments(2000, 300) });
-        const running = load.run();
-        await load.reached(load.n / 4);
-        const locker = spawn('psql', ['-X', '-q', '-d', DATABASE_URL, '-c',
-            'BEGIN; LOCK TABLE payments IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;'], { stdio: 'ignore' });
-        await new Promise((resolve) => locker.once('exit', resolve));
-        const faultEnd = Date.now();
-        await running;
-        const fig = await checkInvariants(ctx, load, faultEnd);
-        report('lock', { timeouts503: fig.answers503, ...fig });
-        await ctx.rx.close();
+        await withMerchant('flock', async (ctx) => {
+            const load = new Load(ctx.m, { n: payments(2000, 300) });
+            const running = load.run();
+            await load.reached(load.n / 4);
+            const locker = spawn('psql', ['-X', '-q', '-d', DATABASE_URL, '-c',
+                'BEGIN; LOCK TABLE payments IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;'], { stdio: 'ignore' });
+            await new Promise((resolve) => locker.once('exit', resolve));
+            const faultEnd = Date.now();
+            await running;
+            const fig = await checkInvariants(ctx, load, faultEnd);
+            report('lock', { timeouts503: fig.answers503, ...fig });
+        });
         await sleep(0);
     });
 });

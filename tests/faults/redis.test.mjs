@@ -2,21 +2,21 @@
 // it is down, work is re-driven from PostgreSQL, every payment final within its delay + 10 s
 // after Redis is back.
 import { describe, it } from 'node:test';
-import { FULL, Load, checkInvariants, merchantWithReceiver, payments, report, sleep, stack } from './lib.mjs';
+import { FULL, Load, checkInvariants, payments, report, sleep, stack, withMerchant } from './lib.mjs';
 
 describe('faults: redis', () => {
     it(`Redis stopped and restarted empty during ${payments(4000, 300)} payments`, async () => {
-        const ctx = await merchantWithReceiver('fredis');
-        const load = new Load(ctx.m, { n: payments(4000, 300) });
-        const running = load.run();
-        await load.reached(load.n / 3);
-        await stack('redis-stop');
-        await sleep(FULL ? 5000 : 2000);
-        await stack('redis-start');
-        const faultEnd = Date.now();
-        await running;
-        const fig = await checkInvariants(ctx, load, faultEnd);
-        report('redis', fig);
-        await ctx.rx.close();
+        await withMerchant('fredis', async (ctx) => {
+            const load = new Load(ctx.m, { n: payments(4000, 300) });
+            const running = load.run();
+            await load.reached(load.n / 3);
+            await stack('redis-stop');
+            await sleep(FULL ? 5000 : 2000);
+            await stack('redis-start');
+            const faultEnd = Date.now();
+            await running;
+            const fig = await checkInvariants(ctx, load, faultEnd);
+            report('redis', fig);
+        });
     });
 });

@@ -13,8 +13,9 @@
 # The stacks run one after the other on the same ports.
 # faults: tests/faults/*.test.mjs (issue 13) against its own fresh stack in var/test-faults
 # (GW_FAULTS_STATE_DIR) started with TEST_MODE=false, the rate limit lifted, loopback receivers
-# allowed, the test retry schedule and a bank delay of GW_FAULTS_DELAY_MIN/MAX ms (1000/2000;
-# `make test-faults` runs FAULTS_MODE=full with the real 5000/10000).
+# allowed, the test retry schedule, a bank delay of GW_FAULTS_DELAY_MIN/MAX ms (1000/2000;
+# `make test-faults` runs FAULTS_MODE=full with the real 5000/10000) and two FastCGI pools on TCP
+# (127.0.0.2 and 127.0.0.3, port PORT + 1000) behind one nginx upstream.
 # all (default): integration, e2e, prod, then the short form of faults (FAULTS_MODE=short).
 # Every stack is stopped also on failure or interrupt; on failure the logs' last lines are shown;
 # in sanitizer builds any sanitizer report in a process log fails the run; exits non-zero if
@@ -96,6 +97,8 @@ FAULTS_OVERRIDES=(
     "RATE_LIMIT_BURST=1000000"
     "WEBHOOK_BLOCK_PRIVATE=false"
     "WEBHOOK_RETRY_INTERVALS_TEST=true"
+    # two FastCGI pools on TCP behind one upstream: the several-hosts layout (scaleout.test.mjs)
+    "GW_FCGI_POOLS=127.0.0.2:$((${PORT:-18000} + 1000)) 127.0.0.3:$((${PORT:-18000} + 1000))"
 )
 
 STACK_UP=     # state dir of the stack currently running, if any
