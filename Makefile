@@ -130,6 +130,7 @@ lint:
 	@if grep -nE '\bgetenv[[:space:]]*\(' $(filter-out core/cfg.c,$(wildcard core/*.c)); then \
 	    echo 'lint: only core/cfg.c reads the environment'; exit 1; fi
 	scripts/lint-layers.sh
+	GW_CPPFLAGS="$(CPPFLAGS) $(PKG_CFLAGS)" node scripts/sql-routable.mjs
 	cppcheck --enable=warning,performance,portability --inconclusive --std=c11 \
 	    --error-exitcode=1 --suppress=missingIncludeSystem --inline-suppr -q \
 	    -Icore core fcgi-app worker ctl tests/unit bench/ceiling

@@ -82,13 +82,39 @@ use_ceiling() {
     sleep 0.5
 }
 
+# CPU accounting: ticks (utime + stime) of a process and its children, per component, read
+# before and after the product's create runs: CPU time per request does not depend on how busy
+# the machine was, so it is the input of the capacity model in docs/SCALING.md.
+tree_ticks() { # pid -> ticks of pid and its direct children
+    local p=$1 t=0 c
+    [ -n "$p" ] && [ -r "/proc/$p/stat" ] || { echo 0; return; }
+    for c in "$p" $(pgrep -P "$p" || true); do
+        t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
+}
+pidf() { head -n1 "$1" 2>/dev/null | tr -dc '0-9'; }
+cpu_snapshot() { # -> "nginx fcgi postgres redis" ticks
+    echo "$(tree_ticks "$(pidf "$GW_STATE_DIR/run/nginx.pid")") $(tree_ticks "$(pidf "$GW_STATE_DIR/run/gw-fcgi.pid")") $(tree_ticks "$(pidf "$GW_STATE_DIR/pg/postmaster.pid")") $(tree_ticks "$(pidf "$GW_STATE_DIR/run/redis.pid")")"
+}
+declare -a CPU_TICKS=(0 0 0 0)
+CPU_REQS=0
+cpu_add() { # before after requests
+    local -a a b
+    read -r -a a <<<"$1"
+    read -r -a b <<<"$2"
+    for i in 0 1 2 3; do CPU_TICKS[i]=$((CPU_TICKS[i] + b[i] - a[i])); done
+    CPU_REQS=$(awk -v r="$CPU_REQS" -v n="$3" 'BEGIN { printf "%d", r + n }')
+}
 declare -A RPS=() P50=() P99=() ERR=()
 # wrk_run NAME URL SCRIPT [wrk args…]: a 2 s warm-up, then the measured run.
 wrk_run() {
     local name=$1 url=$2 script=$3 out line
     shift 3
     wrk -t2 -c"$CONNS" -d2s -s "$script" "$@" "$url" >/dev/null 2>&1 || true
+    SNAP_BEFORE=$(cpu_snapshot)
     out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$script" "$@" "$url")
+    SNAP_AFTER=$(cpu_snapshot)
     line=$(grep '^BENCH_RESULT' <<<"$out" || echo "BENCH_RESULT rps=0 p50_ms=0 p99_ms=0 errors=?")
     RPS[$name]=$(sed -nE 's/.*rps=([0-9.]+).*/\1/p' <<<"$line")
     P50[$name]=$(sed -nE 's/.*p50_ms=([0-9.]+).*/\1/p' <<<"$line")
@@ -107,7 +133,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
     wrk_run "ceiling-$r" "$API/api/v1/payments" bench/payments.lua
     use_product
     wrk_run "payments-$r" "$API/api/v1/payments" bench/payments.lua
+    cpu_add "$SNAP_BEFORE" "$SNAP_AFTER" "$(awk -v r="${RPS[payments-$r]}" -v d="$DURATION" 'BEGIN { printf "%d", r * d }')"
 done
+tck=$(getconf CLK_TCK)
+cpu_us() { awk -v t="${CPU_TICKS[$1]}" -v n="$CPU_REQS" -v h="$tck" 'BEGIN { if (n > 0) printf "%d", t * 1e6 / h / n; else print "?" }'; }
 ceil_rps=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${RPS[ceiling-$r]}"; done | mean)
 pay_rps=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${RPS[payments-$r]}"; done | mean)
 # Each product run over the ceiling run just before it: on a shared machine a pair sees the same
@@ -185,6 +214,10 @@ row() { # name rps p50 p99 errors
     echo "Pairs (product over the ceiling run just before it): $(tr '\n' ' ' <<<"$pair_ratios")→ median"
     echo "**$pair_median × ceiling**. Means: ceiling $ceil_rps req/s, product $pay_rps req/s:"
     echo "$(ratio "$pay_rps" "$ceil_rps") × ceiling."
+    echo
+    echo "CPU per POST /api/v1/payments over the product runs (utime + stime of each component's"
+    echo "processes, over the requests answered; wrk's own CPU excluded): nginx $(cpu_us 0) µs,"
+    echo "FastCGI child $(cpu_us 1) µs, PostgreSQL $(cpu_us 2) µs, Redis $(cpu_us 3) µs (worker stopped)."
     echo
     echo "## Other requests (× the mean ceiling above)"
     echo
