@@ -38,12 +38,16 @@ wk_random_unit(double *out, struct gw_err *err)
 
 /* ---- connections with backoff ------------------------------------------------------------ */
 
+/* Marks the link down and schedules its first reconnect. A link already down keeps the retry it
+ * has: pushing it back on every failed call (a busy loop fails many) postponed the reconnect for
+ * as long as the calls kept failing, 28 s after Redis was back in the fault suite. */
 static void
 wk_link_down(struct wk_link *l, const char *what)
 {
-    if (l->up) {
-        log_warn("connection lost", LOG_S("server", what));
+    if (!l->up) {
+        return;
     }
+    log_warn("connection lost", LOG_S("server", what));
     l->up = false;
     if (l->backoff_ms < WK_BACKOFF_MIN_MS) {
         l->backoff_ms = WK_BACKOFF_MIN_MS;
