@@ -26,6 +26,9 @@ route_handler_fn h_merchant_get;            /* GET /api/v1/merchant */
 route_handler_fn h_merchant_webhook_put;    /* PUT /api/v1/merchant/webhook */
 route_handler_fn h_merchant_webhook_secret; /* POST /api/v1/merchant/webhook/secret */
 route_handler_fn h_merchant_webhook_test;   /* POST /api/v1/merchant/webhook/test */
+/* The PUT /api/v1/merchant/webhook body (SPEC 6.7): *url the new URL, NULL to remove it (null
+ * or ""); borrows from body. err BAD_REQUEST with the SPEC descriptions. */
+int h_merchant_webhook_parse(struct json_object *body, const char **url, struct gw_err *err);
 
 /* h_order.c (h3b) */
 route_handler_fn h_order_create; /* POST /api/v1/orders */
