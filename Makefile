@@ -99,11 +99,12 @@ test-e2e: all
 # with clang, ASan and UBSan into build/fuzz/ (own objects, never the normal build's), each run
 # on a scratch copy of its seed corpus (tests/fuzz/corpus/<name>/) with tests/fuzz/gateway.dict.
 # Fails on any crash, leak, sanitizer report or failed property. fuzz-smoke: a short run of
-# every target, part of `make test`.
+# every target (FUZZ_SMOKE_SECONDS each), part of `make test`.
 FUZZ_CC      ?= clang
 FUZZ_O       := build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?=
+FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # gcc's -Wimplicit-fallthrough accepts "fall through" comments, clang's does not: the project's
 # sources keep gcc's check, the harnesses get clang's.
@@ -121,7 +122,7 @@ fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run.sh $(FUZZ_NAMES)
 
 fuzz-smoke: fuzz-build
-	FUZZ_SECONDS=4 FUZZ_RUNS= tests/fuzz/run.sh $(FUZZ_NAMES)
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_RUNS= tests/fuzz/run.sh $(FUZZ_NAMES)
 
 $(FUZZ_O)/libgwfuzz.a: $(FUZZ_LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -159,7 +160,8 @@ bench:
 
 # ---- code checks ------------------------------------------------------------------------------
 C_SRC = $(wildcard core/*.c core/*.h fcgi-app/src/*.c fcgi-app/src/*.h worker/src/*.c \
-          worker/src/*.h ctl/*.c tests/unit/*.c tests/unit/*.h bench/ceiling/*.c)
+          worker/src/*.h ctl/*.c tests/unit/*.c tests/unit/*.h bench/ceiling/*.c tests/fuzz/*.c \
+          tests/fuzz/*.h)
 BANNED := sprintf|vsprintf|strcpy|strcat|strncpy|strtok|atoi|atol|atof|gets|rand|system|alloca
 
 lint:
@@ -173,7 +175,7 @@ lint:
 	scripts/lint-layers.sh
 	cppcheck --enable=warning,performance,portability --inconclusive --std=c11 \
 	    --error-exitcode=1 --suppress=missingIncludeSystem --inline-suppr -q \
-	    -Icore core fcgi-app worker ctl tests/unit bench/ceiling
+	    -Icore core fcgi-app worker ctl tests/unit tests/fuzz bench/ceiling
 	clang-tidy --quiet $(filter %.c,$(C_SRC)) -- $(CPPFLAGS) -std=gnu11 $(PKG_CFLAGS) \
 	    $(CHECK_CFLAGS)
 

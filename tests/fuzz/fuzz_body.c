@@ -65,8 +65,7 @@ fuzz_body_payment(struct json_object *body)
         FUZZ_CHECK(strcmp(p->method, "card") == 0);
         FUZZ_CHECK(strlen(p->card_last4) == 4);
         FUZZ_CHECK(strspn(p->card_last4, "0123456789") == 4);
-        FUZZ_CHECK(strcmp(p->card_network, "unknown") == 0
-                   || strcmp(p->card_network, "visa") == 0
+        FUZZ_CHECK(strcmp(p->card_network, "unknown") == 0 || strcmp(p->card_network, "visa") == 0
                    || strcmp(p->card_network, "mastercard") == 0
                    || strcmp(p->card_network, "amex") == 0
                    || strcmp(p->card_network, "rupay") == 0);

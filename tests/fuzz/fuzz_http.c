@@ -72,7 +72,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static const char *const fuzz_headers[] = {
-    "Content-Type", "Content-Length",    "Idempotency-Key", "X-Api-Key", "X-Api-Secret",
+    "Content-Type", "Content-Length",    "Idempotency-Key", "X-Api-Key",    "X-Api-Secret",
     "Cookie",       "X-Forwarded-Proto", "X-Request-Id",    "X-CSRF-Token",
 };
 

@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 
 static void
-fuzz_json_classify(struct json_object *v, int depth)
+fuzz_json_classify(struct json_object *v, int depth) /* NOLINT(misc-no-recursion) */
 {
     int64_t n = 0;
     enum jsonh_int_class c;

@@ -54,6 +54,27 @@ fuzz_route_params(const char *s)
     FUZZ_CHECK(!route_param_valid(RP_ORDER, NULL));
 }
 
+static void
+fuzz_route_matched(const struct route *r, const char *method, const char *path,
+                   char *const params[2])
+{
+    char back[8192 + 64];
+    int i;
+
+    FUZZ_CHECK(r != NULL && strcmp(r->method, method) == 0);
+    FUZZ_CHECK(r->handler != NULL);
+    if (fuzz_route_fill(r->pattern, params, back, sizeof(back))) {
+        FUZZ_CHECK(strcmp(back, path) == 0);
+    }
+    for (i = 0; i < 2; i++) {
+        if (params[i] != NULL) {
+            FUZZ_CHECK(params[i][0] != '\0' && strchr(params[i], '/') == NULL);
+            (void)route_param_valid(r->params[i], params[i]);
+            (void)route_param_not_found(r->params[i]);
+        }
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -61,28 +82,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *path, *method;
     const struct route *r = NULL;
     char *params[2] = { NULL, NULL };
-    char allow[128], back[8192 + 64];
-    enum route_match_result m;
-    int i;
+    char allow[128];
 
     fuzz_parts_split(&p, data, size);
     path = fuzz_part(&p, 0);
     method = fuzz_part(&p, 1);
-    m = route_match(method, path, &r, params, allow, sizeof(allow));
-    switch (m) {
+    switch (route_match(method, path, &r, params, allow, sizeof(allow))) {
     case ROUTE_MATCHED:
-        FUZZ_CHECK(r != NULL && strcmp(r->method, method) == 0);
-        FUZZ_CHECK(r->handler != NULL);
-        if (fuzz_route_fill(r->pattern, params, back, sizeof(back))) {
-            FUZZ_CHECK(strcmp(back, path) == 0);
-        }
-        for (i = 0; i < 2; i++) {
-            if (params[i] != NULL) {
-                FUZZ_CHECK(params[i][0] != '\0' && strchr(params[i], '/') == NULL);
-                (void)route_param_valid(r->params[i], params[i]);
-                (void)route_param_not_found(r->params[i]);
-            }
-        }
+        fuzz_route_matched(r, method, path, params);
         break;
     case ROUTE_NO_METHOD:
         FUZZ_CHECK(r != NULL && allow[0] != '\0');

@@ -100,22 +100,19 @@ fuzz_ref_utf8(const unsigned char *s, size_t len)
 static bool
 fuzz_ref_uuid(const char *s)
 {
-    static const int groups[] = { 8, 4, 4, 4, 12 };
-    size_t g;
+    size_t i;
 
-    for (g = 0; g < 5; g++) {
-        if (strspn(s, FUZZ_HEX) != (size_t)groups[g]) {
+    if (strlen(s) != 36) {
+        return false;
+    }
+    for (i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+        if (dash ? s[i] != '-' : !fuzz_in((unsigned char)s[i], FUZZ_HEX)) {
             return false;
         }
-        s += groups[g];
-        if (g < 4) {
-            if (*s != '-') {
-                return false;
-            }
-            s++;
-        }
     }
-    return *s == '\0';
+    return true;
 }
 
 static void
@@ -163,20 +160,15 @@ fuzz_timestamp(const char *s)
     FUZZ_CHECK(strcmp(back, s) == 0);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The rules that take a length, on the whole input (NULs included). */
+static void
+fuzz_validate_whole(const uint8_t *data, size_t size)
 {
-    struct fuzz_parts p;
-    const char *s, *whole = (const char *)data;
-    size_t len;
+    const char *whole = (const char *)data;
     long chars;
     bool b;
+    size_t i;
 
-    fuzz_parts_split(&p, data, size);
-    s = fuzz_part(&p, 0);
-    len = fuzz_part_len(&p, 0);
-
-    /* length-taking rules see the whole input, NULs included */
     FUZZ_CHECK(validate_vpa(whole, size) == fuzz_ref_vpa(whole, size));
     chars = fuzz_ref_utf8(data, size);
     FUZZ_CHECK(validate_utf8(whole, size) == (chars >= 0));
@@ -188,8 +180,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(validate_currency(whole, size)
                == (size == 3 && fuzz_all_in(whole, size, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")));
     b = size >= 1 && size <= 255;
-    for (len = 0; b && len < size; len++) {
-        b = data[len] >= 0x20 && data[len] <= 0x7e;
+    for (i = 0; b && i < size; i++) {
+        b = data[i] >= 0x20 && data[i] <= 0x7e;
     }
     FUZZ_CHECK(validate_idempotency_key(whole, size) == b);
     FUZZ_CHECK(validate_request_id(whole, size)
@@ -200,15 +192,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(strncasecmp(whole, "http://", 7) == 0 || strncasecmp(whole, "https://", 8) == 0);
     }
     fuzz_card(whole, size);
+}
 
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct fuzz_parts p;
+    const char *s;
+    size_t len;
+
+    fuzz_validate_whole(data, size);
     /* NUL-terminated rules see part 0 */
+    fuzz_parts_split(&p, data, size);
+    s = fuzz_part(&p, 0);
     len = fuzz_part_len(&p, 0);
     FUZZ_CHECK(validate_uuid(s) == fuzz_ref_uuid(s));
     FUZZ_CHECK(validate_object_id("pay_", s)
                == (len == 20 && strncmp(s, "pay_", 4) == 0 && fuzz_all_in(s + 4, 16, FUZZ_ALNUM)));
-    FUZZ_CHECK(validate_object_id("order_", s)
-               == (len == 22 && strncmp(s, "order_", 6) == 0
-                   && fuzz_all_in(s + 6, 16, FUZZ_ALNUM)));
+    FUZZ_CHECK(
+        validate_object_id("order_", s)
+        == (len == 22 && strncmp(s, "order_", 6) == 0 && fuzz_all_in(s + 6, 16, FUZZ_ALNUM)));
     fuzz_timestamp(s);
     (void)validate_expiry(fuzz_part(&p, 1), fuzz_part_len(&p, 1), fuzz_part(&p, 2),
                           fuzz_part_len(&p, 2), 2026, 6);
