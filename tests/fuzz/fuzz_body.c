@@ -3,7 +3,8 @@
  * The input is a request body. When jsonh_parse_object accepts it, the object goes through each
  * body parser of the API: POST /api/v1/payments (payment_input_parse: checks 1 and 3-8),
  * POST /api/v1/orders (order_parse_create), POST /api/v1/refunds (refund_parse_create), the
- * capture amount, PUT /api/v1/merchant/webhook (h_merchant_webhook_parse) and the list filters
+ * capture amount, PUT /api/v1/merchant/webhook (h_merchant_webhook_parse), POST
+ * /api/v1/dashboard/login (h_dashboard_login_parse) and the list filters
  * of GET /api/v1/payments read from string members. Properties: a refusal is a 4xx whose error
  * envelope is valid UTF-8 JSON; what is accepted satisfies the SPEC rules it was checked
  * against (ids, amounts, currency, notes object, card data never kept). */
@@ -137,6 +138,23 @@ fuzz_body_webhook(struct json_object *body)
     FUZZ_CHECK(url == NULL || validate_webhook_url(url, strlen(url)));
 }
 
+static void
+fuzz_body_login(struct json_object *body)
+{
+    const char *email = NULL, *password = NULL;
+    bool plain = true;
+    size_t plen = 1;
+    struct gw_err err = GW_ERR_INIT;
+
+    if (h_dashboard_login_parse(body, &email, &plain, &password, &plen, &err) != 0) {
+        fuzz_body_refusal(&err);
+        return;
+    }
+    FUZZ_CHECK(email != NULL && password != NULL);
+    FUZZ_CHECK(!plain || (email[0] != '\0' && validate_utf8(email, strlen(email))));
+    FUZZ_CHECK(plen >= strlen(password));
+}
+
 /* String member name of body, or NULL. */
 static const char *
 fuzz_body_str(struct json_object *body, const char *name)
@@ -183,6 +201,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_body_refund(body);
     fuzz_body_capture(body);
     fuzz_body_webhook(body);
+    fuzz_body_login(body);
     fuzz_body_filter(body);
     jsonh_put_wiped(body);
     return 0;

@@ -12,6 +12,7 @@
 #include "netaddr.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 
 static void
@@ -45,6 +46,31 @@ fuzz_netaddr_mapped(const struct netaddr *a, struct netaddr *out)
     memcpy(out->a + 12, a->a, 4);
 }
 
+/* The worker's judge of a connected peer agrees with the judge of the text. */
+static void
+fuzz_netaddr_sockaddr(const struct netaddr *a)
+{
+    struct sockaddr_storage ss;
+    struct netaddr back;
+
+    memset(&ss, 0, sizeof(ss));
+    if (a->family == AF_INET) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&ss;
+
+        s4->sin_family = AF_INET;
+        memcpy(&s4->sin_addr, a->a, 4);
+    } else {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&ss;
+
+        s6->sin6_family = AF_INET6;
+        memcpy(&s6->sin6_addr, a->a, 16);
+    }
+    FUZZ_CHECK(netaddr_sockaddr_is_private((const struct sockaddr *)(const void *)&ss)
+               == netaddr_is_private(a));
+    FUZZ_CHECK(netaddr_from_sockaddr((const struct sockaddr *)(const void *)&ss, &back) == 0);
+    FUZZ_CHECK(back.family == a->family && memcmp(back.a, a->a, 16) == 0);
+}
+
 static void
 fuzz_netaddr_addr(const char *s, const struct netaddr_list *l)
 {
@@ -59,6 +85,7 @@ fuzz_netaddr_addr(const char *s, const struct netaddr_list *l)
         return;
     }
     FUZZ_CHECK(netaddr_str_is_private(s) == netaddr_is_private(&a));
+    fuzz_netaddr_sockaddr(&a);
     FUZZ_CHECK(inet_ntop(a.family, a.a, text, sizeof(text)) != NULL);
     FUZZ_CHECK(netaddr_str_is_private(text) == netaddr_is_private(&a));
     for (i = 0; i < l->n; i++) {
