@@ -118,7 +118,9 @@ fuzz-build: $(FUZZ_BINS)
 
 .PRECIOUS: $(FUZZ_O)/tests/fuzz/%.o
 
-fuzz: fuzz-build
+fuzz:
+	scripts/deps.sh
+	$(MAKE) fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run.sh $(FUZZ_NAMES)
 
 fuzz-smoke: fuzz-build
