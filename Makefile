@@ -35,7 +35,7 @@ BINS     := $(O)/gw-fcgi $(O)/gw-worker $(O)/gatewayctl
 
 .DEFAULT_GOAL := all
 .PHONY: all release asan test test-unit test-integration test-e2e test-faults run stop lint fmt \
-        clean deps bench
+        clean deps bench fuzz fuzz-build fuzz-smoke
 
 all: $(BINS) $(O)/unit-tests
 
@@ -82,6 +82,7 @@ test:
 	scripts/deps.sh
 	$(MAKE) all
 	$(MAKE) test-unit
+	$(MAKE) fuzz-smoke
 	BUILD=$(BUILD) tests/harness/run-all.sh
 
 test-unit: $(O)/unit-tests
@@ -98,6 +99,55 @@ test-e2e: all
 test-faults: all
 	FAULTS_MODE=full GW_FAULTS_DELAY_MIN=5000 GW_FAULTS_DELAY_MAX=10000 BUILD=$(BUILD) \
 	    tests/harness/run-all.sh faults
+
+# ---- fuzzing ----------------------------------------------------------------------------------
+# make fuzz [FUZZ_SECONDS=N] [FUZZ_RUNS=N]: libFuzzer harnesses (tests/fuzz/fuzz_<name>.c) built
+# with clang, ASan and UBSan into build/fuzz/ (own objects, never the normal build's), each run
+# on a scratch copy of its seed corpus (tests/fuzz/corpus/<name>/) with tests/fuzz/gateway.dict.
+# Fails on any crash, leak, sanitizer report or failed property. fuzz-smoke: a short run of
+# every target (FUZZ_SMOKE_SECONDS each), part of `make test`.
+FUZZ_CC      ?= clang
+FUZZ_O       := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?=
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# gcc's -Wimplicit-fallthrough accepts "fall through" comments, clang's does not: the project's
+# sources keep gcc's check, the harnesses get clang's.
+FUZZ_CFLAGS  := -std=gnu11 $(WARN) -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS) -MMD -MP
+FUZZ_LIB_SRC := $(wildcard core/*.c) $(filter-out fcgi-app/src/main.c,$(wildcard fcgi-app/src/*.c))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_O)/%.o,$(FUZZ_LIB_SRC))
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(patsubst %,$(FUZZ_O)/fuzz_%,$(FUZZ_NAMES))
+
+fuzz-build: $(FUZZ_BINS)
+
+.PRECIOUS: $(FUZZ_O)/tests/fuzz/%.o
+
+fuzz:
+	scripts/deps.sh
+	$(MAKE) fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run.sh $(FUZZ_NAMES)
+
+fuzz-smoke: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_RUNS= tests/fuzz/run.sh $(FUZZ_NAMES)
+
+$(FUZZ_O)/libgwfuzz.a: $(FUZZ_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(FUZZ_O)/fuzz_%: $(FUZZ_O)/tests/fuzz/fuzz_%.o $(FUZZ_O)/libgwfuzz.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+$(FUZZ_O)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -Wno-implicit-fallthrough -fsanitize=fuzzer-no-link \
+	    -c $< -o $@
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(patsubst %,$(FUZZ_O)/tests/fuzz/fuzz_%.d,$(FUZZ_NAMES))
 
 # ---- running ----------------------------------------------------------------------------------
 deps:
@@ -118,7 +168,8 @@ bench:
 
 # ---- code checks ------------------------------------------------------------------------------
 C_SRC = $(wildcard core/*.c core/*.h fcgi-app/src/*.c fcgi-app/src/*.h worker/src/*.c \
-          worker/src/*.h ctl/*.c tests/unit/*.c tests/unit/*.h bench/ceiling/*.c)
+          worker/src/*.h ctl/*.c tests/unit/*.c tests/unit/*.h bench/ceiling/*.c tests/fuzz/*.c \
+          tests/fuzz/*.h)
 BANNED := sprintf|vsprintf|strcpy|strcat|strncpy|strtok|atoi|atol|atof|gets|rand|system|alloca
 
 lint:
@@ -133,7 +184,7 @@ lint:
 	GW_CPPFLAGS="$(CPPFLAGS) $(PKG_CFLAGS)" node scripts/sql-routable.mjs
 	cppcheck --enable=warning,performance,portability --inconclusive --std=c11 \
 	    --error-exitcode=1 --suppress=missingIncludeSystem --inline-suppr -q \
-	    -Icore core fcgi-app worker ctl tests/unit bench/ceiling
+	    -Icore core fcgi-app worker ctl tests/unit tests/fuzz bench/ceiling
 	clang-tidy --quiet $(filter %.c,$(C_SRC)) -- $(CPPFLAGS) -std=gnu11 $(PKG_CFLAGS) \
 	    $(CHECK_CFLAGS)
 

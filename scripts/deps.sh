@@ -30,7 +30,7 @@ esac
 PKGS=(build-essential pkg-config libfcgi-dev libfcgi-bin spawn-fcgi libpq-dev libhiredis-dev
     libjson-c-dev libssl-dev libcurl4-openssl-dev check postgresql redis-server nginx
     gettext-base openssl curl wrk chromium docker-compose procps iproute2 clang-format clang-tidy
-    cppcheck)
+    cppcheck clang libclang-rt-14-dev)
 # Node: Debian's nodejs + npm only when no node is installed (a NodeSource node ships its own npm
 # and conflicts with Debian's npm package).
 if ! command -v node >/dev/null 2>&1; then

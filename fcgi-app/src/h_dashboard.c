@@ -52,9 +52,34 @@ h_session_body(struct http_resp *resp, const struct merchant *m, const char *csr
 }
 
 int
-h_dashboard_login(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+h_dashboard_login_parse(struct json_object *body, const char **email, bool *plain,
+                        const char **password, size_t *plen, struct gw_err *err)
 {
     struct json_object *jemail = NULL, *jpass = NULL;
+
+    *email = NULL;
+    *plain = false;
+    *password = "";
+    *plen = 0;
+    if (!json_object_object_get_ex(body, "email", &jemail)
+        || !json_object_is_type(jemail, json_type_string)) {
+        return GW_ERR(err, BAD_REQUEST, "email is required");
+    }
+    if (json_object_object_get_ex(body, "password", &jpass)) {
+        if (!json_object_is_type(jpass, json_type_string)) {
+            return GW_ERR(err, BAD_REQUEST, "password must be a string");
+        }
+        *password = json_object_get_string(jpass);
+        *plen = (size_t)json_object_get_string_len(jpass);
+    }
+    *email = json_object_get_string(jemail);
+    *plain = strlen(*email) == (size_t)json_object_get_string_len(jemail) && (*email)[0] != '\0';
+    return 0;
+}
+
+int
+h_dashboard_login(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
     const char *email, *password = "";
     size_t plen = 0;
     struct merchant m;
@@ -65,19 +90,9 @@ h_dashboard_login(struct http_req *req, struct http_resp *resp, struct gw_err *e
     int ret = -1;
 
     memset(&m, 0, sizeof(m));
-    if (!json_object_object_get_ex(req->body, "email", &jemail)
-        || !json_object_is_type(jemail, json_type_string)) {
-        return GW_ERR(err, BAD_REQUEST, "email is required");
+    if (h_dashboard_login_parse(req->body, &email, &plain, &password, &plen, err) != 0) {
+        return -1;
     }
-    if (json_object_object_get_ex(req->body, "password", &jpass)) {
-        if (!json_object_is_type(jpass, json_type_string)) {
-            return GW_ERR(err, BAD_REQUEST, "password must be a string");
-        }
-        password = json_object_get_string(jpass);
-        plen = (size_t)json_object_get_string_len(jpass);
-    }
-    email = json_object_get_string(jemail);
-    plain = strlen(email) == (size_t)json_object_get_string_len(jemail) && email[0] != '\0';
     if (plain) {
         if (login_blocked(req->app->db, email, &retry_after, err) != 0) {
             goto out;

@@ -29,29 +29,41 @@ h_merchant_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 }
 
 int
-h_merchant_webhook_put(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+h_merchant_webhook_parse(struct json_object *body, const char **url, struct gw_err *err)
 {
     struct json_object *v = NULL;
-    struct merchant m;
-    const char *url = NULL;
     size_t len;
 
-    if (!json_object_object_get_ex(req->body, "webhook_url", &v)) {
+    *url = NULL;
+    if (!json_object_object_get_ex(body, "webhook_url", &v)) {
         return GW_ERR(err, BAD_REQUEST, "webhook_url is required");
     }
-    if (v != NULL) {
-        if (!json_object_is_type(v, json_type_string)) {
-            return GW_ERR(err, BAD_REQUEST, "webhook_url must be a valid http or https URL");
-        }
-        url = json_object_get_string(v);
-        len = (size_t)json_object_get_string_len(v);
-        if (len == 0) {
-            url = NULL;
-        } else if (strlen(url) != len || !validate_webhook_url(url, len)) {
-            return GW_ERR(err, BAD_REQUEST, "webhook_url must be a valid http or https URL");
-        }
+    if (v == NULL) {
+        return 0;
     }
-    if (merchant_set_webhook_url(req->app->db, req->merchant.id, url, &m, err) != 0) {
+    if (!json_object_is_type(v, json_type_string)) {
+        return GW_ERR(err, BAD_REQUEST, "webhook_url must be a valid http or https URL");
+    }
+    len = (size_t)json_object_get_string_len(v);
+    if (len == 0) {
+        return 0;
+    }
+    if (strlen(json_object_get_string(v)) != len
+        || !validate_webhook_url(json_object_get_string(v), len)) {
+        return GW_ERR(err, BAD_REQUEST, "webhook_url must be a valid http or https URL");
+    }
+    *url = json_object_get_string(v);
+    return 0;
+}
+
+int
+h_merchant_webhook_put(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct merchant m;
+    const char *url = NULL;
+
+    if (h_merchant_webhook_parse(req->body, &url, err) != 0
+        || merchant_set_webhook_url(req->app->db, req->merchant.id, url, &m, err) != 0) {
         return -1;
     }
     return h_merchant_write(resp, &m, err);

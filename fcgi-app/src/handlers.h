@@ -20,12 +20,20 @@ route_handler_fn h_dashboard_login;   /* POST /api/v1/dashboard/login */
 route_handler_fn h_dashboard_session; /* GET /api/v1/dashboard/session */
 route_handler_fn h_dashboard_config;  /* GET /api/v1/dashboard/config */
 route_handler_fn h_dashboard_logout;  /* POST /api/v1/dashboard/logout */
+/* The login body (SPEC 13.1): *email (a string member, required), *plain when it holds no NUL and
+ * is not empty, *password ("" when absent) and its length *plen; all borrow from body. err
+ * BAD_REQUEST with the SPEC descriptions. */
+int h_dashboard_login_parse(struct json_object *body, const char **email, bool *plain,
+                            const char **password, size_t *plen, struct gw_err *err);
 
 /* h_merchant.c */
 route_handler_fn h_merchant_get;            /* GET /api/v1/merchant */
 route_handler_fn h_merchant_webhook_put;    /* PUT /api/v1/merchant/webhook */
 route_handler_fn h_merchant_webhook_secret; /* POST /api/v1/merchant/webhook/secret */
 route_handler_fn h_merchant_webhook_test;   /* POST /api/v1/merchant/webhook/test */
+/* The PUT /api/v1/merchant/webhook body (SPEC 6.7): *url the new URL, NULL to remove it (null
+ * or ""); borrows from body. err BAD_REQUEST with the SPEC descriptions. */
+int h_merchant_webhook_parse(struct json_object *body, const char **url, struct gw_err *err);
 
 /* h_order.c (h3b) */
 route_handler_fn h_order_create; /* POST /api/v1/orders */

@@ -2,7 +2,9 @@
  * need no database (route_dispatch with an app whose connections are absent). */
 #include "unit.h"
 
+#include "handlers.h"
 #include "http.h"
+#include "jsonh.h"
 #include "route.h"
 
 #include <stdio.h>
@@ -444,6 +446,92 @@ START_TEST(test_dispatch_body)
 }
 END_TEST
 
+/* ---- body rules of handlers that need the database afterwards ---- */
+
+static struct json_object *
+parse_body(const char *text)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct json_object *o = jsonh_parse_object(text, strlen(text), &err);
+
+    ck_assert_ptr_nonnull(o);
+    return o;
+}
+
+START_TEST(test_webhook_body)
+{
+    static const struct {
+        const char *body, *url, *err;
+    } cases[] = {
+        { "{\"webhook_url\":\"https://example.com/h\"}", "https://example.com/h", NULL },
+        { "{\"webhook_url\":null}", NULL, NULL },
+        { "{\"webhook_url\":\"\"}", NULL, NULL },
+        { "{}", NULL, "webhook_url is required" },
+        { "{\"webhook_url\":5}", NULL, "webhook_url must be a valid http or https URL" },
+        { "{\"webhook_url\":\"ftp://example.com\"}", NULL,
+          "webhook_url must be a valid http or https URL" },
+        { "{\"webhook_url\":\"https://example.com/\\u0000x\"}", NULL,
+          "webhook_url must be a valid http or https URL" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct json_object *o = parse_body(cases[i].body);
+        struct gw_err err = GW_ERR_INIT;
+        const char *url = "unset";
+
+        if (cases[i].err == NULL) {
+            ASSERT_OK(h_merchant_webhook_parse(o, &url, &err));
+            if (cases[i].url == NULL) {
+                ASSERT_NULL(url);
+            } else {
+                ck_assert_str_eq(url, cases[i].url);
+            }
+        } else {
+            ASSERT_FAIL(h_merchant_webhook_parse(o, &url, &err));
+            ck_assert_int_eq(gw_err_status(err.code), 400);
+            ck_assert_str_eq(err.msg, cases[i].err);
+        }
+        json_object_put(o);
+    }
+}
+END_TEST
+
+START_TEST(test_login_body)
+{
+    struct json_object *o;
+    struct gw_err err = GW_ERR_INIT;
+    const char *email = NULL, *password = NULL;
+    bool plain = false;
+    size_t plen = 9;
+
+    o = parse_body("{\"email\":\"a@b.c\",\"password\":\"p\\u0000q\"}");
+    ASSERT_OK(h_dashboard_login_parse(o, &email, &plain, &password, &plen, &err));
+    ck_assert_str_eq(email, "a@b.c");
+    ASSERT_TRUE(plain);
+    ck_assert_uint_eq(plen, 3); /* the NUL counts: the password then never verifies */
+    json_object_put(o);
+
+    o = parse_body("{\"email\":\"a\\u0000b\"}");
+    ASSERT_OK(h_dashboard_login_parse(o, &email, &plain, &password, &plen, &err));
+    ASSERT_FALSE(plain);
+    ck_assert_str_eq(password, "");
+    ck_assert_uint_eq(plen, 0);
+    json_object_put(o);
+
+    o = parse_body("{\"email\":1}");
+    ASSERT_FAIL(h_dashboard_login_parse(o, &email, &plain, &password, &plen, &err));
+    ck_assert_str_eq(err.msg, "email is required");
+    json_object_put(o);
+
+    gw_err_clear(&err);
+    o = parse_body("{\"email\":\"a@b.c\",\"password\":null}");
+    ASSERT_FAIL(h_dashboard_login_parse(o, &email, &plain, &password, &plen, &err));
+    ck_assert_str_eq(err.msg, "password must be a string");
+    json_object_put(o);
+}
+END_TEST
+
 /* Also to be declared in unit.h by its owner. */
 Suite *suite_route(void);
 
@@ -457,5 +545,6 @@ suite_route(void)
     UNIT_TCASE(s, "match", 0, test_match_spec_paths, test_literals_win, test_405_allow,
                test_unknown_paths);
     UNIT_TCASE(s, "dispatch", 0, test_dispatch_generic, test_dispatch_body);
+    UNIT_TCASE(s, "bodies", 0, test_webhook_body, test_login_body);
     return s;
 }
