@@ -24,6 +24,14 @@ static const struct db_stmt st_wl_list = { "webhook_log_list",
     "ORDER BY w.created_at DESC, w.id DESC LIMIT $2 OFFSET $3", 3 };
 static const struct db_stmt st_wl_count = { "webhook_log_count",
     "SELECT count(*) FROM webhook_logs WHERE merchant_id = $1", 1 };
+/* (extension) ?payment_id=: the logs of one payment and of its refunds (object_id). */
+#define WL_OF_PAYMENT "(w.object_id = $2 OR w.object_id IN (SELECT r.id FROM refunds r " \
+                      "WHERE r.payment_id = $2 AND r.merchant_id = $1))"
+static const struct db_stmt st_wl_list_payment = { "webhook_log_list_payment",
+    "SELECT " WL_COLS ", count(*) OVER () FROM webhook_logs w WHERE w.merchant_id = $1 "
+    "AND " WL_OF_PAYMENT " ORDER BY w.created_at DESC, w.id DESC LIMIT $3 OFFSET $4", 4 };
+static const struct db_stmt st_wl_count_payment = { "webhook_log_count_payment",
+    "SELECT count(*) FROM webhook_logs w WHERE w.merchant_id = $1 AND " WL_OF_PAYMENT, 2 };
 static const struct db_stmt st_wl_get = { "webhook_log_get",
     "SELECT " WL_COLS ", w.response_body, w.payload::text FROM webhook_logs w "
     "WHERE w.id = $1 AND w.merchant_id = $2", 2 };
@@ -66,17 +74,20 @@ wl_detail_from_row(const struct db_res *res, int row, void *out)
 
 static const struct db_page_query wl_page = { &st_wl_list, &st_wl_count, wl_from_row,
                                               sizeof(struct webhook_log) };
+static const struct db_page_query wl_page_payment = { &st_wl_list_payment, &st_wl_count_payment,
+                                                      wl_from_row, sizeof(struct webhook_log) };
 
 int
-webhook_log_list(struct db *db, const char *merchant_id, int64_t limit, int64_t offset,
-                 struct webhook_log_list *out, struct gw_err *err)
+webhook_log_list(struct db *db, const char *merchant_id, const char *payment_id, int64_t limit,
+                 int64_t offset, struct webhook_log_list *out, struct gw_err *err)
 {
-    const char *params[1] = { merchant_id };
+    const char *params[2] = { merchant_id, payment_id };
     void *items = NULL;
     int ret;
 
     memset(out, 0, sizeof(*out));
-    ret = db_query_page(db, &wl_page, params, limit, offset, &items, &out->n, &out->total, err);
+    ret = db_query_page(db, payment_id != NULL ? &wl_page_payment : &wl_page, params, limit, offset,
+                        &items, &out->n, &out->total, err);
     out->items = items;
     return ret;
 }

@@ -32,8 +32,10 @@ struct webhook_log_list {
     int64_t total;
 };
 
-int webhook_log_list(struct db *db, const char *merchant_id, int64_t limit, int64_t offset,
-                     struct webhook_log_list *out, struct gw_err *err);
+/* The merchant's logs, newest first; payment_id non-NULL (extension) keeps the logs of that
+ * payment and of its refunds. */
+int webhook_log_list(struct db *db, const char *merchant_id, const char *payment_id, int64_t limit,
+                     int64_t offset, struct webhook_log_list *out, struct gw_err *err);
 void webhook_log_list_release(struct webhook_log_list *l);
 /* Detail of the merchant's log; *found false for an unknown, malformed or other merchant's id.
  * Release out with webhook_log_release. */

@@ -37,6 +37,7 @@ static const struct route routes[] = {
     { "GET",  "/api/v1/payments",                          h_payment_list,          A,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/list",                     h_payment_list,          A,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/stats",                    h_payment_stats,         A,                   { RP_NONE, RP_NONE } },
+    { "GET",  "/api/v1/payments/stats/currencies",         h_payment_stats_currencies, A,                { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/export.csv",               h_payment_export,        A,                   { RP_NONE, RP_NONE } },
     { "POST", "/api/v1/payments/public",                   h_payment_create_public, B,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/public/{payment_id}",      h_payment_public_get,    ROUTE_PUBLIC,        { RP_PAYMENT, RP_NONE } },
