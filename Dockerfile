@@ -10,6 +10,7 @@ COPY core core
 COPY fcgi-app fcgi-app
 COPY worker worker
 COPY ctl ctl
+COPY api/openapi.json api/openapi.json
 RUN make BUILD=release build/release/gw-fcgi build/release/gw-worker build/release/gatewayctl
 
 FROM debian:12-slim

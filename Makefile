@@ -31,6 +31,9 @@ APP_OBJ  := $(patsubst %.c,$(O)/%.o,$(wildcard fcgi-app/src/*.c))
 WK_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard worker/src/*.c))
 CTL_OBJ  := $(patsubst %.c,$(O)/%.o,$(wildcard ctl/*.c))
 UT_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/*.c))
+# api/openapi.json (generated from api/openapi.yaml by scripts/openapi-json.mjs, committed) is
+# embedded in gw-fcgi as a byte array: the build needs neither node nor a YAML parser.
+OPENAPI_OBJ := $(O)/gen/openapi_json.o
 BINS     := $(O)/gw-fcgi $(O)/gw-worker $(O)/gatewayctl
 
 .DEFAULT_GOAL := all
@@ -48,7 +51,17 @@ asan:
 $(O)/libgwcore.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
 
-$(O)/gw-fcgi: $(APP_OBJ) $(O)/libgwcore.a
+$(O)/gen/openapi_json.c: api/openapi.json
+	@mkdir -p $(@D)
+	{ printf '#include "openapi.h"\nconst unsigned char gw_openapi_json[] = {\n'; \
+	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  printf '};\nconst size_t gw_openapi_json_len = sizeof(gw_openapi_json);\n'; } > $@.tmp
+	mv $@.tmp $@
+
+$(O)/gen/openapi_json.o: $(O)/gen/openapi_json.c fcgi-app/src/openapi.h
+	$(CC) $(CPPFLAGS) $(filter-out -Wconversion,$(CFLAGS)) -c $< -o $@
+
+$(O)/gw-fcgi: $(APP_OBJ) $(OPENAPI_OBJ) $(O)/libgwcore.a
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
 
 $(O)/gw-worker: $(WK_OBJ) $(O)/libgwcore.a
@@ -61,7 +74,7 @@ $(O)/gatewayctl: $(CTL_OBJ) $(O)/libgwcore.a
 $(O)/gw-ceiling: $(O)/bench/ceiling/ceiling.o
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
 
-$(O)/unit-tests: $(UT_OBJ) $(filter-out %/main.o,$(APP_OBJ) $(WK_OBJ)) $(O)/libgwcore.a
+$(O)/unit-tests: $(UT_OBJ) $(filter-out %/main.o,$(APP_OBJ) $(WK_OBJ)) $(OPENAPI_OBJ) $(O)/libgwcore.a
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 $(O)/tests/%.o: CPPFLAGS += $(CHECK_CFLAGS)

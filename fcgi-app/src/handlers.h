@@ -18,6 +18,7 @@ route_handler_fn h_metrics;          /* GET /metrics */
 /* h_dashboard.c */
 route_handler_fn h_dashboard_login;   /* POST /api/v1/dashboard/login */
 route_handler_fn h_dashboard_session; /* GET /api/v1/dashboard/session */
+route_handler_fn h_openapi;           /* GET /api/v1/openapi.json */
 route_handler_fn h_dashboard_config;  /* GET /api/v1/dashboard/config */
 route_handler_fn h_dashboard_logout;  /* POST /api/v1/dashboard/logout */
 

@@ -27,6 +27,7 @@ static const struct route routes[] = {
     { "GET",  "/health",                                   h_health,                ROUTE_PUBLIC | ND,   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/health",                            h_health,                ROUTE_PUBLIC | ND,   { RP_NONE, RP_NONE } },
     { "GET",  "/metrics",                                  h_metrics,               ROUTE_LOOPBACK | ND, { RP_NONE, RP_NONE } },
+    { "GET",  "/api/v1/openapi.json",                      h_openapi,               ROUTE_PUBLIC | ND,   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/test/merchant",                     h_test_merchant,         ROUTE_PUBLIC,        { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/test/jobs/status",                  h_test_jobs_status,      ROUTE_PUBLIC | ND,   { RP_NONE, RP_NONE } },
     { "POST", "/api/v1/orders",                            h_order_create,          A | I | B | IN,      { RP_NONE, RP_NONE } },
