@@ -32,6 +32,15 @@ static const struct db_stmt st_wl_list_payment = { "webhook_log_list_payment",
     "AND " WL_OF_PAYMENT " ORDER BY w.created_at DESC, w.id DESC LIMIT $3 OFFSET $4", 4 };
 static const struct db_stmt st_wl_count_payment = { "webhook_log_count_payment",
     "SELECT count(*) FROM webhook_logs w WHERE w.merchant_id = $1 AND " WL_OF_PAYMENT, 2 };
+/* gatewayctl webhooks dlq list: the merchant and event of a dlq entry (type webhook, payment or
+ * refund; $2 its id). */
+static const struct db_stmt st_dlq_context = { "webhook_dlq_context",
+    "SELECT m.id, m.email, x.event FROM ("
+    "SELECT w.merchant_id, w.event::text AS event FROM webhook_logs w "
+    "WHERE $1 = 'webhook' AND w.id::text = $2 "
+    "UNION ALL SELECT p.merchant_id, 'payment job' FROM payments p WHERE $1 = 'payment' AND p.id = $2 "
+    "UNION ALL SELECT r.merchant_id, 'refund job' FROM refunds r WHERE $1 = 'refund' AND r.id = $2"
+    ") x JOIN merchants m ON m.id = x.merchant_id", 2 };
 static const struct db_stmt st_wl_get = { "webhook_log_get",
     "SELECT " WL_COLS ", w.response_body, w.payload::text FROM webhook_logs w "
     "WHERE w.id = $1 AND w.merchant_id = $2", 2 };
@@ -310,4 +319,29 @@ webhook_log_write_retry_json(struct jw *w, const char *id)
     jw_key(w, "message");
     jw_str(w, "Webhook retry scheduled");
     jw_obj_end(w);
+}
+
+int
+webhook_dlq_context(struct db *db, const char *type, const char *id,
+                    struct webhook_dlq_context *out, bool *found, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[2] = { type, id };
+    int ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    *found = false;
+    if (db_exec(db, &st_dlq_context, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        gw_copy_str(out->merchant_id, sizeof(out->merchant_id), db_val(&res, 0, 0));
+        gw_copy_str(out->merchant_email, sizeof(out->merchant_email), db_val(&res, 0, 1));
+        gw_copy_str(out->event, sizeof(out->event), db_val(&res, 0, 2));
+        *found = true;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
 }

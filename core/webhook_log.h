@@ -76,4 +76,15 @@ void webhook_log_list_write_json(struct jw *w, const struct webhook_log_list *l,
                                  int64_t offset);
 void webhook_log_write_retry_json(struct jw *w, const char *id);
 
+/* The merchant and event of a dlq entry (gatewayctl webhooks dlq list): for a webhook entry the
+ * log's event, for a payment or refund job "payment job" / "refund job"; *found false when the
+ * object is gone. */
+struct webhook_dlq_context {
+    char merchant_id[MODEL_UUID_SZ];
+    char merchant_email[256];
+    char event[64];
+};
+int webhook_dlq_context(struct db *db, const char *type, const char *id,
+                        struct webhook_dlq_context *out, bool *found, struct gw_err *err);
+
 #endif /* GW_WEBHOOK_LOG_H */
