@@ -25,6 +25,7 @@ COPY VERSION /usr/share/gateway/VERSION
 COPY nginx/gw-*.conf /etc/gateway/nginx/
 COPY docker/nginx-api.conf.template /etc/gateway/nginx-api.conf.template
 COPY docker/api-entrypoint.sh /usr/local/bin/api-entrypoint.sh
+RUN install -d -o gateway -g gateway -m 0700 /var/lib/gateway/tls
 USER gateway
 EXPOSE 8000 8443
 ENTRYPOINT ["/usr/local/bin/api-entrypoint.sh"]

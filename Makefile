@@ -37,7 +37,7 @@ OPENAPI_OBJ := $(O)/gen/openapi_json.o
 BINS     := $(O)/gw-fcgi $(O)/gw-worker $(O)/gatewayctl
 
 .DEFAULT_GOAL := all
-.PHONY: all release asan test test-unit test-integration test-e2e run stop lint fmt clean deps \
+.PHONY: all release asan test test-unit test-integration test-e2e run stop reload lint fmt clean deps \
         bench
 
 all: $(BINS) $(O)/unit-tests
@@ -90,25 +90,34 @@ $(O)/%.o: %.c
 # make test: unit tests (Check), then the integration and end-to-end suites against a private
 # stack (PostgreSQL, Redis, FastCGI pool, worker, nginx) started by tests/harness/stack.sh.
 # Like `make run`, `make test` installs what it lacks first (scripts/deps.sh is a no-op when
-# everything is there), so that the README's two commands work on a fresh machine.
+# everything is there), so that the README's two commands work on a fresh machine; --test adds
+# the test and lint tools (chromium, docker-compose, clang-tidy, cppcheck, ...) that `make run`
+# does not install.
 test:
-	scripts/deps.sh
+	scripts/deps.sh --test
 	$(MAKE) all
 	$(MAKE) test-unit
 	BUILD=$(BUILD) tests/harness/run-all.sh
 
-test-unit: $(O)/unit-tests
+# Like every test target, installs what it lacks first (a no-op when everything is there).
+test-unit:
+	scripts/deps.sh --test
+	$(MAKE) BUILD=$(BUILD) $(O)/unit-tests
 	CK_FORK=$(if $(filter asan,$(BUILD)),no,yes) $(O)/unit-tests
 
-test-integration: all
+test-integration:
+	scripts/deps.sh --test
+	$(MAKE) all
 	BUILD=$(BUILD) tests/harness/run-all.sh integration
 
-test-e2e: all
+test-e2e:
+	scripts/deps.sh --test
+	$(MAKE) all
 	BUILD=$(BUILD) tests/harness/run-all.sh e2e
 
 # ---- running ----------------------------------------------------------------------------------
 deps:
-	scripts/deps.sh
+	scripts/deps.sh --test
 
 run:
 	scripts/deps.sh
@@ -118,8 +127,13 @@ run:
 stop:
 	scripts/stop.sh
 
+# make reload: re-render nginx/gw.conf.template for the running make-run stack and reload nginx
+# (nginx -t first; PostgreSQL, Redis, the FastCGI pool and the worker keep running).
+reload:
+	GW_STATE_DIR=$${GW_STATE_DIR:-$(CURDIR)/var} scripts/stack.sh nginx-reload
+
 bench:
-	scripts/deps.sh
+	scripts/deps.sh --test
 	$(MAKE) BUILD=release all build/release/gw-ceiling
 	bench/run.sh
 

@@ -11,6 +11,8 @@
 #   worker-kill9                  kill -9 the worker only; the supervisor restarts it
 #   api-restart                   restart the FastCGI pool
 #   nginx-restart                 re-render the configuration and restart nginx
+#   nginx-reload                  re-render and check the configuration, then reload nginx
+#                                 (graceful: no dropped connection, nothing else restarted)
 # VAR=value arguments override the environment for the processes started by this command only
 # (for `start`, they become part of the stack's saved environment).
 #
@@ -79,7 +81,7 @@ done
 
 case "$CMD" in
 start | stop | status | pg-start | pg-stop | redis-start | redis-stop | worker-start | \
-    worker-stop | worker-kill9 | api-restart | nginx-restart) ;;
+    worker-stop | worker-kill9 | api-restart | nginx-restart | nginx-reload) ;;
 -h | --help | help) usage ;;
 *) warn "unknown command '$CMD'"; usage ;;
 esac
@@ -729,6 +731,17 @@ nginx_stop() {
     stop_pid nginx "$RUN/nginx.pid" nginx TERM 15
 }
 
+# make reload: a new configuration from the template (render_nginx runs nginx -t, so a broken
+# template leaves the running nginx untouched), then SIGHUP: workers finish their requests.
+nginx_reload() {
+    local pid
+    pid=$(nginx_pid)
+    [[ -n "$pid" ]] || die "nginx is not running in $STATE (make run first)"
+    render_nginx
+    kill -HUP "$pid" || die "cannot signal nginx (pid $pid)"
+    say "nginx reloaded (pid $pid) with $NGINX_CONF"
+}
+
 # ---- health ----------------------------------------------------------------------------------
 wait_health() {
     local deadline=$((SECONDS + GW_START_TIMEOUT)) body=
@@ -810,4 +823,5 @@ worker-stop) worker_stop ;;
 worker-kill9) worker_kill9 ;;
 api-restart) api_stop; apply_overrides; api_start ;;
 nginx-restart) nginx_stop; apply_overrides; nginx_start ;;
+nginx-reload) apply_overrides; nginx_reload ;;
 esac

@@ -8,6 +8,7 @@
 #include "jsonh.h"
 #include "log.h"
 #include "merchant.h"
+#include "netaddr.h"
 #include "session.h"
 #include "validate.h"
 
@@ -265,15 +266,21 @@ route_method_changes_state(const char *method)
            || strcmp(method, "DELETE") == 0;
 }
 
-/* /metrics answers only on the API listener to the loopback client. */
+/* /metrics answers only on the API listener, to the clients of METRICS_ALLOW (default
+ * 127.0.0.1/32, SPEC 18; e.g. a Prometheus container's network in docker-compose). */
 static bool
 route_loopback_allowed(const struct http_req *req)
 {
     const char *listener = http_req_param_raw(req, "GW_LISTENER");
     const char *addr = http_req_param_raw(req, "REMOTE_ADDR");
 
-    return listener != NULL && strcmp(listener, "api") == 0 && addr != NULL
-           && strcmp(addr, "127.0.0.1") == 0;
+    if (listener == NULL || strcmp(listener, "api") != 0 || addr == NULL) {
+        return false;
+    }
+    if (req->app == NULL || req->app->cfg == NULL) {
+        return strcmp(addr, "127.0.0.1") == 0;
+    }
+    return netaddr_list_contains_str(&req->app->cfg->metrics_allow, addr);
 }
 
 /* Connects to PostgreSQL when needed and seeds the test merchant until that succeeds once. */

@@ -110,3 +110,28 @@ describe('./gatewayctl', () => {
         assert.match(v.stdout, /^gatewayctl \d+\.\d+\.\d+\n$/);
     });
 });
+
+describe('configuration errors', () => {
+    it('name the variable, the value and the allowed range, logged by the right service', async () => {
+        const bin = process.env.GW_BIN_DIR || path.resolve('build/debug');
+        const run = (file, env) => new Promise((resolve) => {
+            execFile(path.join(bin, file), ['merchant', 'list'], { env: { PATH: process.env.PATH, ...env }, timeout: 10000 },
+                (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stderr }));
+        });
+        for (const [file, service] of [['gw-worker', 'worker'], ['gw-fcgi', 'api'], ['gatewayctl', 'ctl']]) {
+            for (const [env, text] of [
+                [{ FCGI_CHILDREN: '0' }, "invalid value for FCGI_CHILDREN: '0' (expected an integer from 1 to 64)"],
+                [{ UPI_SUCCESS_RATE: '2' }, "invalid value for UPI_SUCCESS_RATE: '2' (expected a decimal number from 0 to 1, e.g. 0.90)"],
+                [{ LOG_LEVEL: 'loud' }, "invalid value for LOG_LEVEL: 'loud' (expected debug, info, warn or error)"],
+                [{ DATABASE_URL: '' }, 'invalid value for DATABASE_URL (expected a non-empty value)'],
+            ]) {
+                const r = await run(file, env);
+                assert.equal(r.code, 2, `${file} ${JSON.stringify(env)}: ${r.stderr}`);
+                const line = JSON.parse(r.stderr.trim().split('\n').at(-1));
+                assert.equal(line.service, service, file);
+                assert.equal(line.level, 'error');
+                assert.equal(line.error, text);
+            }
+        }
+    });
+});
