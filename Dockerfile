@@ -10,6 +10,7 @@ COPY core core
 COPY fcgi-app fcgi-app
 COPY worker worker
 COPY ctl ctl
+COPY api/openapi.json api/openapi.json
 RUN make BUILD=release build/release/gw-fcgi build/release/gw-worker build/release/gatewayctl
 
 FROM debian:12-slim
@@ -24,6 +25,7 @@ COPY VERSION /usr/share/gateway/VERSION
 COPY nginx/gw-*.conf /etc/gateway/nginx/
 COPY docker/nginx-api.conf.template /etc/gateway/nginx-api.conf.template
 COPY docker/api-entrypoint.sh /usr/local/bin/api-entrypoint.sh
+RUN install -d -o gateway -g gateway -m 0700 /var/lib/gateway/tls
 USER gateway
 EXPOSE 8000 8443
 ENTRYPOINT ["/usr/local/bin/api-entrypoint.sh"]

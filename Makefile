@@ -31,11 +31,14 @@ APP_OBJ  := $(patsubst %.c,$(O)/%.o,$(wildcard fcgi-app/src/*.c))
 WK_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard worker/src/*.c))
 CTL_OBJ  := $(patsubst %.c,$(O)/%.o,$(wildcard ctl/*.c))
 UT_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/*.c))
+# api/openapi.json (generated from api/openapi.yaml by scripts/openapi-json.mjs, committed) is
+# embedded in gw-fcgi as a byte array: the build needs neither node nor a YAML parser.
+OPENAPI_OBJ := $(O)/gen/openapi_json.o
 BINS     := $(O)/gw-fcgi $(O)/gw-worker $(O)/gatewayctl
 
 .DEFAULT_GOAL := all
-.PHONY: all release asan test test-unit test-integration test-e2e test-faults run stop lint fmt \
-        clean deps bench fuzz fuzz-build fuzz-smoke
+.PHONY: all release asan test test-unit test-integration test-e2e test-faults run stop reload lint \
+        fmt clean deps bench fuzz fuzz-build fuzz-smoke
 
 all: $(BINS) $(O)/unit-tests
 
@@ -48,7 +51,17 @@ asan:
 $(O)/libgwcore.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
 
-$(O)/gw-fcgi: $(APP_OBJ) $(O)/libgwcore.a
+$(O)/gen/openapi_json.c: api/openapi.json
+	@mkdir -p $(@D)
+	{ printf '#include "openapi.h"\nconst unsigned char gw_openapi_json[] = {\n'; \
+	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  printf '};\nconst size_t gw_openapi_json_len = sizeof(gw_openapi_json);\n'; } > $@.tmp
+	mv $@.tmp $@
+
+$(O)/gen/openapi_json.o: $(O)/gen/openapi_json.c fcgi-app/src/openapi.h
+	$(CC) $(CPPFLAGS) $(filter-out -Wconversion,$(CFLAGS)) -c $< -o $@
+
+$(O)/gw-fcgi: $(APP_OBJ) $(OPENAPI_OBJ) $(O)/libgwcore.a
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
 
 $(O)/gw-worker: $(WK_OBJ) $(O)/libgwcore.a
@@ -61,7 +74,7 @@ $(O)/gatewayctl: $(CTL_OBJ) $(O)/libgwcore.a
 $(O)/gw-ceiling: $(O)/bench/ceiling/ceiling.o
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS)
 
-$(O)/unit-tests: $(UT_OBJ) $(filter-out %/main.o,$(APP_OBJ) $(WK_OBJ)) $(O)/libgwcore.a
+$(O)/unit-tests: $(UT_OBJ) $(filter-out %/main.o,$(APP_OBJ) $(WK_OBJ)) $(OPENAPI_OBJ) $(O)/libgwcore.a
 	$(CC) $(LDOPT_$(BUILD)) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 $(O)/tests/%.o: CPPFLAGS += $(CHECK_CFLAGS)
@@ -77,21 +90,30 @@ $(O)/%.o: %.c
 # make test: unit tests (Check), then the integration and end-to-end suites against a private
 # stack (PostgreSQL, Redis, FastCGI pool, worker, nginx) started by tests/harness/stack.sh.
 # Like `make run`, `make test` installs what it lacks first (scripts/deps.sh is a no-op when
-# everything is there), so that the README's two commands work on a fresh machine.
+# everything is there), so that the README's two commands work on a fresh machine; --test adds
+# the test and lint tools (chromium, docker-compose, clang-tidy, cppcheck, ...) that `make run`
+# does not install.
 test:
-	scripts/deps.sh
+	scripts/deps.sh --test
 	$(MAKE) all
 	$(MAKE) test-unit
 	$(MAKE) fuzz-smoke
 	BUILD=$(BUILD) tests/harness/run-all.sh
 
-test-unit: $(O)/unit-tests
+# Like every test target, installs what it lacks first (a no-op when everything is there).
+test-unit:
+	scripts/deps.sh --test
+	$(MAKE) BUILD=$(BUILD) $(O)/unit-tests
 	CK_FORK=$(if $(filter asan,$(BUILD)),no,yes) $(O)/unit-tests
 
-test-integration: all
+test-integration:
+	scripts/deps.sh --test
+	$(MAKE) all
 	BUILD=$(BUILD) tests/harness/run-all.sh integration
 
-test-e2e: all
+test-e2e:
+	scripts/deps.sh --test
+	$(MAKE) all
 	BUILD=$(BUILD) tests/harness/run-all.sh e2e
 
 # The fault suite in full (tests/faults/, docs/RELIABILITY.md): 4,000 payments per scenario with
@@ -151,7 +173,7 @@ $(FUZZ_O)/%.o: %.c
 
 # ---- running ----------------------------------------------------------------------------------
 deps:
-	scripts/deps.sh
+	scripts/deps.sh --test
 
 run:
 	scripts/deps.sh
@@ -161,8 +183,13 @@ run:
 stop:
 	scripts/stop.sh
 
+# make reload: re-render nginx/gw.conf.template for the running make-run stack and reload nginx
+# (nginx -t first; PostgreSQL, Redis, the FastCGI pool and the worker keep running).
+reload:
+	GW_STATE_DIR=$${GW_STATE_DIR:-$(CURDIR)/var} scripts/stack.sh nginx-reload
+
 bench:
-	scripts/deps.sh
+	scripts/deps.sh --test
 	$(MAKE) BUILD=release all build/release/gw-ceiling
 	bench/run.sh
 

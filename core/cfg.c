@@ -74,12 +74,42 @@ static const struct cfg_var cfg_vars[] = {
     { "RATE_LIMIT_BURST",              CFG_INT,       0,           CFG_OFF(rate_limit_burst),              "200",                                                                   0,  1000000 },
     { "WEBHOOK_BLOCK_PRIVATE",         CFG_BOOL,      CFG_TEST_OFF, CFG_OFF(webhook_block_private),        "true",                                                                  0,  0 },
     { "REAL_IP_FROM",                  CFG_CIDRS,     0,           CFG_OFF(real_ip_from),                  "127.0.0.1/32 ::1/128",                                                  0,  0 },
+    { "METRICS_ALLOW",                 CFG_CIDRS,     0,           CFG_OFF(metrics_allow),                 "127.0.0.1/32",                                                          0,  0 },
     { "SEED_TEST_MERCHANT",            CFG_BOOL_OFF,  0,           CFG_OFF(seed_test_merchant),            "true",                                                                  0,  0 },
     { NULL,                            CFG_STR,       0,           0,                                      NULL,                                                                    0,  0 },
 };
 /* clang-format on */
 
 static struct cfg cfg_global;
+
+/* "invalid value for NAME: 'value' (expected …)": the variable, the value (never a secret's or
+ * a URL's, which may hold a password) and what is allowed, so that an operator can fix it from
+ * the one log line. */
+static int
+cfg_invalid(const struct cfg_var *v, const char *val, struct gw_err *err)
+{
+    char allowed[96];
+
+    switch (v->type) {
+    case CFG_INT:
+        (void)snprintf(allowed, sizeof(allowed), "an integer from %lld to %lld", v->min, v->max);
+        break;
+    case CFG_RATE:
+        (void)snprintf(allowed, sizeof(allowed), "a decimal number from 0 to 1, e.g. 0.90");
+        break;
+    case CFG_LEVEL:
+        (void)snprintf(allowed, sizeof(allowed), "debug, info, warn or error");
+        break;
+    default:
+        (void)snprintf(allowed, sizeof(allowed), "a non-empty value");
+        break;
+    }
+    if ((v->flags & (CFG_SECRET | CFG_URL)) != 0) {
+        return GW_ERR(err, INTERNAL, "invalid value for %s (expected %s)", v->name, allowed);
+    }
+    return GW_ERR(err, INTERNAL, "invalid value for %s: '%.64s' (expected %s)", v->name, val,
+                  allowed);
+}
 
 /* Decimal digits only (no sign, no spaces), then strtoll with errno and endptr. */
 static int
@@ -183,10 +213,7 @@ cfg_set(struct cfg *c, const struct cfg_var *v, const char *val, struct gw_err *
         }
         return 0;
     }
-    if ((v->flags & (CFG_SECRET | CFG_URL)) != 0) {
-        return GW_ERR(err, INTERNAL, "invalid value for %s", v->name);
-    }
-    return GW_ERR(err, INTERNAL, "invalid value for %s: '%.64s'", v->name, val);
+    return cfg_invalid(v, val, err);
 }
 
 int

@@ -34,9 +34,10 @@ struct cfg {
     char *tls_key_file;
     int rate_limit_rps;
     int rate_limit_burst;
-    bool webhook_block_private;       /* default true, false when TEST_MODE=true */
-    struct netaddr_list real_ip_from; /* peers whose X-Forwarded-* the API trusts */
-    bool seed_test_merchant;          /* false: no seed of SPEC 12.2 */
+    bool webhook_block_private;        /* default true, false when TEST_MODE=true */
+    struct netaddr_list real_ip_from;  /* peers whose X-Forwarded-* the API trusts */
+    struct netaddr_list metrics_allow; /* (extension) clients GET /metrics answers; loopback */
+    bool seed_test_merchant;           /* false: no seed of SPEC 12.2 */
 };
 
 /* Looks a variable up; returns NULL when unset. Tests pass their own. */

@@ -54,6 +54,22 @@ static const struct db_stmt st_password_id = { "merchant_password_id",
     MERCHANT_PICK_ID MERCHANT_END_SESSIONS MERCHANT_SET_PASSWORD, 2 };
 static const struct db_stmt st_password_email = { "merchant_password_email",
     MERCHANT_PICK_MAIL MERCHANT_END_SESSIONS MERCHANT_SET_PASSWORD, 2 };
+/* gatewayctl merchant deactivate|activate: $2 the new is_active; deactivation also ends the
+ * merchant's dashboard sessions (the API already refuses an inactive merchant's keys). */
+#define MERCHANT_SET_ACTIVE                                                                    \
+    "UPDATE merchants SET is_active = $2::boolean, updated_at = now() "                        \
+    "WHERE id = (SELECT id FROM t) RETURNING id, email, is_active"
+#define MERCHANT_END_SESSIONS_IF_OFF                                                           \
+    "s AS (DELETE FROM dashboard_sessions WHERE merchant_id = (SELECT id FROM t) "             \
+    "AND NOT $2::boolean) "
+static const struct db_stmt st_active_id = { "merchant_active_id",
+    MERCHANT_PICK_ID MERCHANT_END_SESSIONS_IF_OFF MERCHANT_SET_ACTIVE, 2 };
+static const struct db_stmt st_active_email = { "merchant_active_email",
+    MERCHANT_PICK_MAIL MERCHANT_END_SESSIONS_IF_OFF MERCHANT_SET_ACTIVE, 2 };
+static const struct db_stmt st_list = { "merchant_list",
+    "SELECT m.id, m.name, m.email, m.api_key, m.is_active, m.webhook_url, "
+    "m.password_hash IS NOT NULL, " DB_TS("m.created_at") " FROM merchants m "
+    "ORDER BY m.created_at, m.id", 0 };
 /* SPEC 12.2 (v2): the seeded merchant still active with the published key pair. */
 static const struct db_stmt st_test_pair = { "merchant_test_pair",
     "SELECT 1 FROM merchants WHERE id = $1::uuid AND is_active AND api_key = $2 "
@@ -512,4 +528,87 @@ merchant_send_test_webhook(struct db *db, struct queue *q, const struct merchant
     }
     webhook_log_push_committed(q, log_id, false);
     return 0;
+}
+
+int
+merchant_set_active(struct db *db, const char *id_or_email, bool active, struct buf *out,
+                    struct gw_err *err)
+{
+    const struct db_stmt *st = validate_uuid(id_or_email) ? &st_active_id : &st_active_email;
+    struct db_res res = DB_RES_INIT;
+    const char *params[2] = { id_or_email, active ? "true" : "false" };
+    struct jw w;
+    int ret = -1;
+
+    if (db_exec(db, st, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows == 0) {
+        ret = GW_ERR(err, NOT_FOUND, "Merchant not found");
+        goto out;
+    }
+    jw_init(&w, out);
+    jw_obj_begin(&w);
+    jw_key(&w, "id");
+    jw_str(&w, db_val(&res, 0, 0));
+    jw_key(&w, "email");
+    jw_str(&w, db_val(&res, 0, 1));
+    jw_key(&w, "is_active");
+    jw_bool(&w, db_bool(&res, 0, 2));
+    jw_obj_end(&w);
+    if (jw_finish(&w) != 0) {
+        ret = GW_ERR(err, INTERNAL, "cannot serialise the merchant");
+        goto out;
+    }
+    log_info(active ? "merchant activated" : "merchant deactivated",
+             LOG_S("merchant_id", db_val(&res, 0, 0)));
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+int
+merchant_list_lines(struct db *db, struct buf *out, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    struct jw w;
+    int i, ret = -1;
+
+    if (db_exec(db, &st_list, NULL, &res, err) != 0) {
+        goto out;
+    }
+    for (i = 0; i < res.nrows; i++) {
+        jw_init(&w, out);
+        jw_obj_begin(&w);
+        jw_key(&w, "id");
+        jw_str(&w, db_val(&res, i, 0));
+        jw_key(&w, "name");
+        jw_str(&w, db_val(&res, i, 1));
+        jw_key(&w, "email");
+        jw_str(&w, db_val(&res, i, 2));
+        jw_key(&w, "api_key");
+        jw_str(&w, db_val(&res, i, 3));
+        jw_key(&w, "is_active");
+        jw_bool(&w, db_bool(&res, i, 4));
+        jw_key(&w, "webhook_url");
+        if (db_isnull(&res, i, 5)) {
+            jw_null(&w);
+        } else {
+            jw_str(&w, db_val(&res, i, 5));
+        }
+        jw_key(&w, "password_set");
+        jw_bool(&w, db_bool(&res, i, 6));
+        jw_key(&w, "created_at");
+        jw_str(&w, db_val(&res, i, 7));
+        jw_obj_end(&w);
+        if (jw_finish(&w) != 0 || buf_puts(out, "\n") != 0) {
+            ret = GW_ERR(err, INTERNAL, "cannot serialise the merchants");
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
 }

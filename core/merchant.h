@@ -80,6 +80,13 @@ int merchant_set_password(struct db *db, const char *id_or_email, const char *pa
                           struct merchant *out, struct gw_err *err);
 
 /* *active when the seeded merchant is active with the published key pair (a production warning). */
+/* gatewayctl merchant activate|deactivate: out receives {"id","email","is_active"};
+ * GW_E_NOT_FOUND for an unknown id or e-mail. Deactivation ends the dashboard sessions. */
+int merchant_set_active(struct db *db, const char *id_or_email, bool active, struct buf *out,
+                        struct gw_err *err);
+/* gatewayctl merchant list: one JSON object per line, oldest first: id, name, email, api_key,
+ * is_active, webhook_url, password_set, created_at (never a secret). */
+int merchant_list_lines(struct db *db, struct buf *out, struct gw_err *err);
 int merchant_test_pair_active(struct db *db, bool *active, struct gw_err *err);
 
 /* Active merchant by email (case-insensitive) for the dashboard login. *password_hash is a new

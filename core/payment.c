@@ -25,7 +25,8 @@
     "p.merchant_id = $1 AND ($2::text IS NULL OR p.status = $2) "                                \
     "AND ($3::text IS NULL OR p.method = $3) "                                                   \
     "AND ($4::bigint IS NULL OR p.created_at >= (to_timestamp($4::bigint) AT TIME ZONE 'UTC')) " \
-    "AND ($5::bigint IS NULL OR p.created_at < (to_timestamp($5::bigint) AT TIME ZONE 'UTC'))"
+    "AND ($5::bigint IS NULL OR p.created_at < (to_timestamp($5::bigint) AT TIME ZONE 'UTC')) "  \
+    "AND ($6::text IS NULL OR p.order_id = $6)"
 
 /* clang-format off */
 static const struct db_stmt st_pay_get = { "payment_get",
@@ -37,13 +38,13 @@ static const struct db_stmt st_pay_get_auth = { "payment_get_auth",
     "AND p.merchant_id = (SELECT id FROM a)", 4 };
 static const struct db_stmt st_pay_list = { "payment_list",
     "SELECT " PAYMENT_COLS ", count(*) OVER () FROM payments p WHERE " PAY_FILTER
-    " ORDER BY p.created_at DESC, p.id DESC LIMIT $6 OFFSET $7", 7 };
+    " ORDER BY p.created_at DESC, p.id DESC LIMIT $7 OFFSET $8", 8 };
 static const struct db_stmt st_pay_count = { "payment_count",
-    "SELECT count(*) FROM payments p WHERE " PAY_FILTER, 5 };
+    "SELECT count(*) FROM payments p WHERE " PAY_FILTER, 6 };
 static const struct db_stmt st_pay_export = { "payment_export",
     "SELECT " PAYMENT_COLS ", p.created_at::text FROM payments p WHERE " PAY_FILTER
-    " AND ($6::timestamp IS NULL OR (p.created_at, p.id) < ($6::timestamp, $7::text)) "
-    "ORDER BY p.created_at DESC, p.id DESC LIMIT " STR(PAY_CSV_BATCH), 7 };
+    " AND ($7::timestamp IS NULL OR (p.created_at, p.id) < ($7::timestamp, $8::text)) "
+    "ORDER BY p.created_at DESC, p.id DESC LIMIT " STR(PAY_CSV_BATCH), 8 };
 static const struct db_stmt st_pay_stats_methods = { "payment_stats_methods",
     "SELECT p.method, count(*), count(*) FILTER (WHERE p.status = 'success'), "
     "COALESCE(sum(p.amount) FILTER (WHERE p.status = 'success'), 0) "
@@ -56,6 +57,15 @@ static const struct db_stmt st_pay_stats_daily = { "payment_stats_daily",
     "FROM generate_series(0, 29) AS g(n)) d "
     "LEFT JOIN payments p ON p.merchant_id = $1 AND p.created_at >= d.day "
     "AND p.created_at < d.day + 1 GROUP BY d.day ORDER BY d.day", 1 };
+/* Per currency (dashboard): amounts of different currencies are never added together; refunded
+ * sums the processed refunds of the successful payments. */
+static const struct db_stmt st_pay_stats_currencies = { "payment_stats_currencies",
+    "SELECT p.currency, count(*), count(*) FILTER (WHERE p.status = 'success'), "
+    "COALESCE(sum(p.amount) FILTER (WHERE p.status = 'success'), 0), "
+    "COALESCE(sum(r.refunded) FILTER (WHERE p.status = 'success'), 0) "
+    "FROM payments p LEFT JOIN (SELECT payment_id, sum(amount) AS refunded FROM refunds "
+    "WHERE merchant_id = $1 AND status = 'processed' GROUP BY payment_id) r ON r.payment_id = p.id "
+    "WHERE p.merchant_id = $1 GROUP BY p.currency ORDER BY p.currency", 1 };
 static const struct db_stmt st_pay_capture = { "payment_capture",
     "UPDATE payments SET captured = true, updated_at = now() "
     "WHERE id = $1 AND merchant_id = $2 AND status = 'success' AND captured = false "
@@ -695,6 +705,7 @@ filter_params(const char *merchant_id, const struct payment_filter *f, char from
     params[2] = f->method;
     params[3] = NULL;
     params[4] = NULL;
+    params[5] = f->order_id;
     if (f->has_from) {
         (void)snprintf(from, 24, "%" PRId64, f->from);
         params[3] = from;
@@ -710,7 +721,7 @@ payment_list(struct db *db, const char *merchant_id, const struct payment_filter
              int64_t offset, struct payment_list *out, struct gw_err *err)
 {
     char from[24], to[24];
-    const char *params[5];
+    const char *params[6];
     void *items = NULL;
     int ret;
 
@@ -780,6 +791,46 @@ out:
 }
 
 int
+payment_stats_currencies_json(struct db *db, const char *merchant_id, struct jw *w,
+                              struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[1] = { merchant_id };
+    int64_t amount, refunded;
+    int i;
+
+    if (db_exec(db, &st_pay_stats_currencies, params, &res, err) != 0) {
+        db_res_release(&res);
+        return -1;
+    }
+    jw_obj_begin(w);
+    jw_key(w, "data");
+    jw_arr_begin(w);
+    for (i = 0; i < res.nrows; i++) {
+        amount = db_int(&res, i, 3);
+        refunded = db_int(&res, i, 4);
+        jw_obj_begin(w);
+        jw_key(w, "currency");
+        jw_str(w, db_val(&res, i, 0));
+        jw_key(w, "count");
+        jw_int(w, db_int(&res, i, 1));
+        jw_key(w, "success_count");
+        jw_int(w, db_int(&res, i, 2));
+        jw_key(w, "amount");
+        jw_int(w, amount);
+        jw_key(w, "refunded");
+        jw_int(w, refunded);
+        jw_key(w, "net");
+        jw_int(w, amount - refunded);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+    db_res_release(&res);
+    return 0;
+}
+
+int
 payment_export_csv(struct db *db, const char *merchant_id, const struct payment_filter *f,
                    payment_csv_sink *sink, void *sink_arg, struct gw_err *err)
 {
@@ -788,15 +839,15 @@ payment_export_csv(struct db *db, const char *merchant_id, const struct payment_
     struct buf out;
     char from[24], to[24];
     char *last_ts = NULL, *last_id = NULL;
-    const char *params[7];
+    const char *params[8];
     int i, ret = -1;
 
     buf_init(&out, 0);
     (void)buf_append(&out, PAYMENT_CSV_HEADER, sizeof(PAYMENT_CSV_HEADER) - 1);
     filter_params(merchant_id, f, from, to, params);
     for (;;) {
-        params[5] = last_ts;
-        params[6] = last_id;
+        params[6] = last_ts;
+        params[7] = last_id;
         if (db_exec(db, &st_pay_export, params, &res, err) != 0) {
             goto out;
         }

@@ -36,7 +36,8 @@ struct payment_filter {
     bool has_from;
     int64_t from; /* Unix seconds, inclusive */
     bool has_to;
-    int64_t to_excl; /* Unix seconds, exclusive (date-only: next day; timestamp: + 1 s) */
+    int64_t to_excl;      /* Unix seconds, exclusive (date-only: next day; timestamp: + 1 s) */
+    const char *order_id; /* (extension) one order's payments; NULL: all */
 };
 
 struct payment_list {
@@ -162,6 +163,10 @@ void payment_write_json(struct jw *w, const struct payment *p);
 void payment_write_public_json(struct jw *w, const struct payment *p);
 void payment_list_write_json(struct jw *w, const struct payment_list *l, int64_t limit,
                              int64_t offset);
+/* GET /api/v1/payments/stats/currencies (extension): {"data":[{"currency","count","success_count",
+ * "amount","refunded","net"}]}, one entry per currency, alphabetical. */
+int payment_stats_currencies_json(struct db *db, const char *merchant_id, struct jw *w,
+                                  struct gw_err *err);
 void payment_stats_write_json(struct jw *w, const struct payment_stats *s);
 
 #endif /* GW_PAYMENT_H */

@@ -24,6 +24,23 @@ static const struct db_stmt st_wl_list = { "webhook_log_list",
     "ORDER BY w.created_at DESC, w.id DESC LIMIT $2 OFFSET $3", 3 };
 static const struct db_stmt st_wl_count = { "webhook_log_count",
     "SELECT count(*) FROM webhook_logs WHERE merchant_id = $1", 1 };
+/* (extension) ?payment_id=: the logs of one payment and of its refunds (object_id). */
+#define WL_OF_PAYMENT "(w.object_id = $2 OR w.object_id IN (SELECT r.id FROM refunds r " \
+                      "WHERE r.payment_id = $2 AND r.merchant_id = $1))"
+static const struct db_stmt st_wl_list_payment = { "webhook_log_list_payment",
+    "SELECT " WL_COLS ", count(*) OVER () FROM webhook_logs w WHERE w.merchant_id = $1 "
+    "AND " WL_OF_PAYMENT " ORDER BY w.created_at DESC, w.id DESC LIMIT $3 OFFSET $4", 4 };
+static const struct db_stmt st_wl_count_payment = { "webhook_log_count_payment",
+    "SELECT count(*) FROM webhook_logs w WHERE w.merchant_id = $1 AND " WL_OF_PAYMENT, 2 };
+/* gatewayctl webhooks dlq list: the merchant and event of a dlq entry (type webhook, payment or
+ * refund; $2 its id). */
+static const struct db_stmt st_dlq_context = { "webhook_dlq_context",
+    "SELECT m.id, m.email, x.event FROM ("
+    "SELECT w.merchant_id, w.event::text AS event FROM webhook_logs w "
+    "WHERE $1 = 'webhook' AND w.id::text = $2 "
+    "UNION ALL SELECT p.merchant_id, 'payment job' FROM payments p WHERE $1 = 'payment' AND p.id = $2 "
+    "UNION ALL SELECT r.merchant_id, 'refund job' FROM refunds r WHERE $1 = 'refund' AND r.id = $2"
+    ") x JOIN merchants m ON m.id = x.merchant_id", 2 };
 static const struct db_stmt st_wl_get = { "webhook_log_get",
     "SELECT " WL_COLS ", w.response_body, w.payload::text FROM webhook_logs w "
     "WHERE w.id = $1 AND w.merchant_id = $2", 2 };
@@ -66,17 +83,20 @@ wl_detail_from_row(const struct db_res *res, int row, void *out)
 
 static const struct db_page_query wl_page = { &st_wl_list, &st_wl_count, wl_from_row,
                                               sizeof(struct webhook_log) };
+static const struct db_page_query wl_page_payment = { &st_wl_list_payment, &st_wl_count_payment,
+                                                      wl_from_row, sizeof(struct webhook_log) };
 
 int
-webhook_log_list(struct db *db, const char *merchant_id, int64_t limit, int64_t offset,
-                 struct webhook_log_list *out, struct gw_err *err)
+webhook_log_list(struct db *db, const char *merchant_id, const char *payment_id, int64_t limit,
+                 int64_t offset, struct webhook_log_list *out, struct gw_err *err)
 {
-    const char *params[1] = { merchant_id };
+    const char *params[2] = { merchant_id, payment_id };
     void *items = NULL;
     int ret;
 
     memset(out, 0, sizeof(*out));
-    ret = db_query_page(db, &wl_page, params, limit, offset, &items, &out->n, &out->total, err);
+    ret = db_query_page(db, payment_id != NULL ? &wl_page_payment : &wl_page, params, limit, offset,
+                        &items, &out->n, &out->total, err);
     out->items = items;
     return ret;
 }
@@ -299,4 +319,29 @@ webhook_log_write_retry_json(struct jw *w, const char *id)
     jw_key(w, "message");
     jw_str(w, "Webhook retry scheduled");
     jw_obj_end(w);
+}
+
+int
+webhook_dlq_context(struct db *db, const char *type, const char *id,
+                    struct webhook_dlq_context *out, bool *found, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[2] = { type, id };
+    int ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    *found = false;
+    if (db_exec(db, &st_dlq_context, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows > 0) {
+        gw_copy_str(out->merchant_id, sizeof(out->merchant_id), db_val(&res, 0, 0));
+        gw_copy_str(out->merchant_email, sizeof(out->merchant_email), db_val(&res, 0, 1));
+        gw_copy_str(out->event, sizeof(out->event), db_val(&res, 0, 2));
+        *found = true;
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
 }

@@ -32,8 +32,10 @@ struct webhook_log_list {
     int64_t total;
 };
 
-int webhook_log_list(struct db *db, const char *merchant_id, int64_t limit, int64_t offset,
-                     struct webhook_log_list *out, struct gw_err *err);
+/* The merchant's logs, newest first; payment_id non-NULL (extension) keeps the logs of that
+ * payment and of its refunds. */
+int webhook_log_list(struct db *db, const char *merchant_id, const char *payment_id, int64_t limit,
+                     int64_t offset, struct webhook_log_list *out, struct gw_err *err);
 void webhook_log_list_release(struct webhook_log_list *l);
 /* Detail of the merchant's log; *found false for an unknown, malformed or other merchant's id.
  * Release out with webhook_log_release. */
@@ -73,5 +75,16 @@ void webhook_log_write_detail_json(struct jw *w, const struct webhook_log *l);
 void webhook_log_list_write_json(struct jw *w, const struct webhook_log_list *l, int64_t limit,
                                  int64_t offset);
 void webhook_log_write_retry_json(struct jw *w, const char *id);
+
+/* The merchant and event of a dlq entry (gatewayctl webhooks dlq list): for a webhook entry the
+ * log's event, for a payment or refund job "payment job" / "refund job"; *found false when the
+ * object is gone. */
+struct webhook_dlq_context {
+    char merchant_id[MODEL_UUID_SZ];
+    char merchant_email[256];
+    char event[64];
+};
+int webhook_dlq_context(struct db *db, const char *type, const char *id,
+                        struct webhook_dlq_context *out, bool *found, struct gw_err *err);
 
 #endif /* GW_WEBHOOK_LOG_H */

@@ -13,12 +13,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* type and id of a dlq entry; false when the entry is malformed. */
+static bool ctl_dlq_parse(const char *s, size_t len, char type[16], char id[MODEL_UUID_SZ + 32]);
+
+/* One dlq entry with its merchant and event added (merchant_id, merchant_email, event), when the
+ * database knows the object; the entry as stored otherwise. */
+static int
+ctl_dlq_line(struct db *db, const struct queue_str *e, struct buf *line)
+{
+    char type[16], id[MODEL_UUID_SZ + 32];
+    struct webhook_dlq_context c;
+    struct gw_err err = GW_ERR_INIT;
+    struct json_object *root = NULL;
+    bool found = false;
+    int ret = -1;
+
+    buf_reset(line);
+    if (db == NULL || !ctl_dlq_parse(e->s, e->len, type, id)
+        || webhook_dlq_context(db, type, id, &c, &found, &err) != 0 || !found) {
+        return buf_append(line, e->s, e->len);
+    }
+    root = jsonh_parse_value(e->s, e->len);
+    if (root == NULL) {
+        return buf_append(line, e->s, e->len);
+    }
+    if (json_object_object_add(root, "merchant_id", json_object_new_string(c.merchant_id)) == 0
+        && json_object_object_add(root, "merchant_email", json_object_new_string(c.merchant_email))
+               == 0
+        && json_object_object_add(root, "event", json_object_new_string(c.event)) == 0) {
+        ret = buf_puts(line, json_object_to_json_string_ext(
+                                 root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    }
+    json_object_put(root);
+    return ret;
+}
+
 static int
 ctl_dlq_list(void)
 {
     struct gw_err err = GW_ERR_INIT;
     struct queue_strs l = { NULL, 0 };
     struct queue *q = NULL;
+    struct db *db = NULL;
     struct buf line;
     size_t i;
     int ret = CTL_FAIL;
@@ -32,10 +68,12 @@ ctl_dlq_list(void)
         ret = ctl_fail("cannot read dlq", &err);
         goto out;
     }
+    if (l.n > 0) {
+        db = ctl_open_db(); /* NULL: the entries are printed without their merchant */
+    }
     ret = CTL_OK;
     for (i = 0; i < l.n; i++) {
-        buf_reset(&line);
-        if (buf_append(&line, l.v[i].s, l.v[i].len) != 0) {
+        if (ctl_dlq_line(db, &l.v[i], &line) != 0) {
             ret = ctl_fail("out of memory", NULL);
             goto out;
         }
@@ -48,6 +86,7 @@ out:
     buf_release(&line);
     queue_strs_release(&l);
     queue_free(q);
+    db_free(db);
     return ret;
 }
 

@@ -385,9 +385,80 @@ out:
     return ret;
 }
 
+/* merchant list: one JSON object per line, oldest first, never a secret. */
+static int
+ctl_merchant_list(int argc)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct db *db = NULL;
+    struct buf out;
+    int ret = CTL_FAIL;
+
+    if (argc != 2) {
+        return ctl_usage();
+    }
+    buf_init(&out, 0); /* the default ceiling: every merchant */
+    db = ctl_open_db();
+    if (db == NULL) {
+        goto out;
+    }
+    if (merchant_list_lines(db, &out, &err) != 0) {
+        ret = ctl_fail("cannot list merchants", &err);
+        goto out;
+    }
+    if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+        ret = ctl_fail("cannot write to standard output", NULL);
+        goto out;
+    }
+    ret = CTL_OK;
+out:
+    buf_release(&out);
+    db_free(db);
+    return ret;
+}
+
+/* merchant deactivate|activate <id-or-email>: an inactive merchant's keys, sessions, orders'
+ * checkout and payments are refused (SPEC 4.2, 6.2) until it is activated again. */
+static int
+ctl_merchant_set_active(int argc, char **argv, bool active)
+{
+    struct gw_err err = GW_ERR_INIT;
+    struct db *db = NULL;
+    struct buf out;
+    int ret = CTL_FAIL;
+
+    if (argc != 3 || argv[2][0] == '\0' || argv[2][0] == '-') {
+        return ctl_usage();
+    }
+    buf_init(&out, 256);
+    db = ctl_open_db();
+    if (db == NULL) {
+        goto out;
+    }
+    if (merchant_set_active(db, argv[2], active, &out, &err) != 0) {
+        ret = ctl_fail(
+            err.code == GW_E_NOT_FOUND ? "merchant not found" : "cannot change the merchant", &err);
+        goto out;
+    }
+    ret = ctl_print(&out);
+out:
+    buf_release(&out);
+    db_free(db);
+    return ret;
+}
+
 int
 ctl_merchant(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+        return ctl_merchant_list(argc);
+    }
+    if (argc >= 2 && strcmp(argv[1], "deactivate") == 0) {
+        return ctl_merchant_set_active(argc, argv, false);
+    }
+    if (argc >= 2 && strcmp(argv[1], "activate") == 0) {
+        return ctl_merchant_set_active(argc, argv, true);
+    }
     if (argc >= 2 && strcmp(argv[1], "create") == 0) {
         return ctl_merchant_create(argc, argv);
     }

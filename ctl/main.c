@@ -29,12 +29,18 @@ static const char ctl_usage_text[] =
     "  merchant create --name NAME --email EMAIL [--password-stdin]\n"
     "  merchant rotate-keys <id-or-email>\n"
     "  merchant set-password <id-or-email> [--password-stdin]\n"
-    "  webhooks dlq list\n"
+    "  merchant list\n"
+    "  merchant deactivate <id-or-email>\n"
+    "  merchant activate <id-or-email>\n"
+    "  webhooks dlq list                  (each entry with merchant_id, merchant_email, event)\n"
     "  webhooks dlq requeue <ID> | --all\n"
     "  jobs recover\n"
     "  db migrate\n"
     "\n"
-    "Uses DATABASE_URL and REDIS_URL. JSON on stdout; exit 0 on success, 1 on failure,\n"
+    "  --version, --help, help COMMAND\n"
+    "\n"
+    "Uses DATABASE_URL and REDIS_URL (./gatewayctl in the repository reads the make-run stack's\n"
+    "var/env when DATABASE_URL is unset). JSON on stdout; exit 0 on success, 1 on failure,\n"
     "2 on a usage error.\n";
 
 /* --help, help [COMMAND]: the usage lines (of COMMAND only, when given) on stdout, exit 0; an

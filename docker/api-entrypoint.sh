@@ -8,7 +8,9 @@ set -eu
 : "${GW_LOGIN_CHILDREN:=2}" "${GW_LOGIN_NICE:=10}" "${GW_LOGIN_BACKLOG:=32}"
 export PORT TLS_PORT RATE_LIMIT_RPS RATE_LIMIT_BURST FCGI_CHILDREN REAL_IP_FROM
 state=/tmp/gateway
-mkdir -p "$state/run" "$state/log" "$state/tls" "$state/nginx/tmp"
+# the self-signed certificate lives on the compose volume "tls" (docker-compose.yml)
+tls_dir=/var/lib/gateway/tls
+mkdir -p "$state/run" "$state/log" "$state/nginx/tmp" "$tls_dir"
 
 # REAL_IP_FROM: space-separated IPv4/IPv6 CIDRs (a bare address is one host). Prints one
 # "set_real_ip_from" line (FORMAT real) or geo line (FORMAT geo) per CIDR; exits 2 on a bad one.
@@ -63,8 +65,8 @@ if [ -n "${TLS_CERT_FILE:-}" ] && [ -n "${TLS_KEY_FILE:-}" ]; then
     GW_TLS_CERT=$TLS_CERT_FILE
     GW_TLS_KEY=$TLS_KEY_FILE
 else
-    GW_TLS_CERT=$state/tls/localhost.crt
-    GW_TLS_KEY=$state/tls/localhost.key
+    GW_TLS_CERT=$tls_dir/localhost.crt
+    GW_TLS_KEY=$tls_dir/localhost.key
     if [ ! -s "$GW_TLS_CERT" ]; then
         openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
             -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \

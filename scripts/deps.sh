@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# deps.sh [--check]: make sure the build, run and test dependencies are present (Debian 12).
+# deps.sh [--check] [--test]: make sure the build and run dependencies are present (Debian 12);
+# with --test also the test and lint tools (chromium, docker-compose, clang-format, clang-tidy,
+# cppcheck, wrk), which `make test`, `make lint`, `make bench` and .ci/run ask for and `make run`
+# does not need.
 #
-# Without arguments: installs the missing Debian packages (apt-get as root, else sudo; never
+# Without --check: installs the missing Debian packages (apt-get as root, else sudo; never
 # prompts, `apt-get update` only when something is missing), then runs `npm ci` in the repository
-# root when node_modules is missing or older than package-lock.json.
+# root when node_modules does not match package-lock.json.
 # With --check: installs nothing; lists what is missing and exits 1 if anything is.
 #
 # Debian's nginx, redis-server and postgresql packages start their own services on the default
@@ -14,23 +17,30 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CHECK=0
-case "${1:-}" in
-"") ;;
---check) CHECK=1 ;;
--h | --help)
-    sed -n '2,12p' "${BASH_SOURCE[0]}"
-    exit 0
-    ;;
-*)
-    echo "usage: $0 [--check]" >&2
-    exit 2
-    ;;
-esac
+TEST=0
+for arg in "$@"; do
+    case "$arg" in
+    --check) CHECK=1 ;;
+    --test) TEST=1 ;;
+    -h | --help)
+        sed -n '2,15p' "${BASH_SOURCE[0]}"
+        exit 0
+        ;;
+    *)
+        echo "usage: $0 [--check] [--test]" >&2
+        exit 2
+        ;;
+    esac
+done
 
+# Build and run (make run). check (the C unit test library) is a build dependency of `make`.
 PKGS=(build-essential pkg-config libfcgi-dev libfcgi-bin spawn-fcgi libpq-dev libhiredis-dev
     libjson-c-dev libssl-dev libcurl4-openssl-dev check postgresql redis-server nginx
-    gettext-base openssl curl wrk chromium docker-compose procps iproute2 clang-format clang-tidy
-    cppcheck clang libclang-rt-14-dev)
+    gettext-base openssl curl procps iproute2)
+# Tests, lint and benchmarks only.
+if [[ $TEST == 1 ]]; then
+    PKGS+=(chromium docker-compose clang-format clang-tidy cppcheck wrk clang libclang-rt-14-dev)
+fi
 # Node: Debian's nodejs + npm only when no node is installed (a NodeSource node ships its own npm
 # and conflicts with Debian's npm package).
 if ! command -v node >/dev/null 2>&1; then
@@ -54,25 +64,41 @@ else
     [[ $CHECK == 1 ]] && exit 1
 fi
 
+# node_modules is stale when a package of package-lock.json is missing from it or has another
+# version (optional packages for other platforms aside). Comparing contents, not mtimes: a checkout
+# that touches package-lock.json, or a node_modules installed without npm's hidden lock file,
+# does not trigger a needless `npm ci`.
 npm_stale() {
     [[ -f "$ROOT/package.json" ]] || return 1
     [[ -d "$ROOT/node_modules" ]] || return 0
-    if [[ -f "$ROOT/package-lock.json" ]]; then
-        # npm writes node_modules/.package-lock.json on every install.
-        [[ -f "$ROOT/node_modules/.package-lock.json" ]] || return 0
-        [[ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]] && return 0
-    fi
-    return 1
+    [[ -f "$ROOT/package-lock.json" ]] || return 1
+    command -v node >/dev/null 2>&1 || return 0
+    node -e '
+        const fs = require("fs"), path = require("path");
+        const root = process.argv[1];
+        const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
+        for (const [p, meta] of Object.entries(lock.packages || {})) {
+            if (!p.startsWith("node_modules/") || meta.link) continue;
+            let have = null;
+            try {
+                have = JSON.parse(fs.readFileSync(path.join(root, p, "package.json"), "utf8")).version;
+            } catch (e) {
+                if (meta.optional) continue;
+            }
+            if (have !== meta.version) process.exit(0);
+        }
+        process.exit(1);
+    ' "$ROOT"
 }
 
 if [[ $CHECK == 1 ]]; then
     rc=0
     if ((${#missing[@]})); then
-        echo "deps.sh: missing Debian packages: ${missing[*]} (run scripts/deps.sh or make deps)" >&2
+        echo "deps.sh: missing Debian packages: ${missing[*]} (run scripts/deps.sh$([[ $TEST == 1 ]] && echo " --test"))" >&2
         rc=1
     fi
     if npm_stale; then
-        echo "deps.sh: node_modules is missing or older than package-lock.json (run scripts/deps.sh)" >&2
+        echo "deps.sh: node_modules does not match package-lock.json (run scripts/deps.sh)" >&2
         rc=1
     fi
     exit $rc

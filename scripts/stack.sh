@@ -12,6 +12,8 @@
 #   api-restart                   restart the FastCGI pool(s)
 #   pool-kill9 N                  kill -9 TCP pool N of GW_FCGI_POOLS (its master and children)
 #   nginx-restart                 re-render the configuration and restart nginx
+#   nginx-reload                  re-render and check the configuration, then reload nginx
+#                                 (graceful: no dropped connection, nothing else restarted)
 # VAR=value arguments override the environment for the processes started by this command only
 # (for `start`, they become part of the stack's saved environment).
 #
@@ -88,7 +90,7 @@ done
 
 case "$CMD" in
 start | stop | status | pg-start | pg-stop | redis-start | redis-stop | worker-start | \
-    worker-stop | worker-kill9 | api-restart | pool-kill9 | nginx-restart) ;;
+    worker-stop | worker-kill9 | api-restart | pool-kill9 | nginx-restart | nginx-reload) ;;
 -h | --help | help) usage ;;
 *) warn "unknown command '$CMD'"; usage ;;
 esac
@@ -704,7 +706,7 @@ NGINX_CONF=$STATE/nginx/nginx.conf
 # shellcheck disable=SC2016 # literal ${VAR} names for envsubst
 NGINX_VARS='${PORT} ${DASHBOARD_PORT} ${CHECKOUT_PORT} ${TLS_PORT} ${RATE_LIMIT_RPS}
 ${RATE_LIMIT_BURST} ${GW_STATE_DIR} ${GW_RUN_DIR} ${GW_LOG_DIR} ${GW_FCGI_SERVER} ${GW_WEB_DIR}
-${GW_SDK_DIR} ${GW_CHARTJS_FILE} ${GW_TLS_CERT} ${GW_TLS_KEY} ${GW_NGINX_USER_DIRECTIVE}
+${GW_SDK_DIR} ${GW_CHARTJS_FILE} ${GW_SWAGGER_UI_DIR} ${GW_TLS_CERT} ${GW_TLS_KEY} ${GW_NGINX_USER_DIRECTIVE}
 ${GW_NGINX_WORKERS} ${GW_V4} ${GW_V6} ${GW_BIND4} ${GW_BIND6} ${GW_FCGI_LOGIN_SERVER}
 ${GW_REAL_IP_FROM} ${GW_REAL_IP_GEO} ${GW_LOGIN_RATE} ${GW_LOGIN_BURST} ${GW_LOGIN_RETRY_AFTER}'
 
@@ -738,6 +740,7 @@ render_nginx() {
         export GW_REAL_IP_FROM GW_REAL_IP_GEO GW_LOGIN_RETRY_AFTER=$(((60 + GW_LOGIN_RATE - 1) / GW_LOGIN_RATE))
         export GW_WEB_DIR=$ROOT/web GW_SDK_DIR=$ROOT/sdk
         export GW_CHARTJS_FILE=$ROOT/node_modules/chart.js/dist/chart.umd.js
+        export GW_SWAGGER_UI_DIR=$ROOT/node_modules/swagger-ui-dist
         export GW_TLS_CERT=$TLS_CERT GW_TLS_KEY=$TLS_KEY
         export GW_NGINX_USER_DIRECTIVE=
         if ((IS_ROOT)); then GW_NGINX_USER_DIRECTIVE="user $NGINX_USER $NGINX_GROUP;"; fi
@@ -782,6 +785,17 @@ nginx_start() {
 
 nginx_stop() {
     stop_pid nginx "$RUN/nginx.pid" nginx TERM 15
+}
+
+# make reload: a new configuration from the template (render_nginx runs nginx -t, so a broken
+# template leaves the running nginx untouched), then SIGHUP: workers finish their requests.
+nginx_reload() {
+    local pid
+    pid=$(nginx_pid)
+    [[ -n "$pid" ]] || die "nginx is not running in $STATE (make run first)"
+    render_nginx
+    kill -HUP "$pid" || die "cannot signal nginx (pid $pid)"
+    say "nginx reloaded (pid $pid) with $NGINX_CONF"
 }
 
 # ---- health ----------------------------------------------------------------------------------
@@ -866,4 +880,5 @@ worker-kill9) worker_kill9 ;;
 api-restart) api_stop; apply_overrides; api_start ;;
 pool-kill9) pool_kill9 "$POOL_N" ;;
 nginx-restart) nginx_stop; apply_overrides; nginx_start ;;
+nginx-reload) apply_overrides; nginx_reload ;;
 esac

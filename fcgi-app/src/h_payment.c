@@ -6,6 +6,7 @@
 #include "jsonh.h"
 #include "log.h"
 #include "payment.h"
+#include "validate.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -94,9 +95,20 @@ h_payment_public_get(struct http_req *req, struct http_resp *resp, struct gw_err
 static int
 h_payment_filter(struct http_req *req, struct payment_filter *f, struct gw_err *err)
 {
-    return payment_parse_filter(http_req_query(req, "status"), http_req_query(req, "method"),
-                                http_req_query(req, "created_from"),
-                                http_req_query(req, "created_to"), f, err);
+    const char *order_id = http_req_query(req, "order_id");
+
+    if (payment_parse_filter(http_req_query(req, "status"), http_req_query(req, "method"),
+                             http_req_query(req, "created_from"), http_req_query(req, "created_to"),
+                             f, err)
+        != 0) {
+        return -1;
+    }
+    /* (extension) the dashboard's search by order id */
+    if (order_id != NULL && !validate_object_id("order_", order_id)) {
+        return GW_ERR(err, BAD_REQUEST, "order_id must be an order id");
+    }
+    f->order_id = order_id;
+    return 0;
 }
 
 int
@@ -134,6 +146,18 @@ h_payment_stats(struct http_req *req, struct http_resp *resp, struct gw_err *err
     }
     jw_init(&w, &resp->body);
     payment_stats_write_json(&w, &s);
+    return http_resp_json(resp, &w, 200, err);
+}
+
+int
+h_payment_stats_currencies(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct jw w;
+
+    jw_init(&w, &resp->body);
+    if (payment_stats_currencies_json(req->app->db, req->merchant.id, &w, err) != 0) {
+        return -1;
+    }
     return http_resp_json(resp, &w, 200, err);
 }
 

@@ -4,6 +4,7 @@
 
 #include "jsonh.h"
 #include "log.h"
+#include "validate.h"
 #include "webhook_log.h"
 
 #include <stdbool.h>
@@ -14,12 +15,18 @@ h_webhook_list(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     struct webhook_log_list l = { 0 };
     int64_t limit = 0, offset = 0;
     struct jw w;
+    const char *payment_id = http_req_query(req, "payment_id");
     int ret = -1;
 
     if (http_req_list_params(req, &limit, &offset, err) != 0) {
         goto out;
     }
-    if (webhook_log_list(req->app->db, req->merchant.id, limit, offset, &l, err) != 0) {
+    /* (extension) the dashboard's payment view: that payment's logs and its refunds' */
+    if (payment_id != NULL && !validate_object_id("pay_", payment_id)) {
+        (void)GW_ERR(err, BAD_REQUEST, "payment_id must be a payment id");
+        goto out;
+    }
+    if (webhook_log_list(req->app->db, req->merchant.id, payment_id, limit, offset, &l, err) != 0) {
         goto out;
     }
     jw_init(&w, &resp->body);

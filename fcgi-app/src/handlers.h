@@ -18,6 +18,7 @@ route_handler_fn h_metrics;          /* GET /metrics */
 /* h_dashboard.c */
 route_handler_fn h_dashboard_login;   /* POST /api/v1/dashboard/login */
 route_handler_fn h_dashboard_session; /* GET /api/v1/dashboard/session */
+route_handler_fn h_openapi;           /* GET /api/v1/openapi.json */
 route_handler_fn h_dashboard_config;  /* GET /api/v1/dashboard/config */
 route_handler_fn h_dashboard_logout;  /* POST /api/v1/dashboard/logout */
 /* The login body (SPEC 13.1): *email (a string member, required), *plain when it holds no NUL and
@@ -42,15 +43,16 @@ route_handler_fn h_order_list;   /* GET /api/v1/orders */
 route_handler_fn h_order_public; /* GET /api/v1/orders/{order_id}/public */
 
 /* h_payment.c (h3b) */
-route_handler_fn h_payment_create;        /* POST /api/v1/payments */
-route_handler_fn h_payment_create_public; /* POST /api/v1/payments/public */
-route_handler_fn h_payment_get;           /* GET /api/v1/payments/{payment_id} */
-route_handler_fn h_payment_list;          /* GET /api/v1/payments, /api/v1/payments/list */
-route_handler_fn h_payment_stats;         /* GET /api/v1/payments/stats */
-route_handler_fn h_payment_export;        /* GET /api/v1/payments/export.csv */
-route_handler_fn h_payment_public_get;    /* GET /api/v1/payments/{payment_id}/public and
+route_handler_fn h_payment_create;           /* POST /api/v1/payments */
+route_handler_fn h_payment_create_public;    /* POST /api/v1/payments/public */
+route_handler_fn h_payment_get;              /* GET /api/v1/payments/{payment_id} */
+route_handler_fn h_payment_list;             /* GET /api/v1/payments, /api/v1/payments/list */
+route_handler_fn h_payment_stats;            /* GET /api/v1/payments/stats */
+route_handler_fn h_payment_stats_currencies; /* GET /api/v1/payments/stats/currencies */
+route_handler_fn h_payment_export;           /* GET /api/v1/payments/export.csv */
+route_handler_fn h_payment_public_get;       /* GET /api/v1/payments/{payment_id}/public and
                                              /api/v1/payments/public/{payment_id} */
-route_handler_fn h_payment_capture;       /* POST /api/v1/payments/{payment_id}/capture */
+route_handler_fn h_payment_capture;          /* POST /api/v1/payments/{payment_id}/capture */
 
 /* h_refund.c (h3b) */
 route_handler_fn h_refund_create;       /* POST /api/v1/payments/{payment_id}/refunds */

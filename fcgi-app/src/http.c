@@ -648,8 +648,10 @@ http_resp_head(const struct http_resp *resp, const struct http_req *req, const s
                        "Access-Control-Allow-Headers: Content-Type, X-Api-Key, X-Api-Secret, "
                        "Idempotency-Key\r\n"
                        "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, OPTIONS\r\n"
-                       "Access-Control-Expose-Headers: X-Request-Id\r\n"
-                       "Cache-Control: no-store\r\n")
+                       "Access-Control-Expose-Headers: X-Request-Id\r\n")
+               != 0
+        || buf_printf(h, "Cache-Control: %s\r\n",
+                      resp->cache_control != NULL ? resp->cache_control : "no-store")
                != 0
         || buf_printf(h, "Content-Type: %s\r\n", resp->content_type) != 0
         || (length != NULL && buf_printf(h, "Content-Length: %zu\r\n", *length) != 0)

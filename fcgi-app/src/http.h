@@ -73,9 +73,10 @@ struct http_req {
 struct http_resp {
     int status;
     struct buf body;
-    char content_type[64]; /* "application/json" unless a handler changes it (CSV) */
-    struct buf headers;    /* extra "Name: value\r\n" lines */
-    bool streamed;         /* headers and body already written by http_resp_stream_* */
+    char content_type[64];     /* "application/json" unless a handler changes it (CSV) */
+    struct buf headers;        /* extra "Name: value\r\n" lines */
+    const char *cache_control; /* NULL: "no-store" (SPEC 4.5); a static string otherwise */
+    bool streamed;             /* headers and body already written by http_resp_stream_* */
 };
 
 /* Parses envp into req and reads the body through io (up to CONTENT_LENGTH, capped at

@@ -368,6 +368,7 @@ main(void)
 {
     const struct cfg *cfg;
 
+    log_init("api", LOG_INFO);
     cfg_load_or_exit();
     cfg = cfg_get();
     log_init("api", cfg->log_level);

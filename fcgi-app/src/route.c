@@ -8,6 +8,7 @@
 #include "jsonh.h"
 #include "log.h"
 #include "merchant.h"
+#include "netaddr.h"
 #include "session.h"
 #include "validate.h"
 
@@ -27,6 +28,7 @@ static const struct route routes[] = {
     { "GET",  "/health",                                   h_health,                ROUTE_PUBLIC | ND,   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/health",                            h_health,                ROUTE_PUBLIC | ND,   { RP_NONE, RP_NONE } },
     { "GET",  "/metrics",                                  h_metrics,               ROUTE_LOOPBACK | ND, { RP_NONE, RP_NONE } },
+    { "GET",  "/api/v1/openapi.json",                      h_openapi,               ROUTE_PUBLIC | ND,   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/test/merchant",                     h_test_merchant,         ROUTE_PUBLIC,        { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/test/jobs/status",                  h_test_jobs_status,      ROUTE_PUBLIC | ND,   { RP_NONE, RP_NONE } },
     { "POST", "/api/v1/orders",                            h_order_create,          A | I | B | IN,      { RP_NONE, RP_NONE } },
@@ -37,6 +39,7 @@ static const struct route routes[] = {
     { "GET",  "/api/v1/payments",                          h_payment_list,          A,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/list",                     h_payment_list,          A,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/stats",                    h_payment_stats,         A,                   { RP_NONE, RP_NONE } },
+    { "GET",  "/api/v1/payments/stats/currencies",         h_payment_stats_currencies, A,                { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/export.csv",               h_payment_export,        A,                   { RP_NONE, RP_NONE } },
     { "POST", "/api/v1/payments/public",                   h_payment_create_public, B,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/public/{payment_id}",      h_payment_public_get,    ROUTE_PUBLIC,        { RP_PAYMENT, RP_NONE } },
@@ -263,15 +266,21 @@ route_method_changes_state(const char *method)
            || strcmp(method, "DELETE") == 0;
 }
 
-/* /metrics answers only on the API listener to the loopback client. */
+/* /metrics answers only on the API listener, to the clients of METRICS_ALLOW (default
+ * 127.0.0.1/32, SPEC 18; e.g. a Prometheus container's network in docker-compose). */
 static bool
 route_loopback_allowed(const struct http_req *req)
 {
     const char *listener = http_req_param_raw(req, "GW_LISTENER");
     const char *addr = http_req_param_raw(req, "REMOTE_ADDR");
 
-    return listener != NULL && strcmp(listener, "api") == 0 && addr != NULL
-           && strcmp(addr, "127.0.0.1") == 0;
+    if (listener == NULL || strcmp(listener, "api") != 0 || addr == NULL) {
+        return false;
+    }
+    if (req->app == NULL || req->app->cfg == NULL) {
+        return strcmp(addr, "127.0.0.1") == 0;
+    }
+    return netaddr_list_contains_str(&req->app->cfg->metrics_allow, addr);
 }
 
 /* Connects to PostgreSQL when needed and seeds the test merchant until that succeeds once. */

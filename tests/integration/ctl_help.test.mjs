@@ -11,7 +11,8 @@ describe('gatewayctl help', () => {
         for (const args of [['--help'], ['-h'], ['help']]) {
             const r = await gatewayctl(args);
             assert.equal(r.code, 0, r.stderr);
-            for (const c of ['merchant create', 'merchant rotate-keys', 'merchant set-password', 'webhooks dlq list',
+            for (const c of ['merchant create', 'merchant rotate-keys', 'merchant set-password', 'merchant list',
+                'merchant deactivate', 'merchant activate', 'webhooks dlq list',
                 'jobs recover', 'db migrate']) {
                 assert.ok(r.stdout.includes(`  ${c}`), `${args}: ${c}`);
             }
@@ -23,7 +24,7 @@ describe('gatewayctl help', () => {
         const r = await gatewayctl(['help', 'merchant']);
         assert.equal(r.code, 0);
         const lines = r.stdout.trimEnd().split('\n');
-        assert.equal(lines.length, 3);
+        assert.equal(lines.length, 6); // create, rotate-keys, set-password, list, deactivate, activate
         assert.ok(lines.every((l) => l.startsWith('  merchant ')));
         const u = await gatewayctl(['help', 'nope']);
         assert.equal(u.code, 2);

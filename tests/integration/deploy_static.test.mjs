@@ -85,6 +85,18 @@ test('an override from the environment reaches the rendered file', () => {
     assert.match(rendered, /published: 9000|9000:9000/);
 });
 
+test('restart policies, the TLS volume and METRICS_ALLOW (issue 14)', () => {
+    const rendered = composeConfig();
+    for (const svc of ['postgres', 'redis', 'api', 'worker', 'dashboard', 'checkout']) {
+        const block = composeText.split(new RegExp(`\\n  ${svc}:\\n`))[1].split(/\n  \w+:\n/)[0];
+        assert.match(block, /restart: unless-stopped/, svc);
+    }
+    assert.match(composeText, /- tls:\/var\/lib\/gateway\/tls/);
+    assert.match(readFileSync(path.join(ROOT, 'docker', 'api-entrypoint.sh'), 'utf8'), /tls_dir=\/var\/lib\/gateway\/tls/);
+    assert.match(rendered, /METRICS_ALLOW: 127\.0\.0\.1\/32/);
+    assert.ok(!/- "?(5432|6379):/.test(composeText), 'postgres and redis not published on every address');
+});
+
 test('services, container names, images, ports, health checks and dependencies match SPEC 2.1', () => {
     const rendered = composeConfig();
     const expect = [
@@ -99,8 +111,9 @@ test('services, container names, images, ports, health checks and dependencies m
     assert.match(composeText, /POSTGRES_DB: payment_gateway/);
     assert.match(composeText, /POSTGRES_USER: gateway_user/);
     assert.match(composeText, /POSTGRES_PASSWORD: gateway_pass/);
-    assert.match(composeText, /"5432:5432"/);
-    assert.match(composeText, /"6379:6379"/);
+    // SPEC 2.1's host ports, published on the host's loopback only (issue 14)
+    assert.match(composeText, /"127\.0\.0\.1:5432:5432"/);
+    assert.match(composeText, /"127\.0\.0\.1:6379:6379"/);
     assert.match(composeText, /pg_isready -U gateway_user -d payment_gateway/);
     assert.match(composeText, /"redis-cli", "ping"/);
     assert.match(composeText, /curl -fsS http:\/\/localhost:\$\$\{PORT\}\/health/);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { checkAnswer } from './openapi.mjs';
 
 export const API_URL = (process.env.GW_API_URL || 'http://127.0.0.1:18000').replace(/\/$/, '');
 export const DASHBOARD_URL = (process.env.GW_DASHBOARD_URL || 'http://127.0.0.1:13000').replace(/\/$/, '');
@@ -122,6 +123,13 @@ export class Client {
             json = JSON.parse(text);
         } catch {
             json = undefined;
+        }
+        // Every answer of every suite against api/openapi.yaml (SPEC 20 v2; tests/lib/openapi.mjs):
+        // API paths only (the dashboard and checkout pages are not API answers).
+        const pathname = new URL(this.base + p).pathname;
+        if (/^\/(api\/|health\/?$|metrics\/?$)/.test(pathname)) {
+            const problem = checkAnswer(method, pathname, res.status, res.headers.get('content-type'), json);
+            if (problem) assert.fail(`OpenAPI: ${problem}\n${text.slice(0, 500)}`);
         }
         return { status: res.status, headers: res.headers, text, json, buf, ms: Date.now() - t0 };
     }

@@ -133,6 +133,7 @@ START_TEST(test_public_routes)
         "GET /api/v1/dashboard/config",
         "GET /metrics",
         "GET /api/v1/dashboard/session",
+        "GET /api/v1/openapi.json",
     };
     size_t n, i, k;
     const struct route *t = route_table(&n);

@@ -294,6 +294,7 @@ main(void)
     const struct cfg *cfg;
     int rc = 0;
 
+    log_init("worker", LOG_INFO); /* a configuration error is the worker's, not the API's */
     cfg_load_or_exit();
     cfg = cfg_get();
     log_init("worker", cfg->log_level);

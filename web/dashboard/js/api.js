@@ -1,6 +1,8 @@
 // The dashboard's API client: same-origin fetch with the session cookie, the CSRF header on
 // writes, and errors as ApiError (SPEC 12 error bodies). A 401 sends the user to the login page
-// through the handler the router installs.
+// through the handler the router installs. Every answer's X-Request-Id is kept (opts.meta
+// returns { data, requestId }; an ApiError carries requestId) so that views can show the id an
+// operator finds in the logs.
 
 import { state } from './state.js';
 
@@ -11,10 +13,11 @@ export function setUnauthorizedHandler(fn) {
 }
 
 export class ApiError extends Error {
-    constructor(status, code, description) {
+    constructor(status, code, description, requestId = null) {
         super(description);
         this.status = status;
         this.code = code;
+        this.requestId = requestId;
     }
 }
 
@@ -49,13 +52,11 @@ export async function api(method, path, body, opts = {}) {
         }
         return res;
     }
-    if (res.status === 204) {
-        return null;
-    }
     if (!res.ok) {
         throw await errorFrom(res);
     }
-    return res.json();
+    const data = res.status === 204 ? null : await res.json();
+    return opts.meta ? { data, requestId: res.headers.get('X-Request-Id') } : data;
 }
 
 async function errorFrom(res) {
@@ -70,5 +71,5 @@ async function errorFrom(res) {
     } catch (e) {
         // not JSON: keep the generic text
     }
-    return new ApiError(res.status, code, description);
+    return new ApiError(res.status, code, description, res.headers.get('X-Request-Id'));
 }

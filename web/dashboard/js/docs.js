@@ -1,18 +1,68 @@
-// The integration guide (SPEC 13.5).
+// The integration guide (SPEC 13.5) and the API reference: api/openapi.yaml as served at
+// GET /api/v1/openapi.json, rendered by swagger-ui-dist (from node_modules, served by nginx like
+// Chart.js; loaded only on this page). The snippets use the page's own origin, so they work
+// as shown on whatever host and port this dashboard is reached; the secret is read from the
+// environment rather than printed (it is shown masked on the overview page).
 
 import { h } from './dom.js';
 import { state } from './state.js';
 
-export function renderDocs(main) {
+const SWAGGER_JS = '/static/dashboard/vendor/swagger-ui/swagger-ui-bundle.js';
+const SWAGGER_CSS = '/static/dashboard/vendor/swagger-ui/swagger-ui.css';
+
+function curl(method, path, body, extra = []) {
+    const lines = ['curl -X ' + method + ' ' + location.origin + path + ' \\',
+        '  -H "X-Api-Key: $GATEWAY_API_KEY" \\',
+        '  -H "X-Api-Secret: $GATEWAY_API_SECRET"' + (body || extra.length ? ' \\' : '')];
+    extra.forEach((e, i) => lines.push('  ' + e + (body || i < extra.length - 1 ? ' \\' : '')));
+    if (body) {
+        lines.push('  -H "Content-Type: application/json" \\', "  -d '" + body + "'");
+    }
+    return lines.join('\n');
+}
+
+function section(testid, title, intro, snippetId, code) {
+    return h('section', { testid, class: 'card' },
+        h('h2', { text: title }),
+        typeof intro === 'string' ? h('p', { text: intro }) : intro,
+        h('pre', { testid: snippetId, class: 'code' }, h('code', { text: code })));
+}
+
+export function renderDocs(main, alive) {
     const m = state.session.merchant;
     const key = m.api_key;
-    const secretValue = m.api_secret;
+    const env = ['export GATEWAY_API_KEY=' + key, 'export GATEWAY_API_SECRET=<your API secret (Overview page)>'].join('\n');
     const createOrder = [
-        'curl -X POST http://localhost:8000/api/v1/orders \\',
+        'curl -X POST ' + location.origin + '/api/v1/orders \\',
         '  -H "X-Api-Key: ' + key + '" \\',
-        '  -H "X-Api-Secret: ' + secretValue + '" \\',
+        '  -H "X-Api-Secret: $GATEWAY_API_SECRET" \\',
         '  -H "Content-Type: application/json" \\',
         '  -d \'{"amount": 50000, "currency": "INR", "receipt": "receipt_123", "notes": {"customer_name": "John Doe"}}\'',
+    ].join('\n');
+    const payments = [
+        '# A UPI payment for the order (your server; the hosted checkout does this for shoppers)',
+        curl('POST', '/api/v1/payments', '{"order_id": "order_xyz", "method": "upi", "vpa": "success@upi"}',
+            ['-H "Idempotency-Key: checkout-order_xyz-1"']),
+        '',
+        '# Its status: pending, then success or failed (or requires_action for 3-D Secure)',
+        curl('GET', '/api/v1/payments/pay_xyz'),
+        '',
+        '# Capture a successful payment',
+        curl('POST', '/api/v1/payments/pay_xyz/capture', '{}'),
+    ].join('\n');
+    const refunds = [
+        '# Refund part (or all) of a successful payment; refunds are processed in a few seconds',
+        curl('POST', '/api/v1/payments/pay_xyz/refunds', '{"amount": 10000, "reason": "Customer requested refund"}',
+            ['-H "Idempotency-Key: refund-pay_xyz-1"']),
+        '',
+        curl('GET', '/api/v1/refunds/rfnd_xyz'),
+    ].join('\n');
+    const idempotency = [
+        '# Send the same Idempotency-Key when you retry a POST after a timeout or a network error:',
+        '# the gateway answers the first result again (Idempotent-Replayed: true) instead of',
+        '# creating a second payment. Keys live 24 h, per merchant; another body with the same key',
+        '# is a 400 "Idempotency-Key reused with a different request".',
+        curl('POST', '/api/v1/orders', '{"amount": 50000}', ['-H "Idempotency-Key: order-receipt_123"']),
     ].join('\n');
     const sdk = [
         '<script src="http://localhost:3001/checkout.js"></script>',
@@ -31,6 +81,22 @@ export function renderDocs(main) {
         '    },',
         '  }).open();',
         '</script>',
+    ].join('\n');
+    const standard = [
+        "// Webhook endpoints (Standard Webhooks 1.0): verify with the official library",
+        "import { Webhook } from 'standardwebhooks';",
+        '',
+        "const wh = new Webhook(process.env.ENDPOINT_SECRET); // whsec_… shown once when the endpoint is created",
+        "app.post('/hooks', express.raw({ type: 'application/json' }), (req, res) => {",
+        '  let event;',
+        '  try {',
+        '    event = wh.verify(req.body, req.headers); // webhook-id, webhook-timestamp, webhook-signature',
+        '  } catch (e) {',
+        '    return res.status(401).end();',
+        '  }',
+        "  // webhook-id is the event id: ignore one you have already processed",
+        '  res.status(200).end();',
+        '});',
     ].join('\n');
     const webhook = [
         "const crypto = require('crypto');",
@@ -61,7 +127,9 @@ export function renderDocs(main) {
             h('h1', { class: 'page-title', text: 'Integration Guide' }),
             h('p', { class: 'muted' },
                 'Signed in as ', h('strong', { text: m.email }), '. The snippets use your API key ',
-                h('code', { text: key }), '.'),
+                h('code', { text: key }), ' and this gateway\'s address ', h('code', { testid: 'docs-origin', text: location.origin }),
+                '; the API secret is read from ', h('code', { text: '$GATEWAY_API_SECRET' }), '.'),
+            h('pre', { class: 'code', testid: 'code-snippet-env' }, h('code', { text: env })),
             h('section', { testid: 'section-create-order', class: 'card' },
                 h('h2', { text: '1. Create an order' }),
                 h('p', { text: 'Create an order from your server with your API key and secret. Amounts are in paise.' }),
@@ -74,5 +142,87 @@ export function renderDocs(main) {
                 h('h2', { text: '3. Verify webhook signatures' }),
                 h('p', null, 'Every webhook carries ', h('code', { text: 'X-Webhook-Signature' }),
                     ': the hex HMAC-SHA256 of the raw body, keyed with your webhook secret.'),
-                h('pre', { testid: 'code-snippet-webhook', class: 'code' }, h('code', { text: webhook })))));
+                h('pre', { testid: 'code-snippet-webhook', class: 'code' }, h('code', { text: webhook })),
+                h('p', { text: 'Webhook endpoints (Webhooks page) are signed per Standard Webhooks instead:' }),
+                h('pre', { testid: 'code-snippet-standard-webhooks', class: 'code' }, h('code', { text: standard }))),
+            section('section-payments', '4. Payments', 'Create, follow and capture payments from your server.',
+                'code-snippet-payments', payments),
+            section('section-refunds', '5. Refunds', 'Refund a successful payment in full or in part; the total never exceeds the payment.',
+                'code-snippet-refunds', refunds),
+            section('section-idempotency', '6. Idempotency', 'Safe retries of POST /api/v1/orders, /payments, /refunds and /capture.',
+                'code-snippet-idempotency', idempotency),
+            sandboxSection(),
+            h('section', { testid: 'section-api-reference', class: 'card' },
+                h('h2', { text: 'API reference' }),
+                h('p', null, 'Every endpoint, field and error of ', h('a', { href: '/api/v1/openapi.json', text: '/api/v1/openapi.json' }),
+                    ' (OpenAPI 3.1). "Try it out" calls this gateway as you, signed in.'),
+                h('div', { testid: 'api-reference', class: 'api-reference' }, h('p', { class: 'muted', text: 'Loading the API reference…' })))));
+    loadSwagger(alive);
+}
+
+// SPEC 22's magic values.
+function sandboxSection() {
+    const rows = [
+        ['4242424242424242, 5555555555554444, success@upi', 'success', ''],
+        ['4000000000000002, failure@upi', 'failed', 'CARD_DECLINED / UPI_DECLINED'],
+        ['4000000000009995', 'failed', 'INSUFFICIENT_FUNDS'],
+        ['4000000000000069', 'failed', 'EXPIRED_CARD'],
+        ['4000000000000127', 'failed', 'INCORRECT_CVC'],
+        ['4000000000000119', 'failed', 'PROCESSING_ERROR'],
+        ['4000000000003220', 'requires_action (3-D Secure: approve → success, deny → failed)', 'AUTHENTICATION_FAILED on deny'],
+        ['4000000000000259, timeout@upi', 'unknown, then success on re-query', ''],
+        ['4000000000000267', 'unknown, then failed on re-query', 'PROCESSING_ERROR'],
+    ];
+    return h('section', { testid: 'section-sandbox', class: 'card' },
+        h('h2', { text: '7. Sandbox values' }),
+        h('p', { text: 'These card numbers and VPAs always give the same outcome, whatever the success rates; any expiry in the future and any CVV work.' }),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+            h('thead', null, h('tr', null, ['Card number / VPA', 'Outcome', 'error_code'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('tbody', null, rows.map((r) => h('tr', null, r.map((c) => h('td', { class: 'mono', text: c }))))))));
+}
+
+function loadScript(src) {
+    return new Promise((resolve, reject) => {
+        if (window.SwaggerUIBundle) {
+            resolve();
+            return;
+        }
+        const s = h('script', { src });
+        s.addEventListener('load', () => resolve());
+        s.addEventListener('error', () => reject(new Error('the API reference could not be loaded')));
+        document.head.append(s);
+    });
+}
+
+function loadSwagger(alive) {
+    if (!document.querySelector('link[href="' + SWAGGER_CSS + '"]')) {
+        document.head.append(h('link', { rel: 'stylesheet', href: SWAGGER_CSS }));
+    }
+    loadScript(SWAGGER_JS).then(() => {
+        const el = document.querySelector('[data-test-id="api-reference"]');
+        if (!alive() || !el) {
+            return;
+        }
+        el.textContent = '';
+        window.SwaggerUIBundle({
+            url: '/api/v1/openapi.json',
+            domNode: el,
+            deepLinking: false,
+            docExpansion: 'none',
+            defaultModelsExpandDepth: 0,
+            // "Try it out" runs as the signed-in merchant: the session cookie plus the CSRF token.
+            requestInterceptor: (req) => {
+                if (state.session && req.method && req.method.toUpperCase() !== 'GET') {
+                    req.headers['X-CSRF-Token'] = state.session.csrf_token;
+                }
+                return req;
+            },
+            onComplete: () => el.setAttribute('data-ready', 'true'),
+        });
+    }).catch((e) => {
+        const el = document.querySelector('[data-test-id="api-reference"]');
+        if (el) {
+            el.textContent = e.message;
+        }
+    });
 }

@@ -1,35 +1,49 @@
 // Formatting helpers shared by the dashboard views (SPEC 13).
 
-// Indian digit grouping of a non-negative integer given as a number or a
-// string of digits: the last three digits, then groups of two.
-export function indianGroup(value) {
-    const digits = String(value);
-    if (digits.length <= 3) {
-        return digits;
+// Money is kept in the currency's minor unit (paise for INR, cents for USD, yen for JPY) and shown
+// through Intl.NumberFormat with the payment's own currency: INR with Indian grouping (en-IN,
+// "₹5,00,000"), any other currency in en-US ("$1,234.50"); a code Intl does not know is shown as
+// "XYZ 12.30". Amounts of different currencies are never added together.
+const formatters = new Map();
+
+function formatter(currency, minFraction) {
+    const key = currency + '/' + minFraction;
+    let f = formatters.get(key);
+    if (!f) {
+        const locale = currency === 'INR' ? 'en-IN' : 'en-US';
+        f = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: minFraction });
+        formatters.set(key, f);
     }
-    const last3 = digits.slice(-3);
-    let rest = digits.slice(0, -3);
-    const groups = [];
-    while (rest.length > 2) {
-        groups.unshift(rest.slice(-2));
-        rest = rest.slice(0, -2);
-    }
-    if (rest.length > 0) {
-        groups.unshift(rest);
-    }
-    return groups.join(',') + ',' + last3;
+    return f;
 }
 
-// Paise to the home page's rupee amount: "₹5,00,000", "₹1,234.50".
-export function formatRupees(paise) {
-    const n = Math.max(0, Math.trunc(Number(paise) || 0));
-    const rupees = Math.floor(n / 100);
-    const rem = n % 100;
-    let out = '₹' + indianGroup(rupees);
-    if (rem !== 0) {
-        out += '.' + String(rem).padStart(2, '0');
+// Digits after the decimal point of a currency's minor unit (2 for INR/USD, 0 for JPY).
+export function minorDigits(currency) {
+    try {
+        return formatter(currency, undefined).resolvedOptions().maximumFractionDigits;
+    } catch (e) {
+        return 2;
     }
-    return out;
+}
+
+// minor: integer amount in the minor unit; opts.trimZero drops an all-zero fraction ("₹5,00,000"
+// rather than "₹5,00,000.00", as SPEC 13.2 writes the home page's total).
+export function formatMoney(minor, currency = 'INR', opts = {}) {
+    const n = Math.trunc(Number(minor) || 0);
+    const code = /^[A-Z]{3}$/.test(String(currency)) ? String(currency) : 'INR';
+    const digits = minorDigits(code);
+    const scale = 10 ** digits;
+    const minFraction = opts.trimZero && n % scale === 0 ? 0 : digits;
+    try {
+        return formatter(code, minFraction).format(n / scale);
+    } catch (e) {
+        return code + ' ' + (n / scale).toFixed(digits);
+    }
+}
+
+// Paise to the home page's rupee amount (SPEC 13.2): "₹5,00,000", "₹1,234.50".
+export function formatRupees(paise) {
+    return formatMoney(Math.max(0, Math.trunc(Number(paise) || 0)), 'INR', { trimZero: true });
 }
 
 // round(successful * 100 / total) followed by "%", "0%" when total is 0.

@@ -1,13 +1,17 @@
-// The overview page (SPEC 13.2): credentials, stats and the two Chart.js charts.
+// The overview page (SPEC 13.2): credentials (the secret masked, with reveal and copy), stats,
+// the per-currency totals net of refunds, and the two Chart.js charts.
 
 import { api } from './api.js';
 import { clear, h } from './dom.js';
-import { formatRate, formatRupees } from './format.js';
+import { formatMoney, formatRate, formatRupees } from './format.js';
 import { state } from './state.js';
 
 export function renderHome(main, alive) {
-    main.append(h('h1', { class: 'page-title', text: 'Overview' }), h('p', { class: 'muted', text: 'Loading…' }));
-    api('GET', '/api/v1/payments/stats').then((stats) => {
+    main.append(h('h1', { class: 'page-title', text: 'Overview' }),
+        h('p', { class: 'muted', testid: 'loading', role: 'status', text: 'Loading…' }));
+    // The per-currency totals are an extension: without them the page still shows SPEC's stats.
+    const currencies = api('GET', '/api/v1/payments/stats/currencies').then((r) => r.data, () => null);
+    Promise.all([api('GET', '/api/v1/payments/stats'), currencies]).then(([stats, perCurrency]) => {
         if (!alive()) {
             return;
         }
@@ -21,13 +25,12 @@ export function renderHome(main, alive) {
                 h('div', { class: 'cred-row' },
                     h('span', { class: 'cred-label', text: 'API Key' }),
                     h('span', { testid: 'api-key', class: 'mono', text: m.api_key })),
-                h('div', { class: 'cred-row' },
-                    h('span', { class: 'cred-label', text: 'API Secret' }),
-                    h('span', { testid: 'api-secret', class: 'mono', text: m.api_secret }))),
+                secretRow(m.api_secret)),
             h('div', { testid: 'stats-container', class: 'stats' },
                 statCard('Total Transactions', 'total-transactions', String(total)),
-                statCard('Total Amount', 'total-amount', formatRupees(stats.total_amount)),
+                statCard('Total Amount', 'total-amount', formatRupees(inrAmount(stats, perCurrency))),
                 statCard('Success Rate', 'success-rate', formatRate(stats.successful_transactions, total))),
+            currencyCard(perCurrency),
             h('div', { class: 'charts' },
                 h('div', { class: 'card chart-card chart-wide' },
                     h('h2', { text: 'Last 30 days' }),
@@ -46,6 +49,60 @@ export function renderHome(main, alive) {
                 h('div', { class: 'alert alert-error', role: 'alert', text: e.message }));
         }
     });
+}
+
+// SPEC 13.2's total in rupees: the INR successful payments only (stats.total_amount adds every
+// currency's minor units together, so it is used only when the per-currency answer is missing).
+function inrAmount(stats, perCurrency) {
+    if (!Array.isArray(perCurrency)) {
+        return stats.total_amount;
+    }
+    const inr = perCurrency.find((c) => c.currency === 'INR');
+    return inr ? inr.amount : 0;
+}
+
+// The secret stays in the span's text (SPEC 13.2) but is drawn masked until "Reveal".
+function secretRow(secret) {
+    const value = h('span', { testid: 'api-secret', class: 'mono masked', text: secret });
+    const reveal = h('button', { type: 'button', class: 'btn btn-small', testid: 'reveal-secret-button', 'aria-pressed': 'false' }, 'Reveal');
+    const copy = h('button', { type: 'button', class: 'btn btn-small', testid: 'copy-secret-button' }, 'Copy');
+    const note = h('span', { class: 'muted small', testid: 'copy-secret-message', role: 'status' });
+    reveal.addEventListener('click', () => {
+        const masked = value.classList.toggle('masked');
+        reveal.textContent = masked ? 'Reveal' : 'Hide';
+        reveal.setAttribute('aria-pressed', masked ? 'false' : 'true');
+    });
+    copy.addEventListener('click', async () => {
+        try {
+            await navigator.clipboard.writeText(secret);
+            note.textContent = 'Copied';
+        } catch (e) {
+            note.textContent = 'Copy failed: select the secret after Reveal';
+        }
+    });
+    return h('div', { class: 'cred-row' },
+        h('span', { class: 'cred-label', text: 'API Secret' }), value, reveal, copy, note);
+}
+
+// Successful payments per currency, what processed refunds gave back, and the net.
+function currencyCard(rows) {
+    if (!Array.isArray(rows) || rows.length === 0) {
+        return null;
+    }
+    const tbody = h('tbody', null, rows.map((r) => h('tr', { testid: 'currency-row', 'data-currency': r.currency },
+        h('td', { testid: 'currency', class: 'mono', text: r.currency }),
+        h('td', { testid: 'currency-count', class: 'num', text: r.count }),
+        h('td', { testid: 'currency-success-count', class: 'num', text: r.success_count }),
+        h('td', { testid: 'currency-amount', class: 'num', text: formatMoney(r.amount, r.currency) }),
+        h('td', { testid: 'currency-refunded', class: 'num', text: formatMoney(r.refunded, r.currency) }),
+        h('td', { testid: 'currency-net', class: 'num', text: formatMoney(r.net, r.currency) }))));
+    return h('div', { class: 'card table-card', testid: 'currency-stats' },
+        h('h2', { text: 'By currency (net of refunds)' }),
+        h('p', { class: 'muted small', text: 'Total Amount above is the sum of successful INR payments; other currencies are never added to it.' }),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+            h('thead', null, h('tr', null, ['Currency', 'Payments', 'Successful', 'Gross', 'Refunded', 'Net']
+                .map((t) => h('th', { scope: 'col' }, t)))),
+            tbody)));
 }
 
 function statCard(label, testid, value) {

@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { renderDocs } from './docs.js';
 import { renderHome } from './home.js';
 import { renderLogin } from './login.js';
+import { renderPayment } from './payment.js';
 import { route, setRoutes } from './router.js';
 import { state } from './state.js';
 import { renderTransactions } from './transactions.js';
@@ -15,6 +16,7 @@ import { renderWebhooks } from './webhooks.js';
 setRoutes({
     '/dashboard': { title: 'Overview', render: renderHome },
     '/dashboard/transactions': { title: 'Transactions', render: renderTransactions },
+    '/dashboard/transactions/:id': { title: 'Payment', render: renderPayment },
     '/dashboard/webhooks': { title: 'Webhooks', render: renderWebhooks },
     '/dashboard/docs': { title: 'Integration Guide', render: renderDocs },
 }, [

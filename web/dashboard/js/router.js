@@ -9,7 +9,8 @@ let ROUTES = {};
 let NAV = [];
 let renderLogin = () => {};
 
-// routes: { path: { title, render(main, alive) } }; nav: [[href, label]]; login: () => void.
+// routes: { path: { title, render(main, alive, params) } }, a path segment ":name" matching any
+// one segment (params.name); nav: [[href, label]]; login: () => void.
 export function setRoutes(routes, nav, login) {
     ROUTES = routes;
     NAV = nav;
@@ -95,7 +96,7 @@ export function route() {
         goToLogin(true);
         return;
     }
-    const r = ROUTES[p];
+    const { r, params } = matchRoute(p);
     if (!r) {
         renderShell('Not found', (main) => {
             main.append(
@@ -107,7 +108,38 @@ export function route() {
         return;
     }
     document.title = r.title + ' · Gateway Dashboard';
-    renderShell(r.title, (main) => r.render(main, () => seq === state.renderSeq));
+    renderShell(r.title, (main) => r.render(main, () => seq === state.renderSeq, params));
+}
+
+function matchRoute(p) {
+    if (ROUTES[p]) {
+        return { r: ROUTES[p], params: {} };
+    }
+    const parts = p.split('/');
+    for (const [pattern, r] of Object.entries(ROUTES)) {
+        const want = pattern.split('/');
+        if (!pattern.includes('/:') || want.length !== parts.length) {
+            continue;
+        }
+        const params = {};
+        let ok = true;
+        for (let i = 0; i < want.length && ok; i++) {
+            if (want[i].startsWith(':')) {
+                try {
+                    params[want[i].slice(1)] = decodeURIComponent(parts[i]);
+                } catch (e) {
+                    ok = false;
+                }
+                ok = ok && parts[i] !== '';
+            } else {
+                ok = want[i] === parts[i];
+            }
+        }
+        if (ok) {
+            return { r, params };
+        }
+    }
+    return { r: null, params: {} };
 }
 
 export function navLink(href, label, attrs = {}) {
@@ -131,7 +163,7 @@ export function renderShell(title, fill) {
     const nav = h('nav', { class: 'nav', 'aria-label': 'Main' },
         NAV.map(([href, label]) =>
             navLink(href, label, {
-                class: p === href ? 'active' : '',
+                class: p === href || (href !== '/dashboard' && p.startsWith(href + '/')) ? 'active' : '',
                 'aria-current': p === href ? 'page' : null,
             })));
     const header = h('header', { class: 'topbar' },

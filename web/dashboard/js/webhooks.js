@@ -40,7 +40,7 @@ async function buttonAction(btn, msgEl, alive, action, after) {
         }
     } catch (e) {
         if (e.status !== 401) {
-            showMsg(msgEl, e.message, false);
+            showMsg(msgEl, e.message + requestIdNote(e.requestId), false);
         }
     } finally {
         btn.disabled = false;
@@ -242,7 +242,7 @@ function logsPanel(alive) {
 
 // ---- one delivery -------------------------------------------------------------------------------
 
-function webhookDetail(alive, onClose) {
+export function webhookDetail(alive, onClose) {
     const el = h('aside', { testid: 'webhook-log-detail', class: 'card detail', hidden: true, 'aria-live': 'polite' });
     let shownId = null;
     let detailSeq = 0;
@@ -256,7 +256,7 @@ function webhookDetail(alive, onClose) {
             el.hidden = false;
         }
         try {
-            const d = await api('GET', '/api/v1/webhooks/' + encodeURIComponent(id));
+            const { data: d, requestId } = await api('GET', '/api/v1/webhooks/' + encodeURIComponent(id), undefined, { meta: true });
             if (!alive() || mySeq !== detailSeq || shownId !== id) {
                 return;
             }
@@ -267,12 +267,12 @@ function webhookDetail(alive, onClose) {
                 el.hidden = true;
                 onClose();
             });
-            el.append(h('div', { class: 'card-head' }, h('h2', { text: 'Webhook delivery' }), closeBtn), ...webhookDetailBody(d));
+            el.append(h('div', { class: 'card-head' }, h('h2', { text: 'Webhook delivery' }), closeBtn), ...webhookDetailBody(d, requestId));
             el.hidden = false;
         } catch (e) {
             if (alive() && mySeq === detailSeq && e.status !== 401) {
                 clear(el);
-                el.append(h('div', { class: 'alert alert-error', text: e.message }));
+                el.append(h('div', { class: 'alert alert-error', text: e.message + requestIdNote(e.requestId) }));
                 el.hidden = false;
             }
         }
@@ -280,7 +280,13 @@ function webhookDetail(alive, onClose) {
     return { el, show };
 }
 
-function webhookDetailBody(d) {
+// " (request id …)" for error messages, so that an operator can find the request in the logs.
+export function requestIdNote(id) {
+    return id ? ' (request id ' + id + ')' : '';
+}
+
+// requestId: the X-Request-Id of the answer that loaded the view (README: finding a request).
+function webhookDetailBody(d, requestId) {
     const dl = h('dl', { class: 'kv' });
     const rows = [
         ['ID', d.id, 'detail-id'],
@@ -291,6 +297,7 @@ function webhookDetailBody(d) {
         ['Last attempt', formatTimestamp(d.last_attempt_at), 'detail-last-attempt-at'],
         ['Next retry', formatTimestamp(d.next_retry_at), 'detail-next-retry-at'],
         ['Response code', d.response_code === null || d.response_code === undefined ? '-' : d.response_code, 'detail-response-code'],
+        ['Request id', requestId || '-', 'detail-request-id'],
     ];
     for (const [k, v, t] of rows) {
         dl.append(h('dt', { text: k }), h('dd', { testid: t, class: 'mono', text: v }));
