@@ -13,6 +13,7 @@
 #define EVENT_PAYMENT_PENDING  "payment.pending"
 #define EVENT_PAYMENT_SUCCESS  "payment.success"
 #define EVENT_PAYMENT_FAILED   "payment.failed"
+#define EVENT_PAYMENT_REQUIRES_ACTION "payment.requires_action" /* SPEC 22 */
 #define EVENT_REFUND_CREATED   "refund.created"
 #define EVENT_REFUND_PROCESSED "refund.processed"
 #define EVENT_WEBHOOK_TEST     "webhook.test"

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #define PAYMENT_STATS_DAYS 30
+#define PAYMENT_REQUIRES_ACTION "requires_action"
 #define PAYMENT_VPA_MAX    255
 #define PAYMENT_HOLDER_MAX 255
 #define PAYMENT_CSV_HEADER                                                                       \
@@ -27,6 +28,7 @@ struct payment_instrument {
     char vpa[PAYMENT_VPA_MAX + 1];
     char card_network[24];
     char card_last4[5];
+    char scenario[16]; /* the sandbox bank's outcome class of a magic value (SPEC 22), or "" */
 };
 
 /* Filters of GET /api/v1/payments and export.csv (SPEC 6.3); NULL / false when absent. */

@@ -210,7 +210,7 @@ static void
 wk_loop(struct wk *w)
 {
     int64_t now, next_hb = 0, next_sweep = 0, next_house, stop_deadline = 0, next_unpushed = 0;
-    int64_t deadline;
+    int64_t deadline, next_bank = 0, next_expiry = 0;
     bool more, m, requeued = false, swept = false, drained;
 
     next_house = wk_now_ms() + WK_HOUSEKEEPING_MS;
@@ -268,6 +268,18 @@ wk_loop(struct wk *w)
         if (now >= next_hb) {
             wk_heartbeat(w);
             next_hb = now + WK_HEARTBEAT_MS;
+        }
+        if (wk_db_ready(w) && wk_queue_ready(w) && now >= next_bank) {
+            /* SPEC 22: re-query unknown bank answers; fail expired challenges */
+            if (jobs_requery(w) == JOBS_REQUERY_BATCH) {
+                more = true;
+            } else {
+                next_bank = now + WK_BANK_MS;
+            }
+            if (now >= next_expiry) {
+                jobs_expire_challenges(w);
+                next_expiry = now + WK_HEARTBEAT_MS;
+            }
         }
         if (swept && now >= next_sweep) {
             (void)wk_sweep(w, false);
