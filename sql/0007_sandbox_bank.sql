@@ -8,6 +8,7 @@
 --   timeout, timeout_fail); NULL for every other number. Never the number itself.
 -- - bank_requery_at: set while the bank's answer is unknown (the payment stays `pending`): when
 --   the reconciler asks the bank again; bank_requeries counts the re-queries made (at most 5).
+--   Such a payment is the reconciler's: the recovery sweeps leave it alone.
 -- - bank_outcome: what the simulated bank decided for a call whose answer was lost, so a
 --   re-query or a late answer reports the same decision.
 ALTER TABLE payments DROP CONSTRAINT IF EXISTS payments_status_check;
