@@ -15,12 +15,14 @@
 #include <stdint.h>
 
 #define PAYMENT_STATS_DAYS 30
-#define PAYMENT_REQUIRES_ACTION "requires_action"
 #define PAYMENT_VPA_MAX    255
 #define PAYMENT_HOLDER_MAX 255
 #define PAYMENT_CSV_HEADER                                                                       \
     "id,order_id,amount,currency,method,status,captured,vpa,card_network,card_last4,error_code," \
     "error_description,created_at,updated_at\r\n"
+
+/* (v2) SPEC 22: the status of a payment whose 3-D Secure challenge waits for the shopper */
+#define PAYMENT_REQUIRES_ACTION "requires_action"
 
 /* Method-specific part of a validated POST /api/v1/payments body (no card number, no CVV). */
 struct payment_instrument {

@@ -32,30 +32,30 @@ static const struct db_stmt st_ref_take = {
  * call's mode: 'call' (the job's bank call; on a row already unknown it is the bank's late
  * answer), 'fault' (a call that hung or answered garbage), 'requery' (the reconciler asks again),
  * 'requery_fault' (…and that call failed too). */
-#define SETTLE_ANSWER_SQL                                                                         \
-    "CASE WHEN u.m = 'requery_fault' OR (u.m = 'fault' AND p.bank_requery_at IS NULL) "         \
-    "THEN 'unknown' "                                                                             \
-    "WHEN p.bank_scenario IN ('timeout', 'timeout_fail') AND u.m = 'call' "                       \
-    "AND p.bank_requery_at IS NULL THEN 'unknown' "                                               \
-    "WHEN p.bank_scenario IN ('success', 'threeds', 'timeout') THEN 'success' "                   \
-    "WHEN p.bank_scenario = 'declined' THEN "                                                     \
-    "CASE WHEN p.method = 'upi' THEN 'UPI_DECLINED' ELSE 'CARD_DECLINED' END "                    \
-    "WHEN p.bank_scenario = 'insufficient' THEN 'INSUFFICIENT_FUNDS' "                            \
-    "WHEN p.bank_scenario = 'expired' THEN 'EXPIRED_CARD' "                                       \
-    "WHEN p.bank_scenario = 'cvc' THEN 'INCORRECT_CVC' "                                          \
-    "WHEN p.bank_scenario IN ('processing', 'timeout_fail') THEN 'PROCESSING_ERROR' "             \
-    "WHEN p.bank_outcome IS NOT NULL THEN p.bank_outcome "                                        \
+#define SETTLE_ANSWER_SQL                                                               \
+    "CASE WHEN u.m = 'requery_fault' OR (u.m = 'fault' AND p.bank_requery_at IS NULL) " \
+    "THEN 'unknown' "                                                                   \
+    "WHEN p.bank_scenario IN ('timeout', 'timeout_fail') AND u.m = 'call' "             \
+    "AND p.bank_requery_at IS NULL THEN 'unknown' "                                     \
+    "WHEN p.bank_scenario IN ('success', 'threeds', 'timeout') THEN 'success' "         \
+    "WHEN p.bank_scenario = 'declined' THEN "                                           \
+    "CASE WHEN p.method = 'upi' THEN 'UPI_DECLINED' ELSE 'CARD_DECLINED' END "          \
+    "WHEN p.bank_scenario = 'insufficient' THEN 'INSUFFICIENT_FUNDS' "                  \
+    "WHEN p.bank_scenario = 'expired' THEN 'EXPIRED_CARD' "                             \
+    "WHEN p.bank_scenario = 'cvc' THEN 'INCORRECT_CVC' "                                \
+    "WHEN p.bank_scenario IN ('processing', 'timeout_fail') THEN 'PROCESSING_ERROR' "   \
+    "WHEN p.bank_outcome IS NOT NULL THEN p.bank_outcome "                              \
     "WHEN p.method = 'upi' THEN u.uo ELSE u.co END"
 
 /* error_description of each error_code the settling statement writes. */
-#define SETTLE_DESCRIPTION_SQL(code)                                                              \
-    "CASE " code " WHEN 'ORDER_ALREADY_PAID' THEN 'Order already paid' "                          \
-    "WHEN 'PAYMENT_FAILED' THEN 'Payment processing failed' "                                     \
-    "WHEN 'CARD_DECLINED' THEN 'Declined by the bank' "                                           \
-    "WHEN 'UPI_DECLINED' THEN 'Declined by the bank' "                                            \
-    "WHEN 'INSUFFICIENT_FUNDS' THEN 'Insufficient funds' "                                        \
-    "WHEN 'EXPIRED_CARD' THEN 'Card expired' "                                                    \
-    "WHEN 'INCORRECT_CVC' THEN 'Incorrect CVC' "                                                  \
+#define SETTLE_DESCRIPTION_SQL(code)                                     \
+    "CASE " code " WHEN 'ORDER_ALREADY_PAID' THEN 'Order already paid' " \
+    "WHEN 'PAYMENT_FAILED' THEN 'Payment processing failed' "            \
+    "WHEN 'CARD_DECLINED' THEN 'Declined by the bank' "                  \
+    "WHEN 'UPI_DECLINED' THEN 'Declined by the bank' "                   \
+    "WHEN 'INSUFFICIENT_FUNDS' THEN 'Insufficient funds' "               \
+    "WHEN 'EXPIRED_CARD' THEN 'Card expired' "                           \
+    "WHEN 'INCORRECT_CVC' THEN 'Incorrect CVC' "                         \
     "WHEN 'PROCESSING_ERROR' THEN 'The bank could not process the payment' END"
 
 /*
@@ -83,8 +83,7 @@ static const struct db_stmt st_pay_settle = {
     "WITH u AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[]) "
     "WITH ORDINALITY AS u(id, uo, co, m, i)), "
     "due0 AS (SELECT p.id, p.order_id, u.i, u.m, p.bank_requeries, p.bank_scenario, "
-    "CASE WHEN p.method = 'upi' THEN u.uo ELSE u.co END AS draw, "
-    SETTLE_ANSWER_SQL " AS ans "
+    "CASE WHEN p.method = 'upi' THEN u.uo ELSE u.co END AS draw, " SETTLE_ANSWER_SQL " AS ans "
     "FROM payments p JOIN u ON p.id = u.id WHERE p.status = 'pending' "
     "AND (u.m IN ('call', 'fault') OR p.bank_requery_at IS NOT NULL) "
     "ORDER BY p.id FOR UPDATE OF p), "
@@ -108,17 +107,20 @@ static const struct db_stmt st_pay_settle = {
     "UPDATE payments p SET "
     "status = CASE WHEN v.outcome = 'unknown' THEN 'pending' WHEN v.won THEN 'success' "
     "ELSE 'failed' END, "
-    "error_code = v.code, error_description = " SETTLE_DESCRIPTION_SQL("v.code") ", "
-    "updated_at = CASE WHEN v.outcome = 'unknown' THEN p.updated_at ELSE now() END, "
-    "bank_requeries = v.nrq, "
-    "bank_requery_at = CASE WHEN v.outcome = 'unknown' "
-    "THEN now() + $5::int * power(2, v.nrq) * interval '1 second' ELSE p.bank_requery_at END, "
-    "bank_outcome = CASE WHEN v.outcome = 'unknown' AND p.bank_scenario IS NULL "
-    "THEN COALESCE(p.bank_outcome, v.draw) ELSE p.bank_outcome END "
-    "FROM v WHERE p.id = v.id AND p.status = 'pending' "
-    "RETURNING " PAYMENT_COLS ", v.outcome = 'unknown', "
-    "CASE WHEN v.outcome = 'unknown' THEN (extract(epoch FROM p.bank_requery_at) * 1000)::bigint "
-    "END, v.i",
+    "error_code = v.code, error_description = " SETTLE_DESCRIPTION_SQL(
+        "v.code") ", "
+                  "updated_at = CASE WHEN v.outcome = 'unknown' THEN p.updated_at ELSE now() END, "
+                  "bank_requeries = v.nrq, "
+                  "bank_requery_at = CASE WHEN v.outcome = 'unknown' "
+                  "THEN now() + $5::int * power(2, v.nrq) * interval '1 second' ELSE "
+                  "p.bank_requery_at END, "
+                  "bank_outcome = CASE WHEN v.outcome = 'unknown' AND p.bank_scenario IS NULL "
+                  "THEN COALESCE(p.bank_outcome, v.draw) ELSE p.bank_outcome END "
+                  "FROM v WHERE p.id = v.id AND p.status = 'pending' "
+                  "RETURNING " PAYMENT_COLS ", v.outcome = 'unknown', "
+                  "CASE WHEN v.outcome = 'unknown' THEN (extract(epoch FROM p.bank_requery_at) * "
+                  "1000)::bigint "
+                  "END, v.i",
     5
 };
 
@@ -385,11 +387,11 @@ struct settle_magic {
 };
 
 static const struct settle_magic settle_magic_cards[] = {
-    { "4242424242424242", "success" },      { "5555555555554444", "success" },
-    { "4000000000000002", "declined" },     { "4000000000009995", "insufficient" },
-    { "4000000000000069", "expired" },      { "4000000000000127", "cvc" },
-    { "4000000000000119", "processing" },   { "4000000000003220", SETTLE_SCENARIO_THREEDS },
-    { "4000000000000259", "timeout" },      { "4000000000000267", "timeout_fail" },
+    { "4242424242424242", "success" },    { "5555555555554444", "success" },
+    { "4000000000000002", "declined" },   { "4000000000009995", "insufficient" },
+    { "4000000000000069", "expired" },    { "4000000000000127", "cvc" },
+    { "4000000000000119", "processing" }, { "4000000000003220", SETTLE_SCENARIO_THREEDS },
+    { "4000000000000259", "timeout" },    { "4000000000000267", "timeout_fail" },
 };
 
 static const struct settle_magic settle_magic_vpas[] = {

@@ -16,11 +16,11 @@
 #define SETTLE_FAILED  "failed"
 
 /* Sandbox bank (SPEC 22). */
-#define SETTLE_SCENARIO_THREEDS  "threeds"
-#define SETTLE_MAX_REQUERIES     5
-#define SETTLE_MAX_REQUERIES_S   "5"
-#define SETTLE_REQUERY_LEASE_S   10
-#define SETTLE_AUTH_FAILED_TEXT  "3-D Secure authentication failed"
+#define SETTLE_SCENARIO_THREEDS "threeds"
+#define SETTLE_MAX_REQUERIES    5
+#define SETTLE_MAX_REQUERIES_S  "5"
+#define SETTLE_REQUERY_LEASE_S  10
+#define SETTLE_AUTH_FAILED_TEXT "3-D Secure authentication failed"
 
 /* How the bank was asked about an item (settle_item.mode). */
 enum settle_mode {

@@ -402,8 +402,9 @@ jobs_requery(struct wk *w)
     }
     for (i = 0; i < n; i++) {
         log_info("bank re-queried", LOG_S("id", st[i].id),
-                 LOG_S("outcome", st[i].unknown ? "unknown" : st[i].changed ? st[i].status
-                                                                           : "already final"));
+                 LOG_S("outcome", st[i].unknown   ? "unknown"
+                                  : st[i].changed ? st[i].status
+                                                  : "already final"));
         if (st[i].changed && st[i].log_id[0] != '\0') {
             logs[nlogs++] = st[i].log_id;
         }
