@@ -513,6 +513,11 @@ dl_harvest(struct deliver *d)
             }
         }
         dl_finished(d, x);
+        /* A slot is free: a take paused because every taken id's merchant was full may
+         * succeed now, so the pause ends here rather than on its clock. */
+        if (!d->redis_dry) {
+            d->take_pause_until = 0;
+        }
     }
 }
 
@@ -524,7 +529,7 @@ dl_dead_add(struct deliver *d, const struct dl_xfer *x, const char *reason)
     char now[32];
     size_t len = 0;
 
-    wk_utc_now(now);
+    gw_utc_iso((int64_t)time(NULL), now);
     buf_init(&b, (size_t)8 * KIB);
     jw_init(&jw, &b);
     jw_obj_begin(&jw);
@@ -595,7 +600,7 @@ dl_results_prepare(struct deliver *d, struct dl_results *rs)
         log_info("webhook attempt", LOG_S("webhook_id", x->id), LOG_S("merchant_id", x->m->id),
                  LOG_S("event", x->event), LOG_I("attempt", x->attempt),
                  LOG_S("outcome", dl_outcome_names[x->oc]), LOG_I("response_code", x->code),
-                 LOG_S("status", r->status), LOG_I("duration_ms", wk_now_ms() - x->started_ms));
+                 LOG_S("status", r->status), LOG_I("duration_ms", gw_mono_ms() - x->started_ms));
     }
 }
 
@@ -793,7 +798,7 @@ dl_start(struct deliver *d, struct delivery_claim *c)
 
     x->d = d;
     x->m = dl_merchant_find(d, c->merchant_id, true);
-    x->started_ms = wk_now_ms();
+    x->started_ms = gw_mono_ms();
     gw_copy_str(x->id, sizeof(x->id), c->id);
     gw_copy_str(x->event, sizeof(x->event), c->event);
     gw_copy_str(x->locked_until, sizeof(x->locked_until), c->locked_until);
@@ -1060,7 +1065,7 @@ dl_exchange(struct deliver *d)
     char(*cids)[MODEL_UUID_SZ] = NULL;
     const char **ids = NULL;
     size_t free_slots, nready, ncand = 0, nfresh = 0, i, nslots = 0;
-    int64_t now = wk_now_ms();
+    int64_t now = gw_mono_ms();
     bool ok;
 
     dl_results_prepare(d, &rs);
@@ -1128,7 +1133,7 @@ static void
 dl_turn(struct deliver *d)
 {
     int running = 0;
-    int64_t now = wk_now_ms();
+    int64_t now = gw_mono_ms();
 
     (void)curl_multi_perform(d->multi, &running);
     dl_harvest(d);
@@ -1156,19 +1161,39 @@ deliver_start(struct deliver *d)
     dl_turn(d);
 }
 
+/* When the next turn has work besides transfers (a take pause ending while Redis still holds
+ * ids, or the database poll), for slots that are free; INT64_MAX when none. Without it the
+ * worker sleeps its whole tick with slots free and due ids waiting. */
+static int64_t
+dl_wake_at(const struct deliver *d)
+{
+    int64_t at = INT64_MAX;
+
+    /* Nothing to gain while a link is down: its reconnect has its own backoff. */
+    if (d->w->stopping || d->nxfers + d->npend >= 2 * d->max || !db_is_connected(d->w->db)
+        || !queue_is_connected(d->w->q)) {
+        return at;
+    }
+    if (!d->redis_dry) {
+        at = d->take_pause_until;
+    }
+    return d->next_poll_ms < at ? d->next_poll_ms : at;
+}
+
 void
 deliver_poll(struct deliver *d, int timeout_ms)
 {
-    int64_t end = wk_now_ms() + timeout_ms, now;
+    int64_t end = gw_mono_ms() + timeout_ms, now, wake;
     int numfds = 0, wait;
 
     for (;;) {
         dl_turn(d);
-        now = wk_now_ms();
+        now = gw_mono_ms();
         if (now >= end) {
             break;
         }
-        wait = (int)(end - now);
+        wake = dl_wake_at(d);
+        wait = (int)((wake < end ? (wake > now ? wake : now) : end) - now);
         (void)curl_multi_poll(d->multi, NULL, 0, wait, &numfds);
     }
 }
