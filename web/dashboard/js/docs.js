@@ -56,6 +56,25 @@ export function renderDocs(main) {
         '  res.status(200).end();',
         '});',
     ].join('\n');
+    // SPEC 22: the sandbox bank's test values (card number or VPA, outcome, error_code).
+    const testValues = [
+        ['4242424242424242, 5555555555554444, success@upi', 'success', ''],
+        ['4000000000000002', 'failed', 'CARD_DECLINED: Declined by the bank'],
+        ['failure@upi', 'failed', 'UPI_DECLINED: Declined by the bank'],
+        ['4000000000009995', 'failed', 'INSUFFICIENT_FUNDS: Insufficient funds'],
+        ['4000000000000069', 'failed', 'EXPIRED_CARD: Card expired'],
+        ['4000000000000127', 'failed', 'INCORRECT_CVC: Incorrect CVC'],
+        ['4000000000000119', 'failed', 'PROCESSING_ERROR: The bank could not process the payment'],
+        ['4000000000003220', 'requires_action: 3-D Secure challenge; approve -> success, deny or 15 min -> failed',
+            'AUTHENTICATION_FAILED: 3-D Secure authentication failed'],
+        ['4000000000000259, timeout@upi', 'no answer (stays pending); the re-query succeeds', ''],
+        ['4000000000000267', 'no answer, then failed on re-query', 'PROCESSING_ERROR: The bank could not process the payment'],
+    ];
+    const testTable = h('table', { testid: 'test-values-table', class: 'table' },
+        h('thead', null, h('tr', null, h('th', { text: 'Card number / VPA' }), h('th', { text: 'Outcome' }),
+            h('th', { text: 'error_code' }))),
+        h('tbody', null, testValues.map(([value, outcome, code]) => h('tr', { testid: 'test-value-row' },
+            h('td', { class: 'mono', text: value }), h('td', { text: outcome }), h('td', { class: 'mono', text: code })))));
     main.append(
         h('div', { testid: 'api-docs', class: 'docs' },
             h('h1', { class: 'page-title', text: 'Integration Guide' }),
@@ -74,5 +93,11 @@ export function renderDocs(main) {
                 h('h2', { text: '3. Verify webhook signatures' }),
                 h('p', null, 'Every webhook carries ', h('code', { text: 'X-Webhook-Signature' }),
                     ': the hex HMAC-SHA256 of the raw body, keyed with your webhook secret.'),
-                h('pre', { testid: 'code-snippet-webhook', class: 'code' }, h('code', { text: webhook })))));
+                h('pre', { testid: 'code-snippet-webhook', class: 'code' }, h('code', { text: webhook }))),
+            h('section', { testid: 'section-test-values', class: 'card' },
+                h('h2', { text: '4. Test cards and VPAs' }),
+                h('p', { text: 'The sandbox bank answers these values the same way every time, whatever the test '
+                    + 'mode settings: use them to reach every branch of your integration. Any future expiry and any '
+                    + 'CVV work; every other valid number behaves as usual.' }),
+                h('div', { class: 'table-wrap' }, testTable))));
 }

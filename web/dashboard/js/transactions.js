@@ -75,7 +75,16 @@ export function renderTransactions(main, alive) {
                     h('td', { testid: 'order-id', class: 'mono', text: p.order_id }),
                     h('td', { testid: 'amount', class: 'num', text: p.amount }),
                     h('td', { testid: 'method', text: p.method }),
-                    h('td', { testid: 'status', class: 'status status-' + safeClass(p.status), text: p.status }),
+                    // SPEC 22: a failed payment shows its error_code beside the status. It is drawn by
+                    // CSS from data-error-code (the cell's text stays the status of SPEC 13.3) and its
+                    // description is the tooltip.
+                    h('td', {
+                        testid: 'status',
+                        class: 'status status-' + safeClass(p.status),
+                        'data-error-code': p.error_code || null,
+                        title: p.error_description || null,
+                        text: p.status,
+                    }),
                     h('td', { testid: 'created-at', class: 'nowrap', text: formatTimestamp(p.created_at) })));
             }
             if (res.data.length === 0) {
