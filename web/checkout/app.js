@@ -320,8 +320,11 @@ function endChallenge() {
     if (frame) {
         frame.remove();
     }
-    challengeFor = null;
-    el.processingMessage.textContent = PROCESSING_TEXT;
+    if (challengeFor !== null) {
+        // only when a challenge was shown: the status region is not re-announced on every poll
+        challengeFor = null;
+        el.processingMessage.textContent = PROCESSING_TEXT;
+    }
 }
 
 // ---- wiring ---------------------------------------------------------------------------------------
