@@ -76,6 +76,10 @@ static const struct cfg_var cfg_vars[] = {
     { "REAL_IP_FROM",                  CFG_CIDRS,     0,           CFG_OFF(real_ip_from),                  "127.0.0.1/32 ::1/128",                                                  0,  0 },
     { "METRICS_ALLOW",                 CFG_CIDRS,     0,           CFG_OFF(metrics_allow),                 "127.0.0.1/32",                                                          0,  0 },
     { "SEED_TEST_MERCHANT",            CFG_BOOL_OFF,  0,           CFG_OFF(seed_test_merchant),            "true",                                                                  0,  0 },
+    { "BANK_REQUERY_S",                CFG_INT,       0,           CFG_OFF(bank_requery_s),                "0",                                                                     0,  86400 },
+    { "BANK_FAULT_RATE",               CFG_RATE,      0,           CFG_OFF(bank_fault_rate),               "0",                                                                     0,  0 },
+    { "BANK_TIMEOUT_MS",               CFG_INT,       0,           CFG_OFF(bank_timeout_ms),               "2000",                                                                  1,  600000 },
+    { "THREEDS_EXPIRY_S",              CFG_INT,       0,           CFG_OFF(threeds_expiry_s),              "900",                                                                   1,  86400 },
     { NULL,                            CFG_STR,       0,           0,                                      NULL,                                                                    0,  0 },
 };
 /* clang-format on */
@@ -239,6 +243,12 @@ cfg_parse(struct cfg *out, cfg_getter_fn *get, void *ctx, struct gw_err *err)
         (void)GW_ERR(err, INTERNAL,
                      "invalid value for PROCESSING_DELAY_MIN: greater than PROCESSING_DELAY_MAX");
         goto fail;
+    }
+    if (out->bank_requery_s == 0) {
+        out->bank_requery_s = out->test_mode ? 2 : 30; /* SPEC 22: unset -> 30, 2 in TEST_MODE */
+    }
+    if (!out->test_mode) {
+        out->threeds_expiry_s = 900; /* the 15 minutes of SPEC 22; tests may shorten them */
     }
     if ((out->tls_cert_file == NULL) != (out->tls_key_file == NULL)) {
         (void)GW_ERR(err, INTERNAL,

@@ -38,6 +38,11 @@ struct cfg {
     struct netaddr_list real_ip_from;  /* peers whose X-Forwarded-* the API trusts */
     struct netaddr_list metrics_allow; /* (extension) clients GET /metrics answers; loopback */
     bool seed_test_merchant;           /* false: no seed of SPEC 12.2 */
+    /* sandbox bank (SPEC 22) */
+    int bank_requery_s;     /* first re-query of an unknown outcome; 0/unset: 30, 2 in TEST_MODE */
+    double bank_fault_rate; /* share of bank calls that hang or answer garbage (worker tests) */
+    int bank_timeout_ms;    /* how long the worker waits for the bank */
+    int threeds_expiry_s;   /* unanswered 3-D Secure challenge; 900, settable only in TEST_MODE */
 };
 
 /* Looks a variable up; returns NULL when unset. Tests pass their own. */

@@ -17,6 +17,9 @@
 #define EVENT_REFUND_PROCESSED "refund.processed"
 #define EVENT_WEBHOOK_TEST     "webhook.test"
 
+/* (v2) SPEC 22: a 3-D Secure challenge waits for the shopper */
+#define EVENT_PAYMENT_REQUIRES_ACTION "payment.requires_action"
+
 /* Unix microseconds for n new webhook log rows: first of n consecutive values, strictly after
  * every value this process handed out before (rows made by one process never tie, so "newest
  * first" is their creation order), and all n within one second, so the payload timestamp

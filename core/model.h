@@ -36,7 +36,7 @@ struct payment {
     char vpa[256];  /* upi */
     char card_network[24];
     char card_last4[5];
-    char status[16]; /* "pending" | "success" | "failed" */
+    char status[16]; /* "pending" | "requires_action" (SPEC 22) | "success" | "failed" */
     bool captured;
     char error_code[64]; /* "" unless failed */
     char error_description[128];

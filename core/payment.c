@@ -8,6 +8,7 @@
 #include "log.h"
 #include "merchant.h"
 #include "queue.h"
+#include "settle.h"
 #include "validate.h"
 
 #include <inttypes.h>
@@ -220,6 +221,7 @@ parse_card(struct json_object *body, int now_year, int now_month, struct payment
     dlen = strlen(digits);
     memcpy(out->card_last4, digits + dlen - 4, 4);
     out->card_last4[4] = '\0';
+    gw_copy_str(out->scenario, sizeof(out->scenario), settle_scenario_card(digits));
     ret = 0;
 out:
     crypto_wipe(digits, sizeof(digits));
@@ -255,6 +257,7 @@ payment_parse_instrument(struct json_object *body, int now_year, int now_month,
         memcpy(out->method, "upi", sizeof("upi"));
         memcpy(out->vpa, s, len);
         out->vpa[len] = '\0';
+        gw_copy_str(out->scenario, sizeof(out->scenario), settle_scenario_vpa(out->vpa));
         return 0;
     }
     if (str_is(v, "card")) {
@@ -474,7 +477,9 @@ out:
  * $1-$3 credentials, $4 public, $5 order id, $6 payment id, $7-$10 method, vpa, card network,
  * card last4, $11 checks 1 and 3-8 passed, $12 idempotency key, $13 fingerprint, $14 answer
  * template, $15-$16 payment.created / payment.pending payload templates, $17 the first log's
- * created_at in microseconds since the epoch.
+ * created_at in microseconds since the epoch, $18 the sandbox bank's scenario (SPEC 22; NULL for
+ * an ordinary number): `threeds` inserts the payment `requires_action` and its second log is
+ * payment.requires_action instead of payment.pending.
  */
 /* clang-format off */
 static const struct db_stmt st_pay_create = { "payment_create",
@@ -484,9 +489,11 @@ static const struct db_stmt st_pay_create = { "payment_create",
     "WHERE o.id = $5 AND ($4::bool OR o.merchant_id = (SELECT id FROM a))), "
     IDEM_LIVE_CTE("$12") ", "
     "p AS (INSERT INTO payments (id, order_id, merchant_id, amount, currency, method, vpa, "
-    "card_network, card_last4, status, captured, created_at, updated_at, enqueued_at) "
-    "SELECT $6, o.id, o.merchant_id, o.amount, o.currency, $7, $8, $9, $10, 'pending', false, "
-    "now(), now(), now() FROM o WHERE $11::bool AND o.status IS DISTINCT FROM 'paid' "
+    "card_network, card_last4, status, captured, created_at, updated_at, enqueued_at, "
+    "bank_scenario) "
+    "SELECT $6, o.id, o.merchant_id, o.amount, o.currency, $7, $8, $9, $10, "
+    "CASE WHEN $18::text = 'threeds' THEN 'requires_action' ELSE 'pending' END, false, "
+    "now(), now(), now(), $18 FROM o WHERE $11::bool AND o.status IS DISTINCT FROM 'paid' "
     "AND ($4::bool OR EXISTS (SELECT 1 FROM a)) AND NOT EXISTS (SELECT 1 FROM k) "
     "ON CONFLICT (id) DO NOTHING "
     "RETURNING merchant_id, amount, currency, " DB_TS("created_at") " AS ts), "
@@ -494,7 +501,9 @@ static const struct db_stmt st_pay_create = { "payment_create",
     JW_HOLES_FILL_SQL("t.doc", "p.ts", "p.amount", "p.currency", "''") " AS doc "
     "FROM p CROSS JOIN (VALUES (0, $14), (1, $15), (2, $16)) AS t(n, doc)), "
     "w AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
-    "SELECT f.merchant_id, CASE f.n WHEN 1 THEN 'payment.created' ELSE 'payment.pending' END, "
+    "SELECT f.merchant_id, CASE f.n WHEN 1 THEN 'payment.created' "
+    "WHEN 2 THEN CASE WHEN $18::text = 'threeds' THEN 'payment.requires_action' "
+    "ELSE 'payment.pending' END END, "
     "f.doc::json, $6, 'epoch'::timestamp + ($17::bigint + f.n - 1) * interval '1 microsecond' "
     "FROM f JOIN merchants m ON m.id = f.merchant_id "
     "AND m.webhook_url IS NOT NULL AND m.webhook_url <> '' WHERE f.n > 0 "
@@ -503,7 +512,7 @@ static const struct db_stmt st_pay_create = { "payment_create",
     IDEM_PUT_CTE("$12", "$13", "201", "f.merchant_id", "f.doc", "f", "f.n = 0") " "
     "SELECT " IDEM_ANSWER_COLS("$13") ", (SELECT o.status FROM o), "
     "(SELECT w.id::text FROM w WHERE w.event = 'payment.created'), "
-    "(SELECT w.id::text FROM w WHERE w.event = 'payment.pending')", 17 };
+    "(SELECT w.id::text FROM w WHERE w.event <> 'payment.created')", 18 };
 /* clang-format on */
 
 void
@@ -531,7 +540,10 @@ payment_created_push(void *arg)
     const char *logs[2] = { c->log_ids[0], c->log_ids[1] };
 
     if (c->answer.inserted) {
-        queue_push_committed(c->queue, QUEUE_PAYMENT, c->payment.id, logs, 2);
+        /* a 3-D Secure challenge waits for the shopper: no job until approval (SPEC 22) */
+        bool job = strcmp(c->payment.status, PAYMENT_REQUIRES_ACTION) != 0;
+
+        queue_push_committed(c->queue, QUEUE_PAYMENT, job ? c->payment.id : NULL, logs, 2);
     }
 }
 
@@ -568,7 +580,12 @@ payment_templates(const struct payment *p, struct buf *answer, struct buf *creat
     jw_init(&w, answer);
     payment_write_json(&w, p);
     if (jw_finish(&w) != 0 || event_payment_payload(created, EVENT_PAYMENT_CREATED, ts, p) != 0
-        || event_payment_payload(pending, EVENT_PAYMENT_PENDING, ts, p) != 0) {
+        || event_payment_payload(pending,
+                                 strcmp(p->status, PAYMENT_REQUIRES_ACTION) == 0
+                                     ? EVENT_PAYMENT_REQUIRES_ACTION
+                                     : EVENT_PAYMENT_PENDING,
+                                 ts, p)
+               != 0) {
         return -1;
     }
     return 0;
@@ -616,7 +633,9 @@ payment_pending_from_input(struct payment *p, const struct payment_input *in)
     memcpy(p->vpa, in->inst.vpa, sizeof(p->vpa));
     memcpy(p->card_network, in->inst.card_network, sizeof(p->card_network));
     memcpy(p->card_last4, in->inst.card_last4, sizeof(p->card_last4));
-    memcpy(p->status, "pending", sizeof("pending"));
+    gw_copy_str(p->status, sizeof(p->status),
+                strcmp(in->inst.scenario, SETTLE_SCENARIO_THREEDS) == 0 ? PAYMENT_REQUIRES_ACTION
+                                                                        : "pending");
     p->captured = false;
 }
 
@@ -629,7 +648,7 @@ payment_create(struct db *db, struct queue *q, const struct merchant_creds *cred
     struct buf answer, created, pending;
     struct idem_trip t;
     struct db_res res = DB_RES_INIT;
-    const char *params[17];
+    const char *params[18];
     char usbuf[24];
     bool card = strcmp(in->inst.method, "card") == 0;
     bool checks_ok = !gw_err_is_set(&in->order_err) && !gw_err_is_set(&in->check_err);
@@ -670,6 +689,7 @@ payment_create(struct db *db, struct queue *q, const struct merchant_creds *cred
         params[14] = created.data;
         params[15] = pending.data;
         params[16] = usbuf;
+        params[17] = checks_ok && in->inst.scenario[0] != '\0' ? in->inst.scenario : NULL;
         idem_trip_add(&t, &st_pay_create, params, &res, payment_created_row, out);
         if (db_on_commit(db, payment_created_push, out) != 0) {
             ret = GW_ERR(err, INTERNAL, "cannot register the payment push");
@@ -952,6 +972,25 @@ write_error_fields(struct jw *w, const struct payment *p)
     jw_str(w, p->error_description[0] != '\0' ? p->error_description : NULL);
 }
 
+/* SPEC 22: a payment waiting for its 3-D Secure challenge says where the shopper answers it. */
+static void
+write_next_action(struct jw *w, const struct payment *p)
+{
+    char url[96];
+
+    if (strcmp(p->status, PAYMENT_REQUIRES_ACTION) != 0) {
+        return;
+    }
+    (void)snprintf(url, sizeof(url), "/checkout/3ds?payment_id=%s", p->id);
+    jw_key(w, "next_action");
+    jw_obj_begin(w);
+    jw_key(w, "type");
+    jw_str(w, "redirect");
+    jw_key(w, "url");
+    jw_str(w, url);
+    jw_obj_end(w);
+}
+
 void
 payment_write_json(struct jw *w, const struct payment *p)
 {
@@ -968,6 +1007,7 @@ payment_write_json(struct jw *w, const struct payment *p)
     }
     jw_key(w, "status");
     jw_str(w, p->status);
+    write_next_action(w, p);
     jw_key(w, "captured");
     jw_bool(w, p->captured);
     write_error_fields(w, p);
@@ -985,6 +1025,7 @@ payment_write_public_json(struct jw *w, const struct payment *p)
     payment_head_fields(w, p);
     jw_key(w, "status");
     jw_str(w, p->status);
+    write_next_action(w, p);
     write_error_fields(w, p);
     jw_obj_end(w);
 }

@@ -21,12 +21,16 @@
     "id,order_id,amount,currency,method,status,captured,vpa,card_network,card_last4,error_code," \
     "error_description,created_at,updated_at\r\n"
 
+/* (v2) SPEC 22: the status of a payment whose 3-D Secure challenge waits for the shopper */
+#define PAYMENT_REQUIRES_ACTION "requires_action"
+
 /* Method-specific part of a validated POST /api/v1/payments body (no card number, no CVV). */
 struct payment_instrument {
     char method[8]; /* "upi" | "card" */
     char vpa[PAYMENT_VPA_MAX + 1];
     char card_network[24];
     char card_last4[5];
+    char scenario[16]; /* the sandbox bank's outcome class of a magic value (SPEC 22), or "" */
 };
 
 /* Filters of GET /api/v1/payments and export.csv (SPEC 6.3); NULL / false when absent. */

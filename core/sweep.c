@@ -15,9 +15,12 @@ static const struct db_stmt st_sweep_cutoff = {
     "SELECT (clock_timestamp() - $1::bigint * interval '1 millisecond')::timestamp::text", 1
 };
 
+/* A payment whose bank answer is unknown (bank_requery_at set, SPEC 22) is the reconciler's: it
+ * is re-queried from the database, never re-sent to the bank as a new job. */
 static const struct db_stmt st_sweep_payments = {
     "sweep_payments",
-    "WITH c AS (SELECT id FROM payments WHERE status = 'pending' AND (enqueued_at IS NULL OR "
+    "WITH c AS (SELECT id FROM payments WHERE status = 'pending' AND bank_requery_at IS NULL "
+    "AND (enqueued_at IS NULL OR "
     "enqueued_at < $1::timestamp) ORDER BY enqueued_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
     "UPDATE payments p SET enqueued_at = now(), taken_at = NULL FROM c WHERE p.id = c.id "
     "RETURNING p.id",
@@ -42,6 +45,7 @@ static const struct db_stmt st_sweep_refunds = {
 static const struct db_stmt st_unpushed_payments = {
     "sweep_unpushed_payments",
     "WITH c AS (SELECT id FROM payments WHERE status = 'pending' AND taken_at IS NULL "
+    "AND bank_requery_at IS NULL "
     "AND enqueued_at < now() - $1::bigint * interval '1 millisecond' "
     "AND enqueued_at >= now() - $2::bigint * interval '1 millisecond' "
     "ORDER BY enqueued_at LIMIT $3 FOR UPDATE SKIP LOCKED) "

@@ -4,6 +4,14 @@
  *   <script src="http://localhost:3001/checkout.js"></script>
  *   new PaymentGateway({ key, orderId, onSuccess(response) {}, onFailure(error) {}, onClose() {} }).open();
  *
+ * Sandbox bank (SPEC 22): a payment that needs 3-D Secure shows the bank's challenge
+ * (/checkout/3ds) over the checkout; approve -> onSuccess as for any payment, deny (or the
+ * 15-minute expiry) -> onFailure({ paymentId, orderId, status: 'failed',
+ * errorCode: 'AUTHENTICATION_FAILED', errorDescription }). The optional
+ * onRequiresAction({ paymentId, orderId, status: 'requires_action', nextAction }) is told when
+ * the challenge appears. onFailure receives every bank decline with its errorCode
+ * (CARD_DECLINED, INSUFFICIENT_FUNDS, …) and the modal stays open for another attempt.
+ *
  * The checkout runs in an iframe served from the origin this script was loaded
  * from. Messages from the iframe are accepted only when they come from that
  * origin and from that very iframe's window.
@@ -39,6 +47,7 @@
         'max-height:calc(100vh - 32px);background:#fff;border-radius:14px;overflow:hidden;',
         'box-shadow:0 20px 50px rgba(0,0,0,.3);}',
         '#payment-gateway-modal iframe{display:block;width:100%;height:100%;border:0;}',
+        '#payment-gateway-modal .threeds-frame{position:absolute;inset:0;background:#fff;}',
         '#payment-gateway-modal .close-button{position:absolute;top:8px;right:8px;width:32px;height:32px;',
         'border:0;border-radius:50%;background:rgba(15,23,42,.08);color:#1f2430;font:20px/32px sans-serif;',
         'text-align:center;cursor:pointer;padding:0;}',
@@ -85,6 +94,8 @@
             this.onSuccess = options.onSuccess;
             this.onFailure = options.onFailure;
             this.onClose = options.onClose;
+            this.onRequiresAction = options.onRequiresAction; // (extension, SPEC 22)
+            this._threeds = null;
             this.checkoutOrigin = CHECKOUT_ORIGIN;
             this._modal = null;
             this._iframe = null;
@@ -143,19 +154,50 @@
                 return;
             }
             if (msg.type === 'payment_success') {
+                this._endChallenge();
                 callSafely(this.onSuccess, msg.data);
                 this.close();
             } else if (msg.type === 'payment_failed') {
+                this._endChallenge();
                 callSafely(this.onFailure, msg.data);
+            } else if (msg.type === 'payment_requires_action') {
+                this._challenge(msg.data);
             } else if (msg.type === 'close_modal') {
                 this.close();
             }
+        }
+
+        // SPEC 22: the sandbox bank's 3-D Secure challenge, shown over the checkout, which keeps
+        // polling and reports payment_success / payment_failed as usual.
+        _challenge(data) {
+            var url = data && data.nextAction && typeof data.nextAction.url === 'string'
+                ? data.nextAction.url : '';
+            if (url.indexOf(CHECKOUT_ORIGIN + '/checkout/3ds?') !== 0 || !this._iframe) {
+                return;
+            }
+            this._endChallenge();
+            var frame = document.createElement('iframe');
+            frame.setAttribute('data-test-id', 'threeds-iframe');
+            frame.setAttribute('title', '3-D Secure authentication');
+            frame.className = 'threeds-frame';
+            frame.setAttribute('src', url + '&embedded=true');
+            this._iframe.parentNode.insertBefore(frame, this._iframe.nextSibling);
+            this._threeds = frame;
+            callSafely(this.onRequiresAction, data);
+        }
+
+        _endChallenge() {
+            if (this._threeds && this._threeds.parentNode) {
+                this._threeds.parentNode.removeChild(this._threeds);
+            }
+            this._threeds = null;
         }
 
         close() {
             if (!this._modal) {
                 return;
             }
+            this._endChallenge();
             if (this._listener) {
                 window.removeEventListener('message', this._listener);
             }

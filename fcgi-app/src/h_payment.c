@@ -6,6 +6,7 @@
 #include "jsonh.h"
 #include "log.h"
 #include "payment.h"
+#include "settle.h"
 #include "validate.h"
 
 #include <stdbool.h>
@@ -90,6 +91,40 @@ int
 h_payment_public_get(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
     return h_payment_show(req, resp, true, err);
+}
+
+/* SPEC 22: the shopper's answer to a 3-D Secure challenge. The body check comes first (no
+ * database needed), then the payment (404 unless it still waits for its challenge). */
+int
+h_payment_threeds(struct http_req *req, struct http_resp *resp, struct gw_err *err)
+{
+    struct json_object *v = NULL;
+    struct payment p = { 0 };
+    bool approve, found = false;
+    struct jw w;
+    const char *r;
+
+    if (!json_object_object_get_ex(req->body, "result", &v) || v == NULL
+        || !json_object_is_type(v, json_type_string)) {
+        return GW_ERR(err, BAD_REQUEST, "result must be approve or deny");
+    }
+    r = json_object_get_string(v);
+    if ((size_t)json_object_get_string_len(v) != strlen(r)
+        || (strcmp(r, "approve") != 0 && strcmp(r, "deny") != 0)) {
+        return GW_ERR(err, BAD_REQUEST, "result must be approve or deny");
+    }
+    approve = strcmp(r, "approve") == 0;
+    if (settle_threeds_answer(req->app->db, req->app->q, req->params[0], approve,
+                              req->app->cfg->threeds_expiry_s, &p, &found, err)
+        != 0) {
+        return -1;
+    }
+    if (!found) {
+        return GW_ERR(err, NOT_FOUND, "Payment not found");
+    }
+    jw_init(&w, &resp->body);
+    payment_write_public_json(&w, &p);
+    return http_resp_json(resp, &w, 200, err);
 }
 
 static int

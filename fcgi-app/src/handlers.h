@@ -52,6 +52,7 @@ route_handler_fn h_payment_stats_currencies; /* GET /api/v1/payments/stats/curre
 route_handler_fn h_payment_export;           /* GET /api/v1/payments/export.csv */
 route_handler_fn h_payment_public_get;       /* GET /api/v1/payments/{payment_id}/public and
                                              /api/v1/payments/public/{payment_id} */
+route_handler_fn h_payment_threeds;          /* POST /api/v1/payments/public/{payment_id}/3ds */
 route_handler_fn h_payment_capture;          /* POST /api/v1/payments/{payment_id}/capture */
 
 /* h_refund.c (h3b) */

@@ -43,6 +43,7 @@ static const struct route routes[] = {
     { "GET",  "/api/v1/payments/export.csv",               h_payment_export,        A,                   { RP_NONE, RP_NONE } },
     { "POST", "/api/v1/payments/public",                   h_payment_create_public, B,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/payments/public/{payment_id}",      h_payment_public_get,    ROUTE_PUBLIC,        { RP_PAYMENT, RP_NONE } },
+    { "POST", "/api/v1/payments/public/{payment_id}/3ds",  h_payment_threeds,       B,                   { RP_PAYMENT, RP_NONE } },
     { "GET",  "/api/v1/payments/{payment_id}",             h_payment_get,           A | IN,              { RP_PAYMENT, RP_NONE } },
     { "GET",  "/api/v1/payments/{payment_id}/public",      h_payment_public_get,    ROUTE_PUBLIC,        { RP_PAYMENT, RP_NONE } },
     { "POST", "/api/v1/payments/{payment_id}/capture",     h_payment_capture,       A | I | B | E,       { RP_PAYMENT, RP_NONE } },

@@ -44,7 +44,7 @@ describe('dashboard docs: guide and API reference', { timeout: 120000 }, () => {
                     assert.ok(t.includes(env.dashboard), `${id} uses the page origin`);
                 }
             }
-            assert.match(await page.locator(sel('section-sandbox')).textContent(), /4000000000003220/);
+            assert.match(await page.locator(sel('section-test-values')).textContent(), /4000000000003220/);
             // the reference: swagger-ui from our own origin, every tag of the document
             const ref = page.locator(`${sel('api-reference')}[data-ready="true"]`);
             await ref.waitFor({ timeout: 30000 });

@@ -128,6 +128,7 @@ START_TEST(test_public_routes)
         "POST /api/v1/payments/public",
         "GET /api/v1/payments/{payment_id}/public",
         "GET /api/v1/payments/public/{payment_id}",
+        "POST /api/v1/payments/public/{payment_id}/3ds", /* SPEC 22 */
         "POST /api/v1/dashboard/login",
         "POST /api/v1/dashboard/logout",
         "GET /api/v1/dashboard/config",

@@ -22,6 +22,7 @@ const el = {
     holder: $('cardholder-name-input'),
     alreadyPaid: $('already-paid'),
     processing: $('processing-state'),
+    processingMessage: $('processing-message'),
     success: $('success-state'),
     paymentId: $('payment-id'),
     error: $('error-state'),
@@ -222,6 +223,7 @@ async function submitPayment(body) {
         });
         return;
     }
+    challenge(payload);
     poll(payload.id, my);
 }
 
@@ -244,6 +246,9 @@ function poll(paymentId, my) {
         }
         if (my !== attempt) {
             return;
+        }
+        if (p) {
+            challenge(p);
         }
         if (p && p.status === 'success') {
             el.paymentId.textContent = p.id;
@@ -270,6 +275,56 @@ function poll(paymentId, my) {
         }
         poll(paymentId, my); // pending, or a transient error: keep polling
     }, POLL_MS);
+}
+
+// ---- 3-D Secure (SPEC 22) --------------------------------------------------------------------------
+
+const PROCESSING_TEXT = 'Processing payment...';
+let challengeFor = null; // the payment whose challenge is shown
+
+// A payment that is requires_action shows the sandbox bank's challenge: inside this page when it is
+// hosted, in the SDK modal when embedded (the parent gets payment_requires_action). Polling goes on
+// either way, and the challenge goes away once the payment left requires_action.
+function challenge(p) {
+    const na = p && p.status === 'requires_action' ? p.next_action : null;
+    if (!na || typeof na.url !== 'string' || !na.url.startsWith('/checkout/3ds?')) {
+        endChallenge();
+        return;
+    }
+    if (challengeFor === p.id) {
+        return;
+    }
+    endChallenge();
+    challengeFor = p.id;
+    const url = location.origin + na.url;
+    if (embedded) {
+        notifyParent('payment_requires_action', {
+            paymentId: p.id,
+            orderId: p.order_id,
+            status: p.status,
+            nextAction: { type: na.type, url },
+        });
+        return;
+    }
+    const frame = document.createElement('iframe');
+    frame.setAttribute('data-test-id', 'threeds-iframe');
+    frame.className = 'threeds-frame';
+    frame.title = '3-D Secure authentication';
+    frame.src = url;
+    el.processing.appendChild(frame);
+    el.processingMessage.textContent = 'Waiting for 3-D Secure authentication...';
+}
+
+function endChallenge() {
+    const frame = el.processing.querySelector('iframe[data-test-id="threeds-iframe"]');
+    if (frame) {
+        frame.remove();
+    }
+    if (challengeFor !== null) {
+        // only when a challenge was shown: the status region is not re-announced on every poll
+        challengeFor = null;
+        el.processingMessage.textContent = PROCESSING_TEXT;
+    }
 }
 
 // ---- wiring ---------------------------------------------------------------------------------------
@@ -330,6 +385,7 @@ el.expiry.addEventListener('input', (ev) => {
 
 el.retry.addEventListener('click', () => {
     attempt++;
+    endChallenge();
     resetForms();
     showOnly('methods');
     el.methodUpi.focus();

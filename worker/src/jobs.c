@@ -172,19 +172,40 @@ jobs_retry(struct wk *w, const struct queue_item *it, const struct gw_err *cause
  * pushes the new webhook log ids and counts the completed jobs. */
 static void
 jobs_done(struct wk *w, enum jobs_kind kind, const struct queue_item *items, size_t n,
-          const struct settle_item *st, const size_t *sidx)
+          const struct settle_item *st, const size_t *sidx, const bool *hang)
 {
     struct gw_err err = GW_ERR_INIT;
     const char *type = queue_kind_name((enum queue_kind)kind);
     const char **logs = xcalloc(n + 1, sizeof(*logs));
-    size_t i, nlogs = 0;
+    struct queue_item *acked = xcalloc(n + 1, sizeof(*acked));
+    size_t i, nlogs = 0, nacked = 0;
     int64_t changed = 0, now = gw_unix_ms();
 
     for (i = 0; i < n; i++) {
         const struct settle_item *s = sidx[i] != SIZE_MAX ? &st[sidx[i]] : NULL;
 
+        if (s != NULL && s->unknown) {
+            log_info("bank answer unknown", LOG_S("type", type), LOG_S("id", s->id),
+                     LOG_I("requery_in_ms", s->requery_ms - now),
+                     LOG_S("fault", hang[sidx[i]] ? "hang" : "none"));
+            if (hang[sidx[i]]) {
+                /* SPEC 22: the hung call's late answer comes back BANK_TIMEOUT_MS later, as
+                 * the same job; it races the reconciler's re-query, and the conditional
+                 * settling lets only one of them settle the payment. */
+                gw_err_clear(&err);
+                if (queue_delay(w->q, (enum queue_kind)kind, &items[i], 1,
+                                now + w->cfg->bank_timeout_ms, &err)
+                    != 0) {
+                    wk_queue_failed(w, &err); /* still claimed: due again when the lease ends */
+                }
+                continue;
+            }
+        }
+        acked[nacked++] = items[i];
         if (s == NULL) {
             log_warn("malformed job dropped", LOG_S("type", type));
+        } else if (s->unknown) {
+            /* the reconciler owns it now */
         } else if (!s->changed) {
             log_info("job done", LOG_S("type", type), LOG_S("id", s->id),
                      LOG_S("outcome", "already final"));
@@ -198,12 +219,38 @@ jobs_done(struct wk *w, enum jobs_kind kind, const struct queue_item *items, siz
             }
         }
     }
-    if (queue_ack(w->q, (enum queue_kind)kind, items, n, logs, nlogs, changed, &err) != 0) {
+    gw_err_clear(&err);
+    if (queue_ack(w->q, (enum queue_kind)kind, acked, nacked, logs, nlogs, changed, &err) != 0) {
         /* The jobs come back when their lease ends and find their objects final; the
          * database poll finds the logs. */
         wk_queue_failed(w, &err);
     }
+    free(acked);
     free(logs);
+}
+
+/* SPEC 22: BANK_FAULT_RATE of the bank calls fail: half hang past BANK_TIMEOUT_MS (the worker
+ * does not wait: it records the answer unknown at once and the late answer comes back later),
+ * half answer garbage (unknown, no late answer). */
+static enum settle_mode
+jobs_fault(struct wk *w, bool requery, bool *hang)
+{
+    struct gw_err err = GW_ERR_INIT;
+    double u = 0;
+
+    *hang = false;
+    if (w->cfg->bank_fault_rate <= 0) {
+        return requery ? SETTLE_REQUERY : SETTLE_CALL;
+    }
+    if (wk_random_unit(&u, &err) != 0) {
+        log_error("cannot draw bank fault", LOG_S("error", err.msg));
+        u = 1;
+    }
+    if (u >= w->cfg->bank_fault_rate) {
+        return requery ? SETTLE_REQUERY : SETTLE_CALL;
+    }
+    *hang = !requery && u < w->cfg->bank_fault_rate / 2;
+    return requery ? SETTLE_REQUERY_FAULT : SETTLE_FAULT;
 }
 
 /* Settles items[0..n) in one transaction (outcomes drawn here: the bank), acking them after
@@ -214,6 +261,7 @@ jobs_settle_batch(struct wk *w, enum jobs_kind kind, const struct queue_item *it
 {
     struct settle_item *st = xcalloc(n, sizeof(*st));
     size_t *sidx = xcalloc(n, sizeof(*sidx)); /* item -> settle item, SIZE_MAX if malformed */
+    bool *hang = xcalloc(n + 1, sizeof(*hang));
     size_t i, ns = 0;
     int ret;
 
@@ -226,13 +274,15 @@ jobs_settle_batch(struct wk *w, enum jobs_kind kind, const struct queue_item *it
         if (kind == JOBS_PAYMENT) {
             st[ns].upi_outcome = jobs_outcome(w, w->cfg->upi_success_rate);
             st[ns].card_outcome = jobs_outcome(w, w->cfg->card_success_rate);
+            st[ns].mode = jobs_fault(w, false, &hang[ns]);
         }
         sidx[i] = ns++;
     }
-    ret = settle_batch(w->db, (enum queue_kind)kind, st, ns, err);
+    ret = settle_batch(w->db, (enum queue_kind)kind, st, ns, w->cfg->bank_requery_s, err);
     if (ret == 0) {
-        jobs_done(w, kind, items, n, st, sidx);
+        jobs_done(w, kind, items, n, st, sidx, hang);
     }
+    free(hang);
     free(sidx);
     free(st);
     return ret;
@@ -319,4 +369,72 @@ jobs_run_due(struct wk *w, enum jobs_kind kind, int64_t deadline_ms, bool *more)
     }
     queue_batch_release(&b);
     return done;
+}
+
+/* ---- the sandbox bank's reconciler and challenge expiry (SPEC 22) --------------------------- */
+
+int
+jobs_requery(struct wk *w)
+{
+    struct gw_err err = GW_ERR_INIT;
+    char(*ids)[MODEL_ID_SZ] = xcalloc(JOBS_REQUERY_BATCH, sizeof(*ids));
+    struct settle_item *st = xcalloc(JOBS_REQUERY_BATCH, sizeof(*st));
+    const char **logs = xcalloc(JOBS_REQUERY_BATCH + 1, sizeof(*logs));
+    size_t i, n = 0, nlogs = 0;
+    bool hang;
+    int ret = -1;
+
+    if (settle_requery_claim(w->db, JOBS_REQUERY_BATCH, ids, &n, &err) != 0) {
+        log_warn("re-query claim failed", LOG_S("error", err.msg));
+        wk_db_failed(w, &err);
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        st[i].id = ids[i];
+        st[i].upi_outcome = jobs_outcome(w, w->cfg->upi_success_rate);
+        st[i].card_outcome = jobs_outcome(w, w->cfg->card_success_rate);
+        st[i].mode = jobs_fault(w, true, &hang);
+    }
+    if (n > 0 && settle_batch(w->db, QUEUE_PAYMENT, st, n, w->cfg->bank_requery_s, &err) != 0) {
+        /* the claims lapse after SETTLE_REQUERY_LEASE_S and the payments are due again */
+        log_warn("re-query failed", LOG_I("payments", n), LOG_S("error", err.msg));
+        wk_db_failed(w, &err);
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        log_info("bank re-queried", LOG_S("id", st[i].id),
+                 LOG_S("outcome", st[i].unknown   ? "unknown"
+                                  : st[i].changed ? st[i].status
+                                                  : "already final"));
+        if (st[i].changed && st[i].log_id[0] != '\0') {
+            logs[nlogs++] = st[i].log_id;
+        }
+    }
+    if (nlogs > 0 && queue_push_work(w->q, NULL, 0, logs, nlogs, &err) != 0) {
+        wk_queue_failed(w, &err); /* the webhook database poll finds the logs */
+    }
+    ret = (int)n;
+out:
+    free(logs);
+    free(st);
+    free(ids);
+    return ret;
+}
+
+void
+jobs_expire_challenges(struct wk *w)
+{
+    struct gw_err err = GW_ERR_INIT;
+    size_t n = 0;
+
+    if (settle_expire_challenges(w->db, w->q, w->cfg->threeds_expiry_s, JOBS_REQUERY_BATCH, &n,
+                                 &err)
+        != 0) {
+        log_warn("challenge expiry failed", LOG_S("error", err.msg));
+        wk_db_failed(w, &err);
+        return;
+    }
+    if (n > 0) {
+        log_info("3-D Secure challenges expired", LOG_I("payments", (int64_t)n));
+    }
 }

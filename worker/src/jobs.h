@@ -28,4 +28,14 @@ int jobs_intake(struct wk *w, enum jobs_kind kind);
  * transaction committed (queue_ack). */
 int jobs_run_due(struct wk *w, enum jobs_kind kind, int64_t deadline_ms, bool *more);
 
+#define JOBS_REQUERY_BATCH 200
+
+/* The reconciler (SPEC 22): claims pending payments whose bank answer is unknown and due for a
+ * re-query and asks the bank again (settle_batch, mode SETTLE_REQUERY, faults drawn as for the
+ * first call). Returns the number re-queried (JOBS_REQUERY_BATCH: call again), -1 on failure. */
+int jobs_requery(struct wk *w);
+
+/* Fails unanswered 3-D Secure challenges older than THREEDS_EXPIRY_S (SPEC 22). */
+void jobs_expire_challenges(struct wk *w);
+
 #endif /* GW_WK_JOBS_H */

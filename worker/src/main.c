@@ -206,11 +206,30 @@ wk_intake(struct wk *w, enum jobs_kind kind, int64_t deadline)
     return true;
 }
 
+/* The sandbox bank (SPEC 22): re-queries unknown answers, fails expired challenges. Returns true
+ * when a full batch was re-queried (more may be due). */
+static bool
+wk_bank(struct wk *w, int64_t now, int64_t *next_bank, int64_t *next_expiry)
+{
+    bool more = false;
+
+    if (jobs_requery(w) == JOBS_REQUERY_BATCH) {
+        more = true;
+    } else {
+        *next_bank = now + WK_BANK_MS;
+    }
+    if (now >= *next_expiry) {
+        jobs_expire_challenges(w);
+        *next_expiry = now + WK_HEARTBEAT_MS;
+    }
+    return more;
+}
+
 static void
 wk_loop(struct wk *w)
 {
     int64_t now, next_hb = 0, next_sweep = 0, next_house, stop_deadline = 0, next_unpushed = 0;
-    int64_t deadline;
+    int64_t deadline, next_bank = 0, next_expiry = 0;
     bool more, m, requeued = false, swept = false, drained;
 
     next_house = gw_mono_ms() + WK_HOUSEKEEPING_MS;
@@ -268,6 +287,9 @@ wk_loop(struct wk *w)
         if (now >= next_hb) {
             wk_heartbeat(w);
             next_hb = now + WK_HEARTBEAT_MS;
+        }
+        if (wk_db_ready(w) && wk_queue_ready(w) && now >= next_bank) {
+            more = wk_bank(w, now, &next_bank, &next_expiry) || more;
         }
         if (swept && now >= next_sweep) {
             (void)wk_sweep(w, false);

@@ -18,6 +18,7 @@
 #define WK_MAX_DELIVERIES     5
 #define WK_HEARTBEAT_MS       2000
 #define WK_SWEEP_MS           30000
+#define WK_BANK_MS            250  /* the reconciler of unknown bank answers (SPEC 22) */
 #define WK_UNPUSHED_MS        1000 /* the unpushed sweep (committed work never pushed) */
 #define WK_CLAIM_LEASE_MS     5000 /* a claimed job is due again this long after its claim */
 #define WK_RESCHEDULE_MS      1000 /* claimed jobs put back while PostgreSQL is away */

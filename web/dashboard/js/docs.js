@@ -122,6 +122,25 @@ export function renderDocs(main, alive) {
         '  res.status(200).end();',
         '});',
     ].join('\n');
+    // SPEC 22: the sandbox bank's test values (card number or VPA, outcome, error_code).
+    const testValues = [
+        ['4242424242424242, 5555555555554444, success@upi', 'success', ''],
+        ['4000000000000002', 'failed', 'CARD_DECLINED: Declined by the bank'],
+        ['failure@upi', 'failed', 'UPI_DECLINED: Declined by the bank'],
+        ['4000000000009995', 'failed', 'INSUFFICIENT_FUNDS: Insufficient funds'],
+        ['4000000000000069', 'failed', 'EXPIRED_CARD: Card expired'],
+        ['4000000000000127', 'failed', 'INCORRECT_CVC: Incorrect CVC'],
+        ['4000000000000119', 'failed', 'PROCESSING_ERROR: The bank could not process the payment'],
+        ['4000000000003220', 'requires_action: 3-D Secure challenge; approve -> success, deny or 15 min -> failed',
+            'AUTHENTICATION_FAILED: 3-D Secure authentication failed'],
+        ['4000000000000259, timeout@upi', 'no answer (stays pending); the re-query succeeds', ''],
+        ['4000000000000267', 'no answer, then failed on re-query', 'PROCESSING_ERROR: The bank could not process the payment'],
+    ];
+    const testTable = h('table', { testid: 'test-values-table', class: 'table' },
+        h('thead', null, h('tr', null, h('th', { text: 'Card number / VPA' }), h('th', { text: 'Outcome' }),
+            h('th', { text: 'error_code' }))),
+        h('tbody', null, testValues.map(([value, outcome, code]) => h('tr', { testid: 'test-value-row' },
+            h('td', { class: 'mono', text: value }), h('td', { text: outcome }), h('td', { class: 'mono', text: code })))));
     main.append(
         h('div', { testid: 'api-docs', class: 'docs' },
             h('h1', { class: 'page-title', text: 'Integration Guide' }),
@@ -151,34 +170,18 @@ export function renderDocs(main, alive) {
                 'code-snippet-refunds', refunds),
             section('section-idempotency', '6. Idempotency', 'Safe retries of POST /api/v1/orders, /payments, /refunds and /capture.',
                 'code-snippet-idempotency', idempotency),
-            sandboxSection(),
+            h('section', { testid: 'section-test-values', class: 'card' },
+                h('h2', { text: '7. Test cards and VPAs' }),
+                h('p', { text: 'The sandbox bank answers these values the same way every time, whatever the test '
+                    + 'mode settings: use them to reach every branch of your integration. Any future expiry and any '
+                    + 'CVV work; every other valid number behaves as usual.' }),
+                h('div', { class: 'table-wrap' }, testTable)),
             h('section', { testid: 'section-api-reference', class: 'card' },
                 h('h2', { text: 'API reference' }),
                 h('p', null, 'Every endpoint, field and error of ', h('a', { href: '/api/v1/openapi.json', text: '/api/v1/openapi.json' }),
                     ' (OpenAPI 3.1). "Try it out" calls this gateway as you, signed in.'),
                 h('div', { testid: 'api-reference', class: 'api-reference' }, h('p', { class: 'muted', text: 'Loading the API reference…' })))));
     loadSwagger(alive);
-}
-
-// SPEC 22's magic values.
-function sandboxSection() {
-    const rows = [
-        ['4242424242424242, 5555555555554444, success@upi', 'success', ''],
-        ['4000000000000002, failure@upi', 'failed', 'CARD_DECLINED / UPI_DECLINED'],
-        ['4000000000009995', 'failed', 'INSUFFICIENT_FUNDS'],
-        ['4000000000000069', 'failed', 'EXPIRED_CARD'],
-        ['4000000000000127', 'failed', 'INCORRECT_CVC'],
-        ['4000000000000119', 'failed', 'PROCESSING_ERROR'],
-        ['4000000000003220', 'requires_action (3-D Secure: approve → success, deny → failed)', 'AUTHENTICATION_FAILED on deny'],
-        ['4000000000000259, timeout@upi', 'unknown, then success on re-query', ''],
-        ['4000000000000267', 'unknown, then failed on re-query', 'PROCESSING_ERROR'],
-    ];
-    return h('section', { testid: 'section-sandbox', class: 'card' },
-        h('h2', { text: '7. Sandbox values' }),
-        h('p', { text: 'These card numbers and VPAs always give the same outcome, whatever the success rates; any expiry in the future and any CVV work.' }),
-        h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
-            h('thead', null, h('tr', null, ['Card number / VPA', 'Outcome', 'error_code'].map((t) => h('th', { scope: 'col' }, t)))),
-            h('tbody', null, rows.map((r) => h('tr', null, r.map((c) => h('td', { class: 'mono', text: c }))))))));
 }
 
 function loadScript(src) {

@@ -170,9 +170,16 @@ export function renderTransactions(main, alive) {
 // Enter opens the payment.
 function paymentRow(p) {
     const money = formatMoney(p.amount, p.currency);
-    const status = h('td', { testid: 'status', class: 'status status-' + safeClass(p.status), text: p.status });
+    // SPEC 22: a failed payment shows its error_code beside the status, drawn by CSS from
+    // data-error-code (the cell's text stays the status of SPEC 13.3); the description is the tooltip.
+    const status = h('td', {
+        testid: 'status',
+        class: 'status status-' + safeClass(p.status),
+        'data-error-code': p.error_code || null,
+        text: p.status,
+    });
     if (p.error_code) {
-        status.title = p.error_code + (p.error_description ? ': ' + p.error_description : '');
+        status.title = p.error_description || p.error_code;
     }
     const href = '/dashboard/transactions/' + encodeURIComponent(p.id);
     const tr = h('tr', { testid: 'transaction-row', 'data-payment-id': p.id, class: 'clickable', tabindex: '0' },
