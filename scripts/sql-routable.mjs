@@ -44,6 +44,8 @@ const EXCEPTIONS = {
     settle_ref_take: 'worker: a settle batch spans merchants (multi-shard)',
     settle_pay_batch: 'worker: a settle batch spans merchants (multi-shard)',
     settle_ref_batch: 'worker: a settle batch spans merchants (multi-shard)',
+    settle_requery_claim: 'worker: the reconciler claims due bank re-queries across merchants (multi-shard)',
+    settle_threeds_expire: 'worker: expiry of unanswered 3-D Secure challenges across merchants (multi-shard)',
     sweep_cutoff: 'no table', sweep_payments: 'recovery sweep across merchants (multi-shard, every 30 s)',
     sweep_refunds: 'recovery sweep across merchants', sweep_unpushed_payments: 'unpushed-work sweep across merchants',
     sweep_unpushed_refunds: 'unpushed-work sweep across merchants',
