@@ -1,6 +1,7 @@
 /* event.c: webhook event payloads (SPEC 11.2) and webhook log rows (SPEC 11.1). */
 #include "event.h"
 
+#include "crypto.h"
 #include "jsonh.h"
 
 #include <inttypes.h>
@@ -8,31 +9,54 @@
 #include <string.h>
 #include <time.h>
 
+/* One event ("e", always for an object's event; webhook.test only while a URL is set) and its
+ * legacy log (merchant with a webhook_url). $1 merchant, $2 type, $3 payload, $4 object id,
+ * $5 Unix microseconds, $6 event id. */
 static const struct db_stmt st_event_insert = {
     "event_insert",
-    "INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
-    "SELECT $1::uuid, $2, $3::json, $4, 'epoch'::timestamp + $5::bigint * interval '1 microsecond' "
-    "FROM merchants WHERE id = $1::uuid AND webhook_url IS NOT NULL AND webhook_url <> '' "
-    "ON CONFLICT (object_id, event) DO NOTHING RETURNING id",
-    5
+    "WITH e AS (INSERT INTO events (id, merchant_id, type, object_id, payload, created_at, "
+    "fanout_pending) SELECT $6::text, m.id, $2::text, $4::text, $3::json, "
+    "'epoch'::timestamp + $5::bigint * interval '1 microsecond', " EVENT_FANOUT_SQL(
+        "m.id") " "
+                "FROM merchants m WHERE m.id = $1::uuid AND ($4::text IS NOT NULL OR "
+                "(m.webhook_url IS NOT NULL "
+                "AND m.webhook_url <> '')) ON CONFLICT DO NOTHING) "
+                "INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
+                "SELECT $1::uuid, $2::text, $3::json, $4::text, "
+                "'epoch'::timestamp + $5::bigint * interval '1 microsecond' "
+                "FROM merchants WHERE id = $1::uuid AND webhook_url IS NOT NULL AND webhook_url <> "
+                "'' "
+                "ON CONFLICT (object_id, event) DO NOTHING RETURNING id",
+    6
 };
 
 /* $1 merchant ids, $2 events, $3 payloads, $4 object ids, $5 Unix microseconds of the first
- * event (event_clock_reserve): event k gets $5 + k - 1, so they keep their order (SPEC 4.5).
- * Returns each new log id with the ordinal k of its event. */
+ * event (event_clock_reserve): event k gets $5 + k - 1, so they keep their order (SPEC 4.5),
+ * $6 event ids. Every event is recorded ("ev", SPEC 21.1); the legacy log only for a merchant
+ * with a webhook_url ("ins"). Returns each new log id with the ordinal k of its event. */
 static const struct db_stmt st_event_insert_batch = {
     "event_insert_batch",
-    "WITH ins AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
-    "SELECT m.id, u.ev, u.pl::json, u.oid, "
-    "'epoch'::timestamp + ($5::bigint + u.k - 1) * interval '1 microsecond' "
-    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY "
-    "AS u(mid, ev, pl, oid, k) "
-    "JOIN merchants m ON m.id = u.mid::uuid AND m.webhook_url IS NOT NULL "
-    "AND m.webhook_url <> '' "
-    "ON CONFLICT (object_id, event) DO NOTHING RETURNING id, object_id, event) "
-    "SELECT ins.id, o.k FROM ins JOIN unnest($4::text[], $2::text[]) WITH ORDINALITY "
-    "AS o(oid, ev, k) ON o.oid = ins.object_id AND o.ev = ins.event",
-    5
+    "WITH ev AS (INSERT INTO events (id, merchant_id, type, object_id, payload, created_at, "
+    "fanout_pending) SELECT u.eid, u.mid::uuid, u.ev, u.oid, u.pl::json, "
+    "'epoch'::timestamp + ($5::bigint + u.k - 1) * interval '1 microsecond', " EVENT_FANOUT_SQL(
+        "u.mid::uuid") " "
+                       "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[]) "
+                       "WITH ORDINALITY "
+                       "AS u(mid, ev, pl, oid, eid, k) ON CONFLICT DO NOTHING), "
+                       "ins AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, "
+                       "created_at) "
+                       "SELECT m.id, u.ev, u.pl::json, u.oid, "
+                       "'epoch'::timestamp + ($5::bigint + u.k - 1) * interval '1 microsecond' "
+                       "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH "
+                       "ORDINALITY "
+                       "AS u(mid, ev, pl, oid, k) "
+                       "JOIN merchants m ON m.id = u.mid::uuid AND m.webhook_url IS NOT NULL "
+                       "AND m.webhook_url <> '' "
+                       "ON CONFLICT (object_id, event) DO NOTHING RETURNING id, object_id, event) "
+                       "SELECT ins.id, o.k FROM ins JOIN unnest($4::text[], $2::text[]) WITH "
+                       "ORDINALITY "
+                       "AS o(oid, ev, k) ON o.oid = ins.object_id AND o.ev = ins.event",
+    6
 };
 
 static void
@@ -136,6 +160,27 @@ event_test_payload(struct buf *out, int64_t ts, const char *merchant_id)
     return event_end(&w);
 }
 
+int
+event_new_ids(struct buf *arr, size_t n, struct gw_err *err)
+{
+    char id[MODEL_ID_SZ];
+    size_t i;
+
+    buf_reset(arr);
+    for (i = 0; i < n; i++) {
+        if (crypto_new_id(EVENT_ID_PREFIX, id, sizeof(id), err) != 0) {
+            return -1;
+        }
+        if (buf_arr_add(arr, id) != 0) {
+            return GW_ERR(err, INTERNAL, "cannot build event ids");
+        }
+    }
+    if (buf_arr_end(arr) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot build event ids");
+    }
+    return 0;
+}
+
 int64_t
 event_clock_reserve(size_t n)
 {
@@ -161,8 +206,8 @@ event_create(struct db *db, const char *merchant_id, const char *event, const st
 {
     struct db_res res = DB_RES_INIT;
     struct buf payload;
-    char tsbuf[32];
-    const char *params[5];
+    char tsbuf[32], evt_id[MODEL_ID_SZ];
+    const char *params[6];
     const char *object_id = NULL;
     int64_t us = event_clock_reserve(1), ts = us / 1000000;
     int rc;
@@ -183,12 +228,16 @@ event_create(struct db *db, const char *merchant_id, const char *event, const st
         ret = GW_ERR(err, INTERNAL, "cannot serialise '%s' payload", event);
         goto out;
     }
+    if (crypto_new_id(EVENT_ID_PREFIX, evt_id, sizeof(evt_id), err) != 0) {
+        goto out;
+    }
     (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, us);
     params[0] = merchant_id;
     params[1] = event;
     params[2] = payload.data;
     params[3] = object_id;
     params[4] = tsbuf;
+    params[5] = evt_id;
     if (db_exec(db, &st_event_insert, params, &res, err) != 0) {
         goto out;
     }
@@ -209,6 +258,7 @@ event_batch_init(struct event_batch *b, size_t max)
     buf_init(&b->evs, 0);
     buf_init(&b->pls, 0);
     buf_init(&b->oids, 0);
+    buf_init(&b->eids, 0);
     buf_init(&b->payload, (size_t)64 * KIB);
     b->n = 0;
     b->us = event_clock_reserve(max > 0 ? max : 1);
@@ -218,6 +268,7 @@ void
 event_batch_release(struct event_batch *b)
 {
     buf_release(&b->payload);
+    buf_release(&b->eids);
     buf_release(&b->oids);
     buf_release(&b->pls);
     buf_release(&b->evs);
@@ -229,9 +280,13 @@ event_batch_add(struct event_batch *b, const char *merchant_id, const char *even
                 const struct payment *p, const struct refund *r, struct gw_err *err)
 {
     int64_t ts = (b->us + (int64_t)b->n) / 1000000;
+    char evt_id[MODEL_ID_SZ];
     int rc;
 
     buf_reset(&b->payload);
+    if (crypto_new_id(EVENT_ID_PREFIX, evt_id, sizeof(evt_id), err) != 0) {
+        return -1;
+    }
     if (p != NULL) {
         rc = event_payment_payload(&b->payload, event, ts, p);
     } else if (r != NULL) {
@@ -244,7 +299,8 @@ event_batch_add(struct event_batch *b, const char *merchant_id, const char *even
     }
     if (buf_arr_add(&b->mids, merchant_id) != 0 || buf_arr_add(&b->evs, event) != 0
         || buf_arr_add(&b->pls, b->payload.data) != 0
-        || buf_arr_add(&b->oids, p != NULL ? p->id : r->id) != 0) {
+        || buf_arr_add(&b->oids, p != NULL ? p->id : r->id) != 0
+        || buf_arr_add(&b->eids, evt_id) != 0) {
         return GW_ERR(err, INTERNAL, "cannot build event batch");
     }
     b->n++;
@@ -256,7 +312,7 @@ event_batch_insert(struct db *db, struct event_batch *b, char (*log_ids)[MODEL_U
                    struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
-    const char *params[5];
+    const char *params[6];
     char tsbuf[32];
     size_t k;
     int64_t ord;
@@ -270,7 +326,7 @@ event_batch_insert(struct db *db, struct event_batch *b, char (*log_ids)[MODEL_U
         return 0;
     }
     if (buf_arr_end(&b->mids) != 0 || buf_arr_end(&b->evs) != 0 || buf_arr_end(&b->pls) != 0
-        || buf_arr_end(&b->oids) != 0) {
+        || buf_arr_end(&b->oids) != 0 || buf_arr_end(&b->eids) != 0) {
         return GW_ERR(err, INTERNAL, "cannot build event batch");
     }
     (void)snprintf(tsbuf, sizeof(tsbuf), "%" PRId64, b->us);
@@ -279,6 +335,7 @@ event_batch_insert(struct db *db, struct event_batch *b, char (*log_ids)[MODEL_U
     params[2] = b->pls.data;
     params[3] = b->oids.data;
     params[4] = tsbuf;
+    params[5] = b->eids.data;
     if (db_exec(db, &st_event_insert_batch, params, &res, err) != 0) {
         goto out;
     }

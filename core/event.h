@@ -9,13 +9,27 @@
 
 #include <stdint.h>
 
-#define EVENT_PAYMENT_CREATED  "payment.created"
-#define EVENT_PAYMENT_PENDING  "payment.pending"
-#define EVENT_PAYMENT_SUCCESS  "payment.success"
-#define EVENT_PAYMENT_FAILED   "payment.failed"
-#define EVENT_REFUND_CREATED   "refund.created"
-#define EVENT_REFUND_PROCESSED "refund.processed"
-#define EVENT_WEBHOOK_TEST     "webhook.test"
+#define EVENT_PAYMENT_CREATED   "payment.created"
+#define EVENT_PAYMENT_PENDING   "payment.pending"
+#define EVENT_PAYMENT_SUCCESS   "payment.success"
+#define EVENT_PAYMENT_FAILED    "payment.failed"
+#define EVENT_REFUND_CREATED    "refund.created"
+#define EVENT_REFUND_PROCESSED  "refund.processed"
+#define EVENT_WEBHOOK_TEST      "webhook.test"
+#define EVENT_ENDPOINT_DISABLED "webhook_endpoint.disabled"
+
+/* Events (SPEC 21.1): ids evt_ + 16 alphanumerics. */
+#define EVENT_ID_PREFIX "evt_"
+
+/* SQL: whether merchant `mid` has an enabled endpoint at this moment. Every statement that
+ * records an event sets events.fanout_pending to it, so the worker fans out only the events of
+ * merchants with endpoints (SPEC 21.3). */
+#define EVENT_FANOUT_SQL(mid)                                                \
+    "EXISTS (SELECT 1 FROM webhook_endpoints we WHERE we.merchant_id = " mid \
+    " AND we.status = 'enabled')"
+
+/* n new event ids as a PostgreSQL text array literal (reset first). */
+int event_new_ids(struct buf *arr, size_t n, struct gw_err *err);
 
 /* Unix microseconds for n new webhook log rows: first of n consecutive values, strictly after
  * every value this process handed out before (rows made by one process never tie, so "newest
@@ -49,10 +63,10 @@ int event_create(struct db *db, const char *merchant_id, const char *event, cons
  * event) DO NOTHING).
  */
 struct event_batch {
-    struct buf mids, evs, pls, oids; /* PostgreSQL array literals */
-    struct buf payload;              /* scratch: one payload */
-    size_t n;                        /* events added */
-    int64_t us;                      /* clock value of the first event */
+    struct buf mids, evs, pls, oids, eids; /* PostgreSQL array literals */
+    struct buf payload;                    /* scratch: one payload */
+    size_t n;                              /* events added */
+    int64_t us;                            /* clock value of the first event */
 };
 /* max: the most events that will be added (clock values are reserved for all of them). */
 void event_batch_init(struct event_batch *b, size_t max);
