@@ -5,8 +5,10 @@
 #include "buf.h"
 #include "db.h"
 #include "gw.h"
+#include "jsonh.h"
 #include "model.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define EVENT_PAYMENT_CREATED   "payment.created"
@@ -77,5 +79,40 @@ int event_batch_add(struct event_batch *b, const char *merchant_id, const char *
  * was created. log_ids has room for b->n entries. */
 int event_batch_insert(struct db *db, struct event_batch *b, char (*log_ids)[MODEL_UUID_SZ],
                        struct gw_err *err);
+
+/* ---- the events API (SPEC 21.1) ---- */
+
+/* SQL: whether event type `type` is among endpoint `events` (a text[] of exact types,
+ * "prefix.*" and "*"). */
+#define EVENT_SUBSCRIBED_SQL(type, events)                                                         \
+    "(" type " = ANY(" events ") OR '*' = ANY(" events ") OR EXISTS (SELECT 1 FROM unnest(" events \
+    ") sp WHERE right(sp, 2) = '.*' AND starts_with(" type ", left(sp, -1))))"
+
+/* A known event type (SPEC 11.1, 21.3). */
+bool event_type_known(const char *s);
+/* A known type, a known "prefix.*" or "*". */
+bool event_type_pattern_valid(const char *s);
+
+struct event_filter {
+    const char *type; /* exact type, or NULL */
+    char prefix[40];  /* "payment." for "payment.*", "" for none ("*" is none) */
+    int delivery;     /* -1 none, 0 false, 1 true */
+    bool has_gte, has_lte;
+    int64_t gte, lte; /* Unix seconds */
+};
+
+struct cursor_req;
+
+/* GET /api/v1/events: writes the cursor list; err BAD_REQUEST for an unknown cursor. */
+int event_list(struct db *db, const char *merchant_id, const struct event_filter *f,
+               const struct cursor_req *c, struct jw *w, struct gw_err *err);
+/* GET /api/v1/events/{id}: writes the event; *found false for another merchant's or unknown id. */
+int event_get(struct db *db, const char *merchant_id, const char *id, struct jw *w, bool *found,
+              struct gw_err *err);
+/* POST /api/v1/events/{id}/resend: a new delivery cycle to endpoint_id, or (NULL) to every
+ * enabled endpoint subscribed to the type. err NOT_FOUND "Event not found" / "Webhook endpoint
+ * not found"; *deliveries the number of deliveries scheduled. */
+int event_resend(struct db *db, const char *merchant_id, const char *id, const char *endpoint_id,
+                 int64_t *deliveries, struct gw_err *err);
 
 #endif /* GW_EVENT_H */
