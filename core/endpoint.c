@@ -188,6 +188,20 @@ endpoint_parse_events(struct json_object *v, struct endpoint_input *in, struct g
     return 0;
 }
 
+/* Characters of valid UTF-8 text (the parser checked the encoding): bytes that start one. */
+static size_t
+endpoint_utf8_chars(const char *s, size_t len)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            n++;
+        }
+    }
+    return n;
+}
+
 static int
 endpoint_parse_rest(struct json_object *body, struct endpoint_input *in, struct gw_err *err)
 {
@@ -197,8 +211,11 @@ endpoint_parse_rest(struct json_object *body, struct endpoint_input *in, struct 
     if (json_object_object_get_ex(body, "description", &v)) {
         in->has_description = true;
         if (v != NULL) {
-            if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) > 255
-                || strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
+            if (!json_object_is_type(v, json_type_string)
+                || strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)
+                || endpoint_utf8_chars(json_object_get_string(v),
+                                       (size_t)json_object_get_string_len(v))
+                       > 255) {
                 return GW_ERR(err, BAD_REQUEST,
                               "description must be a string of at most 255 characters");
             }
