@@ -18,7 +18,8 @@
 # Usage: make bench   (or bench/run.sh after `make BUILD=release all build/release/gw-ceiling`)
 # Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (wrk, default 64),
 # BENCH_ROUNDS (ceiling/product pairs, default 3), FCGI_CHILDREN (default 4), BENCH_KEEP=1
-# leaves the bench stack running, BENCH_OUT (default docs/BENCHMARKS.md).
+# leaves the bench stack running, BENCH_OUT (default docs/BENCHMARKS.md), BENCH_WEBHOOKS=0 skips
+# the webhook delivery section (bench/webhooks.sh, run after this stack is stopped).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -206,5 +207,13 @@ row() { # name rps p50 p99 errors
     echo "takes the job), errors $inflight_errors; $inflight_pending still pending when the last create"
     echo "was answered; **all final ${inflight_final} s after the last create**."
 } >"$OUT"
+
+# Webhook delivery on its own stack (bench/webhooks.sh), after this stack is stopped.
+if [ "${BENCH_WEBHOOKS:-1}" = 1 ]; then
+    cleanup
+    wh_md=$GW_STATE_DIR/webhooks.md
+    BENCH_WEBHOOKS_MD=$wh_md BENCH_ROUNDS=$ROUNDS bench/webhooks.sh ten one hang
+    { echo; cat "$wh_md"; } >>"$OUT"
+fi
 echo "bench: wrote $OUT"
 cat "$OUT"

@@ -25,11 +25,11 @@ SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(ten one hang)
 export GW_STATE_DIR=${GW_STATE_DIR:-$ROOT/var/bench-webhooks}
 export GW_BIN_DIR=${GW_BIN_DIR:-$ROOT/build/release}
-export GW_PG_PORT=${GW_PG_PORT:-45732} GW_REDIS_PORT=${GW_REDIS_PORT:-46679}
-export PORT=${PORT:-18300} DASHBOARD_PORT=${DASHBOARD_PORT:-13300}
-export CHECKOUT_PORT=${CHECKOUT_PORT:-13301} TLS_PORT=${TLS_PORT:-18743}
+export GW_PG_PORT=${GW_PG_PORT:-47732} GW_REDIS_PORT=${GW_REDIS_PORT:-47679}
+export PORT=${PORT:-47300} DASHBOARD_PORT=${DASHBOARD_PORT:-47301}
+export CHECKOUT_PORT=${CHECKOUT_PORT:-47302} TLS_PORT=${TLS_PORT:-47303}
 export GW_BIND=loopback LOG_LEVEL=warn TEST_MODE=true GW_PG_FSYNC=${GW_PG_FSYNC:-on}
-RX_PORT=${BENCH_RX_PORT:-18399}
+RX_PORT=${BENCH_RX_PORT:-47399}
 RX_BIN=$GW_STATE_DIR/wh-receiver
 
 [ -x "$GW_BIN_DIR/gw-worker" ] || { echo "bench: build first: make BUILD=release" >&2; exit 1; }
@@ -99,8 +99,14 @@ run() {
                 FROM webhook_logs WHERE merchant_id = ANY($marr) AND status = 'success'")
     local all_attempts
     all_attempts=$(sql "SELECT coalesce(sum(attempts), 0) FROM webhook_logs")
-    echo "bench: $name deliveries=$done_n rate=$rate/s worker_cpu=${cpu}s cpu_per_attempt_us=$(awk -v c="$cpu" -v n="$all_attempts" 'BEGIN { printf "%d", n ? c * 1e6 / n : 0 }')"
+    local us
+    us=$(awk -v c="$cpu" -v n="$all_attempts" 'BEGIN { printf "%d", n ? c * 1e6 / n : 0 }')
+    RATE[$name]=$rate
+    CPU_US[$name]=$us
+    echo "bench: $name deliveries=$done_n rate=$rate/s worker_cpu=${cpu}s cpu_per_attempt_us=$us"
 }
+declare -A RATE=() CPU_US=()
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; else print 0 }'; }
 
 for ((r = 1; r <= ROUNDS; r++)); do
     for s in "${SCENARIOS[@]}"; do
@@ -112,3 +118,37 @@ for ((r = 1; r <= ROUNDS; r++)); do
         esac
     done
 done
+
+# Medians over the rounds; with BENCH_WEBHOOKS_MD=FILE also a Markdown section for
+# docs/BENCHMARKS.md (bench/run.sh appends it).
+declare -A MED=() MED_US=()
+for s in "${SCENARIOS[@]}"; do
+    MED[$s]=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${RATE[$s-$r]}"; done | median)
+    MED_US[$s]=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${CPU_US[$s-$r]}"; done | median)
+    echo "bench: $s median rate=${MED[$s]}/s cpu_per_attempt_us=${MED_US[$s]}"
+done
+if [ -n "${BENCH_WEBHOOKS_MD:-}" ]; then
+    {
+        echo "## Webhook delivery"
+        echo
+        echo "\`bench/webhooks.sh\` (BENCH_N=$N logs per scenario, BENCH_ROUNDS=$ROUNDS, release build, one worker,"
+        echo "WORKER_CONCURRENCY default, PostgreSQL with fsync on): deliveries per second to a local"
+        echo "keep-alive receiver (\`bench/webhooks/receiver.c\`), median of the rounds."
+        echo
+        echo "| scenario | rounds (deliveries/s) | median | worker CPU µs per attempt |"
+        echo "|---|---|---|---|"
+        for s in "${SCENARIOS[@]}"; do
+            case $s in
+            ten) label="10 merchants" ;;
+            one) label="one merchant alone (A)" ;;
+            hang) label="A while merchant B's endpoint hangs" ;;
+            esac
+            rounds=$(for ((r = 1; r <= ROUNDS; r++)); do printf '%s ' "${RATE[$s-$r]}"; done)
+            echo "| $label | ${rounds% } | **${MED[$s]}** | ${MED_US[$s]} |"
+        done
+        if [ -n "${MED[one]:-}" ] && [ -n "${MED[hang]:-}" ]; then
+            echo
+            echo "Isolation: A's median rate with B hanging is **$(awk -v a="${MED[hang]}" -v b="${MED[one]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }') ×** its rate alone."
+        fi
+    } >"$BENCH_WEBHOOKS_MD"
+fi

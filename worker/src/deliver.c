@@ -513,6 +513,11 @@ dl_harvest(struct deliver *d)
             }
         }
         dl_finished(d, x);
+        /* A slot is free: a take paused because every taken id's merchant was full may
+         * succeed now, so the pause ends here rather than on its clock. */
+        if (!d->redis_dry) {
+            d->take_pause_until = 0;
+        }
     }
 }
 
@@ -1156,10 +1161,29 @@ deliver_start(struct deliver *d)
     dl_turn(d);
 }
 
+/* When the next turn has work besides transfers (a take pause ending while Redis still holds
+ * ids, or the database poll), for slots that are free; INT64_MAX when none. Without it the
+ * worker sleeps its whole tick with slots free and due ids waiting. */
+static int64_t
+dl_wake_at(const struct deliver *d)
+{
+    int64_t at = INT64_MAX;
+
+    /* Nothing to gain while a link is down: its reconnect has its own backoff. */
+    if (d->w->stopping || d->nxfers + d->npend >= 2 * d->max || !db_is_connected(d->w->db)
+        || !queue_is_connected(d->w->q)) {
+        return at;
+    }
+    if (!d->redis_dry) {
+        at = d->take_pause_until;
+    }
+    return d->next_poll_ms < at ? d->next_poll_ms : at;
+}
+
 void
 deliver_poll(struct deliver *d, int timeout_ms)
 {
-    int64_t end = wk_now_ms() + timeout_ms, now;
+    int64_t end = wk_now_ms() + timeout_ms, now, wake;
     int numfds = 0, wait;
 
     for (;;) {
@@ -1168,7 +1192,8 @@ deliver_poll(struct deliver *d, int timeout_ms)
         if (now >= end) {
             break;
         }
-        wait = (int)(end - now);
+        wake = dl_wake_at(d);
+        wait = (int)((wake < end ? (wake > now ? wake : now) : end) - now);
         (void)curl_multi_poll(d->multi, NULL, 0, wait, &numfds);
     }
 }
