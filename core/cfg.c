@@ -75,6 +75,8 @@ static const struct cfg_var cfg_vars[] = {
     { "WEBHOOK_BLOCK_PRIVATE",         CFG_BOOL,      CFG_TEST_OFF, CFG_OFF(webhook_block_private),        "true",                                                                  0,  0 },
     { "REAL_IP_FROM",                  CFG_CIDRS,     0,           CFG_OFF(real_ip_from),                  "127.0.0.1/32 ::1/128",                                                  0,  0 },
     { "SEED_TEST_MERCHANT",            CFG_BOOL_OFF,  0,           CFG_OFF(seed_test_merchant),            "true",                                                                  0,  0 },
+    { "WEBHOOK_DISABLE_AFTER_S",       CFG_INT,       0,           CFG_OFF(webhook_disable_after_s),       "432000",                                                                1,  31536000 },
+    { "EVENT_RETENTION_DAYS",          CFG_INT,       0,           CFG_OFF(event_retention_days),          "30",                                                                    1,  3650 },
     { NULL,                            CFG_STR,       0,           0,                                      NULL,                                                                    0,  0 },
 };
 /* clang-format on */

@@ -37,6 +37,8 @@ struct cfg {
     bool webhook_block_private;       /* default true, false when TEST_MODE=true */
     struct netaddr_list real_ip_from; /* peers whose X-Forwarded-* the API trusts */
     bool seed_test_merchant;          /* false: no seed of SPEC 12.2 */
+    int webhook_disable_after_s;      /* SPEC 21.3: failing endpoints are disabled after it */
+    int event_retention_days;         /* SPEC 21.1: events older are removed */
 };
 
 /* Looks a variable up; returns NULL when unset. Tests pass their own. */

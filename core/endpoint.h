@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define ENDPOINT_ID_PREFIX      "we_"
-#define ENDPOINT_ATTEMPT_PREFIX "wa_"
+#define ENDPOINT_ATTEMPT_ID_PREFIX "wa_"
 #define ENDPOINT_MAX            16 /* per merchant */
 #define ENDPOINT_SECRET_SZ      64 /* whsec_ + 44 base64 characters + NUL, rounded up */
 #define ENDPOINT_RECOVER_MAX_S  ((int64_t)30 * 86400)
