@@ -12,11 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ENDPOINT_ID_PREFIX      "we_"
+#define ENDPOINT_ID_PREFIX         "we_"
 #define ENDPOINT_ATTEMPT_ID_PREFIX "wa_"
-#define ENDPOINT_MAX            16 /* per merchant */
-#define ENDPOINT_SECRET_SZ      64 /* whsec_ + 44 base64 characters + NUL, rounded up */
-#define ENDPOINT_RECOVER_MAX_S  ((int64_t)30 * 86400)
+#define ENDPOINT_MAX               16 /* per merchant */
+#define ENDPOINT_SECRET_SZ         64 /* whsec_ + 44 base64 characters + NUL, rounded up */
+#define ENDPOINT_RECOVER_MAX_S     ((int64_t)30 * 86400)
 
 /* A create or PATCH body, checked (SPEC 21.2 error texts). has_* tell which members were sent. */
 struct endpoint_input {

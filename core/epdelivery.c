@@ -15,17 +15,17 @@
 /* The endpoint object (SPEC 21.2 key order) of alias `we` as compact JSON text, with status
  * disabled and disabled_reason `reason` (an SQL text expression). to_json escapes strings the
  * way JSON.stringify does (control characters only, \u00xx lowercase). */
+/* clang-format off */
 #define EPD_ENDPOINT_JSON(reason)                                                                  \
-    "'{\"id\":' || to_json(we.id)::text || ',\"url\":' || to_json(we.url)::text || "              \
-    "',\"description\":' || COALESCE(to_json(we.description)::text, 'null') || "                 \
-    "',\"enabled_events\":' || array_to_json(we.enabled_events)::text || "                       \
-    "',\"status\":\"disabled\",\"disabled_reason\":' || to_json(" reason ")::text || "          \
-    "',\"rate_limit\":' || COALESCE(we.rate_limit::text, 'null') || "                            \
-    "',\"ordering\":' || to_json(we.ordering)::text || ',\"created_at\":' || "                   \
-    "to_json(" DB_TS("we.created_at") ")::text || ',\"updated_at\":' || "                        \
+    "'{\"id\":' || to_json(we.id)::text || ',\"url\":' || to_json(we.url)::text || "               \
+    "',\"description\":' || COALESCE(to_json(we.description)::text, 'null') || "                   \
+    "',\"enabled_events\":' || array_to_json(we.enabled_events)::text || "                         \
+    "',\"status\":\"disabled\",\"disabled_reason\":' || to_json(" reason ")::text || "             \
+    "',\"rate_limit\":' || COALESCE(we.rate_limit::text, 'null') || "                              \
+    "',\"ordering\":' || to_json(we.ordering)::text || ',\"created_at\":' || "                     \
+    "to_json(" DB_TS("we.created_at") ")::text || ',\"updated_at\":' || "                          \
     "to_json(" DB_TS("now()") ")::text || '}'"
 
-/* clang-format off */
 /* Up to $1 events waiting for their fan-out (skipped when another worker holds them): one
  * delivery per enabled endpoint of the merchant subscribed to the type (a disabled endpoint's
  * own webhook_endpoint.disabled event excluded by its status). */
@@ -268,9 +268,9 @@ epd_claim_from_row(const struct db_res *res, int row, struct epd_claim *c)
 }
 
 int
-epd_turn(struct db *db, const struct epd_result *r, size_t nr, bool *applied,
-         int disable_after_s, const struct epd_claim_in *in, struct epd_claim **claims,
-         size_t *nclaims, struct gw_err *err)
+epd_turn(struct db *db, const struct epd_result *r, size_t nr, bool *applied, int disable_after_s,
+         const struct epd_claim_in *in, struct epd_claim **claims, size_t *nclaims,
+         struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
     struct buf results, spare, slots;

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EPD_MAX_ATTEMPTS 8
+#define EPD_MAX_ATTEMPTS      8
 #define EPD_RETRY_AFTER_MAX_S 3600
 
 /* Fans out up to limit events waiting for it; *n receives how many were fanned out. */
@@ -34,7 +34,7 @@ struct epd_result {
     int64_t retry_ms;         /* to the next attempt when pending */
     int64_t started_ms;       /* Unix ms */
     int64_t duration_ms;
-    bool gone;                /* 410 */
+    bool gone; /* 410 */
 };
 
 struct epd_claim {

@@ -6,6 +6,7 @@
 // both signatures, fifo, rate_limit, isolation, and the recovery of kill -9 / Redis restart.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { Client, createMerchant, sleep } from '../lib/api.mjs';
 import { lit, rows, scalar } from '../lib/db.mjs';
@@ -94,6 +95,25 @@ describe('fan-out and signatures', () => {
             assert.equal(ev1.pending_webhooks, 0);
         } finally {
             await Promise.all([rxA.close(), rxB.close(), rxL.close()]);
+        }
+    });
+
+    it('legacy endpoint: a regenerated 32-byte secret is decoded, so standardwebhooks verifies it too', async () => {
+        const { c } = await merchant('epd-legacy');
+        const rx = await startReceiver();
+        try {
+            const sec = (await c.post('/api/v1/merchant/webhook/secret', {})).json.webhook_secret;
+            assert.equal((await c.put('/api/v1/merchant/webhook', { webhook_url: rx.url })).status, 200);
+            const t = await c.post('/api/v1/merchant/webhook/test', {});
+            assert.equal(t.status, 202);
+            await rx.waitFor((q) => q.length >= 1, 15000);
+            const req = rx.requests[0];
+            assert.equal(req.headers['webhook-id'], t.json.id, 'the legacy webhook-id stays the log id');
+            assert.equal(verify(sec, req).event, 'webhook.test');
+            const hex = createHmac('sha256', Buffer.from(sec.slice(6), 'base64')).update(req.body).digest('hex');
+            assert.equal(req.headers['x-webhook-signature'], hex);
+        } finally {
+            await rx.close();
         }
     });
 

@@ -41,7 +41,7 @@
 
 /* SPEC 21.3: seconds after failed attempt N (1-based) of an endpoint delivery, ±10 % jitter. */
 static const int deliver_ep_intervals[EPD_MAX_ATTEMPTS - 1] = { 5,     300,   1800, 7200,
-                                                               18000, 36000, 36000 };
+                                                                18000, 36000, 36000 };
 
 static const int deliver_intervals[DELIVER_MAX_ATTEMPTS] = { 0, 60, 300, 1800, 7200 };
 static const int deliver_intervals_test[DELIVER_MAX_ATTEMPTS] = { 0, 5, 10, 15, 20 };
@@ -739,7 +739,8 @@ deliver_ep_retry_ms(bool test_schedule, int attempt, int jitter_permille)
     if (attempt < 1 || attempt >= EPD_MAX_ATTEMPTS) {
         return -1;
     }
-    base = test_schedule ? (int64_t)attempt * 1000 : (int64_t)deliver_ep_intervals[attempt - 1] * 1000;
+    base =
+        test_schedule ? (int64_t)attempt * 1000 : (int64_t)deliver_ep_intervals[attempt - 1] * 1000;
     return base * jitter_permille / 1000;
 }
 
@@ -1286,8 +1287,9 @@ dl_ep_start(struct deliver *d, struct epd_claim *c)
     x->url = c->url;
     c->payload = NULL;
     c->url = NULL;
-    if (x->url == NULL || x->payload == NULL || dl_ep_sign_headers(x, c->secret, c->previous_secret) != 0
-        || dl_setup_easy(d, x) != 0 || curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
+    if (x->url == NULL || x->payload == NULL
+        || dl_ep_sign_headers(x, c->secret, c->previous_secret) != 0 || dl_setup_easy(d, x) != 0
+        || curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
         log_error("cannot start endpoint attempt", LOG_S("event_id", x->id));
         dl_set_outcome(x, DL_CONNECTION_ERROR, -1, "Internal error starting attempt");
         dl_finished(d, x);
@@ -1344,12 +1346,12 @@ dl_ep_results_prepare(struct deliver *d, struct dl_ep_results *rs)
             (void)deliver_clean_body(x->body, x->body_len, &rs->bodies[i]);
         }
         if (crypto_new_id(ENDPOINT_ATTEMPT_ID_PREFIX, rs->aids[i], MODEL_ID_SZ, &err) != 0) {
-            (void)snprintf(rs->aids[i], MODEL_ID_SZ, "wa_%016" PRIx64, (uint64_t)x->started_unix_ms);
+            (void)snprintf(rs->aids[i], MODEL_ID_SZ, "wa_%016" PRIx64,
+                           (uint64_t)x->started_unix_ms);
         }
-        next = x->retry_after > 0
-                   ? (int64_t)x->retry_after * 1000
-                   : deliver_ep_retry_ms(d->w->cfg->webhook_retry_intervals_test, x->attempt,
-                                         dl_jitter());
+        next = x->retry_after > 0 ? (int64_t)x->retry_after * 1000
+                                  : deliver_ep_retry_ms(d->w->cfg->webhook_retry_intervals_test,
+                                                        x->attempt, dl_jitter());
         r->delivery_id = x->delivery_id;
         r->locked_until = x->locked_until;
         r->attempt_id = rs->aids[i];
@@ -1357,7 +1359,7 @@ dl_ep_results_prepare(struct deliver *d, struct dl_ep_results *rs)
         r->code = x->code;
         r->body = x->has_text ? NULL : rs->bodies[i].data;
         r->error = x->has_text ? x->text : NULL;
-        r->status = x->oc == DL_SUCCESS                ? "success"
+        r->status = x->oc == DL_SUCCESS              ? "success"
                     : x->attempt >= EPD_MAX_ATTEMPTS ? "failed"
                                                      : "pending";
         r->retry_ms = next > 0 ? next : 0;
