@@ -34,8 +34,8 @@ UT_OBJ   := $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/*.c))
 BINS     := $(O)/gw-fcgi $(O)/gw-worker $(O)/gatewayctl
 
 .DEFAULT_GOAL := all
-.PHONY: all release asan test test-unit test-integration test-e2e run stop lint fmt clean deps \
-        bench
+.PHONY: all release asan test test-unit test-integration test-e2e test-faults run stop lint fmt \
+        clean deps bench
 
 all: $(BINS) $(O)/unit-tests
 
@@ -92,6 +92,12 @@ test-integration: all
 
 test-e2e: all
 	BUILD=$(BUILD) tests/harness/run-all.sh e2e
+
+# The fault suite in full (tests/faults/, docs/RELIABILITY.md): 4,000 payments per scenario with
+# the real 5-10 s bank delay; `make test` runs its short form. FAULTS_PAYMENTS=N scales it.
+test-faults: all
+	FAULTS_MODE=full GW_FAULTS_DELAY_MIN=5000 GW_FAULTS_DELAY_MAX=10000 BUILD=$(BUILD) \
+	    tests/harness/run-all.sh faults
 
 # ---- running ----------------------------------------------------------------------------------
 deps:

@@ -25,20 +25,11 @@ static struct {
     int64_t failed;
 } counts_cache;
 
-static int64_t
-counts_now_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 counts_final(struct db *db, struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
-    int64_t now = counts_now_ms();
+    int64_t now = gw_mono_ms();
     const char *st;
     int r;
 

@@ -48,15 +48,6 @@ struct db {
 static const char *const db_keywords[] = { "dbname", "application_name", "connect_timeout",
                                            "options", NULL };
 
-static int64_t
-db_now_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until fd is ready for events or deadline passes: 1 ready, 0 timeout, -1 error. */
 static int
 db_wait_fd(int fd, short events, int64_t deadline)
@@ -66,7 +57,7 @@ db_wait_fd(int fd, short events, int64_t deadline)
     int rc;
 
     for (;;) {
-        left = deadline - db_now_ms();
+        left = deadline - gw_mono_ms();
         if (left <= 0) {
             return 0;
         }
@@ -268,7 +259,7 @@ db_ensure(struct db *db, struct gw_err *err)
     if (db->conn != NULL) {
         log_warn("database connection lost, reconnecting");
     }
-    if (db_connect(db, db_now_ms() + DB_CONNECT_TIMEOUT_MS) != 0) {
+    if (db_connect(db, gw_mono_ms() + DB_CONNECT_TIMEOUT_MS) != 0) {
         db->last_class = DB_RECONNECT;
         return GW_ERR(err, UNAVAILABLE, "database unavailable");
     }
@@ -446,7 +437,7 @@ db_roundtrip(struct db *db, const struct db_stmt *stmt, const char *sql, const c
 {
     PGresult *r = NULL;
     bool timed_out = false;
-    int64_t deadline = db_now_ms() + DB_EXEC_TIMEOUT_MS;
+    int64_t deadline = gw_mono_ms() + DB_EXEC_TIMEOUT_MS;
 
     *out = NULL;
     if (stmt != NULL && !db_prepared_has(db, stmt->name)) {
@@ -526,7 +517,7 @@ db_run(struct db *db, const struct db_stmt *stmt, const char *sql, const char *c
             PQclear(r);
             r = NULL;
             log_warn("database connection lost, retrying once", LOG_S("statement", what));
-            if (db_connect(db, db_now_ms() + DB_CONNECT_TIMEOUT_MS) != 0) {
+            if (db_connect(db, gw_mono_ms() + DB_CONNECT_TIMEOUT_MS) != 0) {
                 db->last_class = DB_RECONNECT;
                 ret = GW_ERR(err, UNAVAILABLE, "database unavailable");
                 goto out;
@@ -730,7 +721,7 @@ int
 db_batch(struct db *db, struct db_call *calls, size_t n, struct gw_err *err)
 {
     struct db_slot slots[2 * DB_MAX_BATCH];
-    int64_t deadline = db_now_ms() + DB_EXEC_TIMEOUT_MS;
+    int64_t deadline = gw_mono_ms() + DB_EXEC_TIMEOUT_MS;
     PGresult *bad = NULL;
     size_t i, nslots = 0, bad_at = n, nexec = 0;
     bool timed_out = false, lost;
@@ -883,7 +874,7 @@ fail:
 bool
 db_ping(struct db *db, int timeout_ms)
 {
-    int64_t deadline = db_now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+    int64_t deadline = gw_mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
     PGresult *r = NULL;
     bool timed_out = false, ok = false;
     int tries;

@@ -82,4 +82,11 @@ char *xmemdup0(const void *p, size_t n); /* copy of n bytes plus a NUL */
 /* Truncating copy of src into dst (dstsz > 0 bytes), always NUL-terminated; NULL src gives "". */
 void gw_copy_str(char *dst, size_t dstsz, const char *src);
 
+/* Clocks (clock.c): the monotonic clock for intervals and deadlines, the wall clock for what is
+ * stored or shown. gw_utc_iso writes "YYYY-MM-DDTHH:MM:SSZ" (GW_TS_LEN) of Unix time t. */
+int64_t gw_mono_ns(void);
+int64_t gw_mono_ms(void);
+int64_t gw_unix_ms(void);
+void gw_utc_iso(int64_t t, char out[GW_TS_LEN + 1]);
+
 #endif /* GW_H */

@@ -11,17 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-static void
-h_now_ts(char out[MODEL_TS_SZ])
-{
-    struct tm tm;
-    time_t now = time(NULL);
-
-    if (gmtime_r(&now, &tm) == NULL || strftime(out, MODEL_TS_SZ, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-        (void)snprintf(out, MODEL_TS_SZ, "%s", "1970-01-01T00:00:00Z");
-    }
-}
-
 int
 h_health(struct http_req *req, struct http_resp *resp, struct gw_err *err)
 {
@@ -37,7 +26,7 @@ h_health(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     if (redis_ok && queue_worker_up(app->q, &up, &qerr) == 0) {
         worker_ok = up;
     }
-    h_now_ts(ts);
+    gw_utc_iso((int64_t)time(NULL), ts);
     resp->status = 200;
     jw_init(&w, &resp->body);
     jw_obj_begin(&w);

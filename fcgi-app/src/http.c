@@ -23,15 +23,6 @@ struct http_req_alloc {
     char *value;
 };
 
-static uint64_t
-http_now_ns(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
-
 /* Value of the entry "name=value" when entry starts with name and '='. */
 static const char *
 http_env_match(const char *entry, const char *name, size_t nlen)
@@ -447,7 +438,7 @@ http_new_request_id(char *out, size_t outsz)
     }
     if (crypto_random_bytes(raw, sizeof(raw), &err) != 0) {
         /* Never fails in practice; keep ids unique within the process regardless. */
-        uint64_t t = http_now_ns() ^ ++fallback;
+        uint64_t t = (uint64_t)gw_mono_ns() ^ ++fallback;
 
         memcpy(raw, &t, sizeof(t));
         memcpy(raw + 8, &fallback, sizeof(fallback));
@@ -505,7 +496,7 @@ http_req_init(struct http_req *req, struct app *app, const char *const *envp,
     req->app = app;
     req->envp = envp;
     req->io = io;
-    req->start_ns = http_now_ns();
+    req->start_ns = (uint64_t)gw_mono_ns();
     req->route_label = "unmatched";
 
     method = http_req_param_raw(req, "REQUEST_METHOD");

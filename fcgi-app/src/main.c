@@ -35,15 +35,6 @@ struct child_slot {
 static volatile sig_atomic_t main_stop;
 static volatile sig_atomic_t child_in_request;
 
-static int64_t
-main_now_ns(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * INT64_C(1000000000) + ts.tv_nsec;
-}
-
 /* ---- child ------------------------------------------------------------------------------- */
 
 static void
@@ -110,7 +101,6 @@ child_serve(struct app *app, FCGX_Request *r)
     struct http_io io = { child_read, child_write, r, child_abort };
     struct http_req req;
     struct http_resp resp;
-    struct timespec ts;
     uint64_t now, dur;
 
     http_resp_init(&resp);
@@ -120,8 +110,7 @@ child_serve(struct app *app, FCGX_Request *r)
     if (http_resp_write(&resp, &req, &io) != 0) {
         log_warn("response write failed", LOG_I("status", resp.status));
     }
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    now = (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+    now = (uint64_t)gw_mono_ns();
     dur = now > req.start_ns ? now - req.start_ns : 0;
     child_log_request(&req, &resp, dur);
     metrics_record(strcmp(req.route_label, "unmatched") != 0 ? req.route_label : NULL, req.method,
@@ -230,7 +219,7 @@ static void
 master_stop_children(struct child_slot *slots, int n)
 {
     int i, alive, status;
-    int64_t deadline = main_now_ns() + (int64_t)MAIN_STOP_GRACE_SEC * INT64_C(1000000000);
+    int64_t deadline = gw_mono_ns() + (int64_t)MAIN_STOP_GRACE_SEC * INT64_C(1000000000);
     pid_t pid;
 
     for (i = 0; i < n; i++) {
@@ -254,14 +243,14 @@ master_stop_children(struct child_slot *slots, int n)
         if (alive == 0) {
             return;
         }
-        if (main_now_ns() > deadline) {
+        if (gw_mono_ns() > deadline) {
             for (i = 0; i < n; i++) {
                 if (slots[i].pid > 0) {
                     log_warn("child did not stop, killing", LOG_I("pid", slots[i].pid));
                     (void)kill(slots[i].pid, SIGKILL);
                 }
             }
-            deadline = main_now_ns() + INT64_C(2000000000);
+            deadline = gw_mono_ns() + INT64_C(2000000000);
         }
         (void)usleep(20000);
     }
@@ -288,14 +277,14 @@ master_reap(const struct cfg *cfg, struct child_slot *slots, int n, pid_t pid, i
         if (slots[i].pid > 0 || main_stop) {
             continue;
         }
-        if (main_now_ns() - slots[i].started_ns < MAIN_FAST_DEATH_NS) {
+        if (gw_mono_ns() - slots[i].started_ns < MAIN_FAST_DEATH_NS) {
             (void)sleep(1); /* children dying in a loop: back off */
             if (main_stop) {
                 return;
             }
         }
         slots[i].pid = master_spawn(cfg);
-        slots[i].started_ns = main_now_ns();
+        slots[i].started_ns = gw_mono_ns();
         if (slots[i].pid > 0) {
             log_info("fastcgi child replaced", LOG_I("pid", slots[i].pid));
         }
@@ -355,7 +344,7 @@ master_main(const struct cfg *cfg)
 
     for (i = 0; i < n; i++) {
         slots[i].pid = master_spawn(cfg);
-        slots[i].started_ns = main_now_ns();
+        slots[i].started_ns = gw_mono_ns();
     }
     log_info("fastcgi pool started", LOG_I("children", n), LOG_I("pid", getpid()));
     while (!main_stop) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317 # functions run from traps
-# tests/harness/run-all.sh [all|integration|e2e|prod|unit]: what `make test` runs after the unit
-# tests.
+# tests/harness/run-all.sh [all|integration|e2e|prod|faults|unit]: what `make test` runs after the
+# unit tests.
 #
 # integration, e2e: wipes var/test, starts a fresh test stack (tests/harness/stack.sh,
 # TEST_MODE=true), runs `node --test --test-concurrency=1` over tests/<suite>/*.test.mjs with the
@@ -11,7 +11,11 @@
 # the production login throttle, PROCESSING_DELAY_MIN/MAX 300/600 ms and RATE_LIMIT_RPS/BURST
 # 50/50 (any of these can be overridden by exporting GW_PROD_<NAME>, e.g. GW_PROD_RATE_LIMIT_RPS).
 # The stacks run one after the other on the same ports.
-# all (default): integration, e2e, then prod.
+# faults: tests/faults/*.test.mjs (issue 13) against its own fresh stack in var/test-faults
+# (GW_FAULTS_STATE_DIR) started with TEST_MODE=false, the rate limit lifted, loopback receivers
+# allowed, the test retry schedule and a bank delay of GW_FAULTS_DELAY_MIN/MAX ms (1000/2000;
+# `make test-faults` runs FAULTS_MODE=full with the real 5000/10000).
+# all (default): integration, e2e, prod, then the short form of faults (FAULTS_MODE=short).
 # Every stack is stopped also on failure or interrupt; on failure the logs' last lines are shown;
 # in sanitizer builds any sanitizer report in a process log fails the run; exits non-zero if
 # anything failed. A suite directory without *.test.mjs files is skipped.
@@ -26,15 +30,15 @@ BUILD=${BUILD:-debug}
 export BUILD
 
 case "$WHAT" in
-all) SUITES=(integration e2e prod) ;;
-integration | e2e | prod) SUITES=("$WHAT") ;;
+all) SUITES=(integration e2e prod faults) ;;
+integration | e2e | prod | faults) SUITES=("$WHAT") ;;
 unit)
     BIN=${GW_BIN_DIR:-$ROOT/build/$BUILD}/unit-tests
     [[ -x "$BIN" ]] || { echo "run-all: $BIN not found (make $BIN)" >&2; exit 1; }
     CK_FORK=${CK_FORK:-$([[ "$BUILD" == asan ]] && echo no || echo yes)} exec "$BIN"
     ;;
 *)
-    echo "usage: $0 [all|integration|e2e|prod|unit]" >&2
+    echo "usage: $0 [all|integration|e2e|prod|faults|unit]" >&2
     exit 2
     ;;
 esac
@@ -79,6 +83,19 @@ PROD_OVERRIDES=(
     "RATE_LIMIT_BURST=${GW_PROD_RATE_LIMIT_BURST:-50}"
     "GW_LOGIN_RATE=10"
     "GW_LOGIN_BURST=10"
+)
+
+# The fault suite's stack (tests/faults/lib.mjs reads PROCESSING_DELAY_MAX for its recovery bound).
+FAULTS_STATE_DIR=${GW_FAULTS_STATE_DIR:-}
+export FAULTS_MODE=${FAULTS_MODE:-short}
+FAULTS_OVERRIDES=(
+    "TEST_MODE=false"
+    "PROCESSING_DELAY_MIN=${GW_FAULTS_DELAY_MIN:-1000}"
+    "PROCESSING_DELAY_MAX=${GW_FAULTS_DELAY_MAX:-2000}"
+    "RATE_LIMIT_RPS=1000000"
+    "RATE_LIMIT_BURST=1000000"
+    "WEBHOOK_BLOCK_PRIVATE=false"
+    "WEBHOOK_RETRY_INTERVALS_TEST=true"
 )
 
 STACK_UP=     # state dir of the stack currently running, if any
@@ -187,11 +204,18 @@ run_stack() {
 
 TEST_SUITES=()
 PROD_SUITES=()
+FAULT_SUITES=()
 for s in "${RUN_SUITES[@]}"; do
-    if [[ "$s" == prod ]]; then PROD_SUITES+=("$s"); else TEST_SUITES+=("$s"); fi
+    case $s in
+    prod) PROD_SUITES+=("$s") ;;
+    faults) FAULT_SUITES+=("$s") ;;
+    *) TEST_SUITES+=("$s") ;;
+    esac
 done
 ((${#TEST_SUITES[@]})) && run_stack "$TEST_STATE_DIR" "${TEST_SUITES[*]}"
 ((${#PROD_SUITES[@]})) && run_stack "$PROD_STATE_DIR" "${PROD_SUITES[*]}" "${PROD_OVERRIDES[@]}"
+((${#FAULT_SUITES[@]})) && run_stack "${FAULTS_STATE_DIR:-$TEST_STATE_DIR-faults}" "${FAULT_SUITES[*]}" \
+    "${FAULTS_OVERRIDES[@]}"
 
 if ((${#failed[@]})); then
     echo "run-all: FAILED: ${failed[*]}" >&2

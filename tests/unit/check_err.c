@@ -87,12 +87,32 @@ START_TEST(test_err_truncates)
 }
 END_TEST
 
+/* clock.c: the UTC rendering of SPEC 4.4 and clocks that do not go backwards. */
+START_TEST(test_clock)
+{
+    char ts[GW_TS_LEN + 1];
+    int64_t a, b;
+
+    gw_utc_iso(0, ts);
+    ck_assert_str_eq(ts, "1970-01-01T00:00:00Z");
+    gw_utc_iso(INT64_C(1705315870), ts);
+    ck_assert_str_eq(ts, "2024-01-15T10:51:10Z");
+    gw_utc_iso(INT64_C(4102444799), ts);
+    ck_assert_str_eq(ts, "2099-12-31T23:59:59Z");
+    a = gw_mono_ns();
+    b = gw_mono_ns();
+    ck_assert_int_ge(b, a);
+    ck_assert_int_le(gw_mono_ms() - a / 1000000, 1000);
+    ck_assert_int_gt(gw_unix_ms(), INT64_C(1700000000000));
+}
+END_TEST
+
 Suite *
 suite_err(void)
 {
     Suite *s = suite_create("err");
 
     UNIT_TCASE(s, "err", 0, test_err_table, test_err_first_wins, test_err_description_5xx,
-               test_err_truncates);
+               test_err_truncates, test_clock);
     return s;
 }

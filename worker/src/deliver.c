@@ -567,7 +567,7 @@ dl_dead_add(struct deliver *d, const struct dl_xfer *x, const char *reason)
     char now[32];
     size_t len = 0;
 
-    wk_utc_now(now);
+    gw_utc_iso((int64_t)time(NULL), now);
     buf_init(&b, (size_t)8 * KIB);
     jw_init(&jw, &b);
     jw_obj_begin(&jw);
@@ -638,7 +638,7 @@ dl_results_prepare(struct deliver *d, struct dl_results *rs)
         log_info("webhook attempt", LOG_S("webhook_id", x->id), LOG_S("merchant_id", x->m->id),
                  LOG_S("event", x->event), LOG_I("attempt", x->attempt),
                  LOG_S("outcome", dl_outcome_names[x->oc]), LOG_I("response_code", x->code),
-                 LOG_S("status", r->status), LOG_I("duration_ms", wk_now_ms() - x->started_ms));
+                 LOG_S("status", r->status), LOG_I("duration_ms", gw_mono_ms() - x->started_ms));
     }
 }
 
@@ -889,7 +889,7 @@ dl_start(struct deliver *d, struct delivery_claim *c)
 
     x->d = d;
     x->m = dl_merchant_find(d, c->merchant_id, true);
-    x->started_ms = wk_now_ms();
+    x->started_ms = gw_mono_ms();
     gw_copy_str(x->id, sizeof(x->id), c->id);
     gw_copy_str(x->event, sizeof(x->event), c->event);
     gw_copy_str(x->locked_until, sizeof(x->locked_until), c->locked_until);
@@ -1156,7 +1156,7 @@ dl_exchange(struct deliver *d)
     char(*cids)[MODEL_UUID_SZ] = NULL;
     const char **ids = NULL;
     size_t free_slots, nready, ncand = 0, nfresh = 0, i, nslots = 0;
-    int64_t now = wk_now_ms();
+    int64_t now = gw_mono_ms();
     bool ok;
 
     dl_results_prepare(d, &rs);
@@ -1488,7 +1488,7 @@ static void
 dl_turn(struct deliver *d)
 {
     int running = 0;
-    int64_t now = wk_now_ms();
+    int64_t now = gw_mono_ms();
 
     (void)curl_multi_perform(d->multi, &running);
     dl_harvest(d);
@@ -1549,12 +1549,12 @@ dl_wake_at(const struct deliver *d)
 void
 deliver_poll(struct deliver *d, int timeout_ms)
 {
-    int64_t end = wk_now_ms() + timeout_ms, now, wake;
+    int64_t end = gw_mono_ms() + timeout_ms, now, wake;
     int numfds = 0, wait;
 
     for (;;) {
         dl_turn(d);
-        now = wk_now_ms();
+        now = gw_mono_ms();
         if (now >= end) {
             break;
         }

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int
 jobs_bank_delay(const struct cfg *c, enum jobs_kind kind, int64_t *out, struct gw_err *err)
@@ -70,7 +71,7 @@ jobs_intake(struct wk *w, enum jobs_kind kind)
         ret = 0;
         goto out;
     }
-    now = wk_unix_ms(); /* the bank delay counts from here */
+    now = gw_unix_ms(); /* the bank delay counts from here */
     ids = xcalloc(b.n, sizeof(*ids));
     pending = xcalloc(b.n, sizeof(*pending));
     due = xcalloc(b.n, sizeof(*due));
@@ -105,7 +106,7 @@ jobs_intake(struct wk *w, enum jobs_kind kind)
         goto out;
     }
     log_info("jobs taken", LOG_S("type", type), LOG_I("jobs", b.n),
-             LOG_I("ms", wk_unix_ms() - now));
+             LOG_I("ms", gw_unix_ms() - now));
     ret = (int)b.n;
 out:
     free(due);
@@ -150,14 +151,14 @@ jobs_retry(struct wk *w, const struct queue_item *it, const struct gw_err *cause
     if (next >= WK_MAX_DELIVERIES) {
         log_error("job failed for good", LOG_S("type", type), LOG_S("id", it->job.id),
                   LOG_I("deliveries", next), LOG_S("reason", reason));
-        wk_utc_now(now);
+        gw_utc_iso((int64_t)time(NULL), now);
         if (queue_dead(w->q, it, reason, now, &err) != 0) {
             log_error("cannot record dead job", LOG_S("type", type), LOG_S("id", it->job.id));
             wk_queue_failed(w, &err);
         }
         return;
     }
-    if (queue_retry(w->q, it, next, wk_unix_ms() + ((int64_t)1000 << next), &err) != 0) {
+    if (queue_retry(w->q, it, next, gw_unix_ms() + ((int64_t)1000 << next), &err) != 0) {
         /* Still claimed: due again when its lease ends. */
         wk_queue_failed(w, &err);
     }
@@ -177,7 +178,7 @@ jobs_done(struct wk *w, enum jobs_kind kind, const struct queue_item *items, siz
     const char *type = queue_kind_name((enum queue_kind)kind);
     const char **logs = xcalloc(n + 1, sizeof(*logs));
     size_t i, nlogs = 0;
-    int64_t changed = 0, now = wk_unix_ms();
+    int64_t changed = 0, now = gw_unix_ms();
 
     for (i = 0; i < n; i++) {
         const struct settle_item *s = sidx[i] != SIZE_MAX ? &st[sidx[i]] : NULL;
@@ -243,12 +244,12 @@ jobs_settle(struct wk *w, enum jobs_kind kind, const struct queue_batch *b)
     struct gw_err err = GW_ERR_INIT;
     const char *type = queue_kind_name((enum queue_kind)kind);
     size_t i;
-    int64_t t0 = wk_now_ms();
+    int64_t t0 = gw_mono_ms();
 
     if (jobs_settle_batch(w, kind, b->items, b->n, &err) == 0) {
         log_info("job batch settled", LOG_S("type", type), LOG_I("jobs", b->n),
-                 LOG_I("tx_ms", wk_now_ms() - t0),
-                 LOG_I("first_late_ms", wk_unix_ms() - b->items[0].due));
+                 LOG_I("tx_ms", gw_mono_ms() - t0),
+                 LOG_I("first_late_ms", gw_unix_ms() - b->items[0].due));
         return;
     }
     log_warn("job batch failed", LOG_S("type", type), LOG_I("jobs", b->n), LOG_S("error", err.msg));
@@ -256,7 +257,7 @@ jobs_settle(struct wk *w, enum jobs_kind kind, const struct queue_batch *b)
         /* The database went away: not the jobs' fault, try them again after the reconnect. */
         wk_db_failed(w, &err);
         gw_err_clear(&err);
-        if (queue_delay(w->q, b->kind, b->items, b->n, wk_unix_ms() + WK_RESCHEDULE_MS, &err)
+        if (queue_delay(w->q, b->kind, b->items, b->n, gw_unix_ms() + WK_RESCHEDULE_MS, &err)
             != 0) {
             wk_queue_failed(w, &err); /* still claimed: due again when the lease ends */
         }
@@ -266,7 +267,7 @@ jobs_settle(struct wk *w, enum jobs_kind kind, const struct queue_batch *b)
     for (i = 0; i < b->n; i++) {
         if (!w->dbl.up || !w->ql.up) {
             gw_err_clear(&err);
-            if (queue_delay(w->q, b->kind, b->items + i, b->n - i, wk_unix_ms() + WK_RESCHEDULE_MS,
+            if (queue_delay(w->q, b->kind, b->items + i, b->n - i, gw_unix_ms() + WK_RESCHEDULE_MS,
                             &err)
                 != 0) {
                 wk_queue_failed(w, &err);
@@ -294,13 +295,13 @@ jobs_run_due(struct wk *w, enum jobs_kind kind, int64_t deadline_ms, bool *more)
 
     *more = false;
     for (;;) {
-        if (!first && (wk_now_ms() >= deadline_ms || !w->dbl.up || !w->ql.up || w->stopping)) {
+        if (!first && (gw_mono_ms() >= deadline_ms || !w->dbl.up || !w->ql.up || w->stopping)) {
             *more = true;
             break;
         }
         first = false;
         queue_batch_release(&b);
-        if (queue_claim_due(w->q, (enum queue_kind)kind, wk_unix_ms(), WK_CLAIM_LEASE_MS,
+        if (queue_claim_due(w->q, (enum queue_kind)kind, gw_unix_ms(), WK_CLAIM_LEASE_MS,
                             WK_DUE_BATCH, &b, &err)
             != 0) {
             wk_queue_failed(w, &err);

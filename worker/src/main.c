@@ -42,7 +42,7 @@ wk_heartbeat(struct wk *w)
     if (!wk_queue_ready(w)) {
         return;
     }
-    wk_utc_now(now);
+    gw_utc_iso((int64_t)time(NULL), now);
     buf_init(&b, (size_t)4 * KIB);
     jw_init(&jw, &b);
     jw_obj_begin(&jw);
@@ -164,10 +164,10 @@ wk_on_signal(int sig)
 static void
 wk_sleep_ms(struct wk *w, int64_t ms)
 {
-    int64_t end = wk_now_ms() + ms;
+    int64_t end = gw_mono_ms() + ms;
     struct timespec ts = { 0, 50L * 1000 * 1000 };
 
-    while (!w->stopping && wk_now_ms() < end) {
+    while (!w->stopping && gw_mono_ms() < end) {
         (void)nanosleep(&ts, NULL);
     }
 }
@@ -215,7 +215,7 @@ wk_intake(struct wk *w, enum jobs_kind kind, int64_t deadline)
         if (n < WK_JOB_BATCH) {
             return false;
         }
-    } while (wk_now_ms() < deadline && !w->stopping);
+    } while (gw_mono_ms() < deadline && !w->stopping);
     return true;
 }
 
@@ -226,9 +226,9 @@ wk_loop(struct wk *w)
     int64_t deadline;
     bool more, m, requeued = false, swept = false, drained;
 
-    next_house = wk_now_ms() + WK_HOUSEKEEPING_MS;
+    next_house = gw_mono_ms() + WK_HOUSEKEEPING_MS;
     for (;;) {
-        now = wk_now_ms();
+        now = gw_mono_ms();
         if (w->stopping) {
             if (stop_deadline == 0) {
                 log_info("stopping", LOG_I("inflight", deliver_inflight(w->dl)));
@@ -277,7 +277,7 @@ wk_loop(struct wk *w)
             more = more || m;
         }
         deliver_start(w->dl);
-        now = wk_now_ms();
+        now = gw_mono_ms();
         if (now >= next_hb) {
             wk_heartbeat(w);
             next_hb = now + WK_HEARTBEAT_MS;
@@ -318,7 +318,7 @@ main(void)
     memset(&w, 0, sizeof(w));
     w.cfg = cfg;
     w.started_unix = (int64_t)time(NULL);
-    wk_utc_now(w.started_at);
+    gw_utc_iso(w.started_unix, w.started_at);
     wk_global = &w;
 
     memset(&sa, 0, sizeof(sa));

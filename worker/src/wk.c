@@ -6,34 +6,6 @@
 #include "log.h"
 
 #include <time.h>
-int64_t
-wk_now_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-wk_unix_ms(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void
-wk_utc_now(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-
-    (void)gmtime_r(&t, &tm);
-    (void)strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int
 wk_random_range(int64_t lo, int64_t hi, int64_t *out, struct gw_err *err)
 {
@@ -76,7 +48,7 @@ wk_link_down(struct wk_link *l, const char *what)
     if (l->backoff_ms < WK_BACKOFF_MIN_MS) {
         l->backoff_ms = WK_BACKOFF_MIN_MS;
     }
-    l->next_try_ms = wk_now_ms() + l->backoff_ms;
+    l->next_try_ms = gw_mono_ms() + l->backoff_ms;
 }
 
 void
@@ -108,7 +80,7 @@ wk_link_ready(struct wk_link *l, bool connected, int (*ensure)(struct wk *, stru
         wk_link_down(l, what);
         l->next_try_ms = 0; /* first reconnect attempt at once */
     }
-    if (wk_now_ms() < l->next_try_ms) {
+    if (gw_mono_ms() < l->next_try_ms) {
         return false;
     }
     if (ensure(w, &err) != 0) {
@@ -116,7 +88,7 @@ wk_link_ready(struct wk_link *l, bool connected, int (*ensure)(struct wk *, stru
         if (l->backoff_ms > WK_BACKOFF_MAX_MS) {
             l->backoff_ms = WK_BACKOFF_MAX_MS;
         }
-        l->next_try_ms = wk_now_ms() + l->backoff_ms;
+        l->next_try_ms = gw_mono_ms() + l->backoff_ms;
         log_warn("reconnect failed", LOG_S("server", what), LOG_I("retry_in_ms", l->backoff_ms),
                  LOG_S("error", err.msg));
         return false;

@@ -52,10 +52,6 @@ struct wk {
     volatile sig_atomic_t stopping;
 };
 
-int64_t wk_now_ms(void);       /* monotonic */
-int64_t wk_unix_ms(void);      /* wall clock */
-void wk_utc_now(char out[32]); /* YYYY-MM-DDTHH:MM:SSZ */
-
 /* Records a failure: when err says the server is unreachable the link goes down with backoff. */
 void wk_db_failed(struct wk *w, const struct gw_err *err);
 void wk_queue_failed(struct wk *w, const struct gw_err *err);

@@ -1,0 +1,340 @@
+// lib.mjs: the fault suite's load generator, fault drivers and invariant checker (issue 13).
+//
+// A scenario creates a merchant with a recording webhook receiver, starts a Load (clients that
+// create orders and payments through nginx and record every answer they were told, retrying a
+// failed create with the same Idempotency-Key as a careful merchant would), injects its fault,
+// and then calls checkInvariants(), which compares three records: what the clients were told,
+// what PostgreSQL holds, and what the receiver got. Recovery time is asserted too: every payment
+// final within the bank's maximum delay + 10 s after the fault ended.
+//
+// Scale: FAULTS_MODE=full (make test-faults) or short (make test); FAULTS_PAYMENTS overrides the
+// number of payments per scenario.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { BIN_DIR, Client, createMerchant, luhnNumber, sleep, utcMonth } from '../lib/api.mjs';
+import { count, lit, rows, sql } from '../lib/db.mjs';
+import { startReceiver } from '../lib/receiver.mjs';
+import { STATE_DIR, stack, waitHealthy } from '../lib/stack.mjs';
+
+export const FULL = process.env.FAULTS_MODE === 'full';
+export const DELAY_MAX_MS = Number(process.env.PROCESSING_DELAY_MAX || 10000);
+/* Every payment final within its delay + 10 s after the fault ends (issue 13). */
+export const RECOVERY_MS = DELAY_MAX_MS + 10000;
+
+export function payments(fullN, shortN) {
+    if (process.env.FAULTS_PAYMENTS) return Number(process.env.FAULTS_PAYMENTS);
+    return FULL ? fullN : shortN;
+}
+
+/* Every answer a client received, in order: create-order and create-payment attempts. */
+export class Record {
+    constructor() {
+        this.answers = []; /* {kind, key, status, json, text, ms, error} */
+        this.payments = new Map(); /* idempotency key -> {orderId, paymentId, card} */
+    }
+
+    add(a) {
+        this.answers.push(a);
+    }
+}
+
+/*
+ * n payments by `parallel` clients of merchant m: each creates its order, then the payment with
+ * an Idempotency-Key; a 503, a 5xx or a transport error is retried with the same key (and the
+ * same order) until it succeeds or `giveUpMs` passes. A quarter are card payments (their numbers
+ * are kept to prove none was stored or logged).
+ */
+export class Load {
+    constructor(m, { n, parallel = 24, giveUpMs = 120000, ipPrefix = '10.9.0' }) {
+        this.m = m;
+        this.n = n;
+        this.parallel = parallel;
+        this.giveUpMs = giveUpMs;
+        this.rec = new Record();
+        this.cards = new Set();
+        this.clients = Array.from({ length: 64 }, (_, i) =>
+            new Client({ ip: `${ipPrefix}.${i + 1}`, key: m.api_key, secret: m.api_secret }));
+        this.started = 0;
+        this.done = 0;
+        this.finishedAt = 0;
+    }
+
+    async send(c, kind, key, p, body) {
+        const end = Date.now() + this.giveUpMs;
+        for (;;) {
+            let r;
+            try {
+                r = await c.request('POST', p, { json: body, headers: key ? { 'Idempotency-Key': key } : {},
+                    timeout: 15000 });
+                this.rec.add({ kind, key, status: r.status, json: r.json, text: r.text, ms: r.ms,
+                    contentType: r.headers.get('content-type') });
+            } catch (e) {
+                this.rec.add({ kind, key, status: 0, error: String(e) });
+                r = { status: 0 };
+            }
+            if (r.status === 201 || r.status === 200) return r;
+            if (r.status !== 0 && r.status < 500 && r.status !== 429) {
+                throw new Error(`${kind}: ${r.status} ${r.text}`);
+            }
+            if (Date.now() > end) throw new Error(`${kind}: gave up after ${this.giveUpMs} ms (last ${r.status})`);
+            await sleep(100 + Math.floor(Math.random() * 200));
+        }
+    }
+
+    async one(i) {
+        const c = this.clients[i % this.clients.length];
+        const o = await this.send(c, 'order', `o-${i}-${randomBytes(6).toString('hex')}`, '/api/v1/orders',
+            { amount: 10000 + (i % 5000), receipt: `f-${i}` });
+        const key = `p-${i}-${randomBytes(6).toString('hex')}`;
+        let body;
+        let card = null;
+        if (i % 4 === 3) {
+            card = luhnNumber('4', 16);
+            this.cards.add(card);
+            const { year, month } = utcMonth(12);
+            body = { order_id: o.json.id, method: 'card',
+                card: { number: card, expiry_month: String(month).padStart(2, '0'), expiry_year: String(year),
+                    cvv: '123', holder_name: 'Fault Test' } };
+        } else {
+            body = { order_id: o.json.id, method: 'upi', vpa: `user${i}@okbank` };
+        }
+        const p = await this.send(c, 'payment', key, '/api/v1/payments', body);
+        this.rec.payments.set(key, { orderId: o.json.id, paymentId: p.json.id, card });
+    }
+
+    /* Resolves when every payment was created (or rejects on a client error). */
+    run() {
+        let next = 0;
+        const lane = async () => {
+            while (next < this.n) {
+                const i = next++;
+                this.started++;
+                await this.one(i);
+                this.done++;
+            }
+        };
+        this.promise = Promise.all(Array.from({ length: Math.min(this.parallel, this.n) }, lane))
+            .then(() => { this.finishedAt = Date.now(); });
+        return this.promise;
+    }
+
+    /* Resolves once at least k payments were created. */
+    async reached(k, timeoutMs = 120000) {
+        const end = Date.now() + timeoutMs;
+        while (this.done < k) {
+            if (Date.now() > end) throw new Error(`load: ${this.done}/${k} payments after ${timeoutMs} ms`);
+            await sleep(50);
+        }
+    }
+}
+
+/* A merchant whose webhook_url is a fresh recording receiver. */
+export async function merchantWithReceiver(label) {
+    const rx = await startReceiver({ mode: '200' });
+    const m = await createMerchant(label);
+    const c = new Client({ ip: '10.9.255.1', key: m.api_key, secret: m.api_secret });
+    const r = await c.request('PUT', '/api/v1/merchant/webhook', { json: { webhook_url: rx.url } });
+    assert.equal(r.status, 200, `set webhook url: ${r.status} ${r.text}`);
+    const s = await rows(`SELECT webhook_secret FROM merchants WHERE id = ${lit(m.id)}`);
+    return { m, rx, secret: s[0][0] };
+}
+
+/* ---- fault drivers --------------------------------------------------------------------------- */
+
+function envFile() {
+    const env = {};
+    for (const line of readFileSync(path.join(STATE_DIR, 'env'), 'utf8').split('\n')) {
+        const k = line.indexOf('=');
+        if (k <= 0) continue;
+        let v = line.slice(k + 1);
+        if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1).replace(/'\\''/g, "'");
+        env[line.slice(0, k)] = v;
+    }
+    return env;
+}
+
+/*
+ * A second worker beside the stack's supervised one (several workers side by side, SPEC 2):
+ * the same binary and environment; kill9() kills it and start() starts a new one.
+ */
+export class ExtraWorker {
+    constructor() {
+        this.proc = null;
+        this.env = { ...process.env, ...envFile() };
+    }
+
+    start() {
+        this.proc = spawn(path.join(BIN_DIR, 'gw-worker'), [], { env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+        this.proc.stderr.on('data', () => {});
+        this.exited = new Promise((resolve) => this.proc.once('exit', resolve));
+    }
+
+    async kill9() {
+        if (!this.proc) return;
+        this.proc.kill('SIGKILL');
+        await this.exited;
+        this.proc = null;
+    }
+
+    async stop() {
+        if (!this.proc) return;
+        this.proc.kill('SIGTERM');
+        await Promise.race([this.exited, sleep(10000)]);
+        if (this.proc) this.proc.kill('SIGKILL');
+        this.proc = null;
+    }
+}
+
+/* pids of the FastCGI children of the API pool (children of its master). */
+export function fcgiChildren() {
+    const master = Number(readFileSync(path.join(STATE_DIR, 'run', 'gw-fcgi.pid'), 'utf8').trim());
+    const out = [];
+    for (const d of readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        try {
+            const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+            const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+            if (ppid === master) out.push(Number(d));
+        } catch {
+            /* gone */
+        }
+    }
+    return out;
+}
+
+export { sleep, stack, waitHealthy };
+
+/* ---- invariants ------------------------------------------------------------------------------ */
+
+/* Polls until every payment of the merchant is final; returns ms from `since` to that moment. */
+export async function waitAllFinal(mid, want, since, limitMs) {
+    const end = since + limitMs + 30000; /* look past the limit to report by how much it was missed */
+    for (;;) {
+        let n = -1;
+        try {
+            n = await count(`SELECT count(*) FROM payments WHERE merchant_id = ${lit(mid)}
+                AND status IN ('success', 'failed')`);
+        } catch {
+            /* PostgreSQL may be coming back */
+        }
+        if (n >= want) return Date.now() - since;
+        if (Date.now() > end) return Infinity;
+        await sleep(250);
+    }
+}
+
+function legacySignatureOk(req, secret) {
+    const hex = createHmac('sha256', Buffer.from(secret, 'utf8')).update(req.body).digest('hex');
+    const got = Buffer.from(String(req.headers['x-webhook-signature'] || ''), 'utf8');
+    return got.length === hex.length && timingSafeEqual(got, Buffer.from(hex, 'utf8'));
+}
+
+/*
+ * The invariants of issue 13 for merchant m after load `load`, fault ended at `faultEnd`:
+ * lost, doubled, stuck, one log row per (object, event), every event delivered with a valid
+ * signature and a webhook-id that exists, no card number in the database or the logs, refunds
+ * never above their payment, at most one successful payment per order, every API answer JSON
+ * and never a 500. Returns the figures for the report.
+ */
+export async function checkInvariants({ m, rx, secret }, load, faultEnd, { refunds = 0 } = {}) {
+    const mid = lit(m.id);
+    const fig = { payments: load.rec.payments.size };
+
+    /* Every API answer: JSON, never 500 (a 503 is the documented answer to an outage). */
+    const bad = load.rec.answers.filter((a) => a.status !== 0 &&
+        (a.status === 500 || !/^application\/json/.test(a.contentType || '')));
+    assert.equal(bad.length, 0, `API answers that were 500 or not JSON: ${JSON.stringify(bad.slice(0, 3))}`);
+    fig.answers = load.rec.answers.length;
+    fig.answers503 = load.rec.answers.filter((a) => a.status === 503).length;
+    fig.transportErrors = load.rec.answers.filter((a) => a.status === 0).length;
+
+    /* Stuck: all final within the bank's delay + 10 s after the fault ended. */
+    const ms = await waitAllFinal(m.id, load.rec.payments.size, faultEnd, RECOVERY_MS);
+    fig.finalAfterFaultMs = ms;
+    assert.ok(ms <= RECOVERY_MS, `every payment final within ${RECOVERY_MS} ms after the fault (took ${ms})`);
+
+    /* Lost and doubled: the payments PostgreSQL holds are exactly the ones clients were told of. */
+    const told = new Set([...load.rec.payments.values()].map((p) => p.paymentId));
+    const db = await rows(`SELECT id, order_id, status FROM payments WHERE merchant_id = ${mid}`);
+    const inDb = new Set(db.map((r) => r[0]));
+    const lost = [...told].filter((id) => !inDb.has(id));
+    const phantom = [...inDb].filter((id) => !told.has(id));
+    assert.equal(lost.length, 0, `payments told 201 but missing: ${lost.slice(0, 5)}`);
+    assert.equal(phantom.length, 0, `payments no client was told of (a retried create doubled): ${phantom.slice(0, 5)}`);
+    assert.equal(await count(`SELECT count(*) FROM (SELECT order_id FROM payments WHERE merchant_id = ${mid}
+        AND status = 'success' GROUP BY 1 HAVING count(*) > 1) d`), 0, 'at most one successful payment per order');
+    fig.success = db.filter((r) => r[2] === 'success').length;
+    fig.failed = db.filter((r) => r[2] === 'failed').length;
+
+    /* One log row per (object, event), every payment's three events, all delivered. */
+    assert.equal(await count(`SELECT count(*) FROM (SELECT object_id, event FROM webhook_logs
+        WHERE merchant_id = ${mid} GROUP BY 1, 2 HAVING count(*) > 1) d`), 0, 'one log row per (object, event)');
+    const hasEvents = (await count(`SELECT count(*) FROM pg_tables WHERE tablename = 'events'`)) === 1;
+    if (hasEvents) {
+        assert.equal(await count(`SELECT count(*) FROM (SELECT object_id, type FROM events
+            WHERE merchant_id = ${mid} GROUP BY 1, 2 HAVING count(*) > 1) d`), 0, 'one event per (object, type)');
+    }
+    const nPay = load.rec.payments.size;
+    for (const ev of ['payment.created', 'payment.pending']) {
+        assert.equal(await count(`SELECT count(*) FROM webhook_logs WHERE merchant_id = ${mid} AND event = '${ev}'`),
+            nPay, `one ${ev} log per payment`);
+    }
+    assert.equal(await count(`SELECT count(*) FROM webhook_logs WHERE merchant_id = ${mid}
+        AND event IN ('payment.success', 'payment.failed')`), nPay, 'one final event per payment');
+    const nLogs = await count(`SELECT count(*) FROM webhook_logs WHERE merchant_id = ${mid}`);
+    const end = Date.now() + 60000;
+    let delivered = 0;
+    while (Date.now() < end) {
+        delivered = await count(`SELECT count(*) FROM webhook_logs WHERE merchant_id = ${mid} AND status = 'success'`);
+        if (delivered >= nLogs) break;
+        await sleep(250);
+    }
+    assert.equal(delivered, nLogs, 'every webhook log delivered');
+    const ids = new Set((await rows(`SELECT id FROM webhook_logs WHERE merchant_id = ${mid}`)).map((r) => r[0]));
+    const got = new Map();
+    let badSig = 0;
+    let unknownId = 0;
+    for (const q of rx.requests) {
+        const id = String(q.headers['webhook-id']);
+        got.set(id, (got.get(id) || 0) + 1);
+        if (!ids.has(id)) unknownId++;
+        if (!legacySignatureOk(q, secret)) badSig++;
+    }
+    const missing = [...ids].filter((id) => !got.has(id));
+    assert.equal(missing.length, 0, `events that never reached the receiver: ${missing.length}`);
+    assert.equal(unknownId, 0, 'every webhook-id received is a log id (none sent with a new id)');
+    assert.equal(badSig, 0, 'every delivery carries a valid signature');
+    fig.logs = nLogs;
+    fig.received = rx.requests.length;
+    fig.duplicateDeliveries = rx.requests.length - got.size;
+
+    /* Refunds never above their payment. */
+    assert.equal(await count(`SELECT count(*) FROM payments p WHERE p.merchant_id = ${mid} AND p.amount <
+        (SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.payment_id = p.id AND r.status <> 'failed')`), 0,
+    'refunds never above their payment');
+    if (refunds) fig.refunds = refunds;
+
+    /* No card number anywhere: every text column of the merchant's rows, and every process log. */
+    const cards = [...load.cards];
+    if (cards.length) {
+        const dump = await sql(`SELECT concat_ws(' ', (SELECT string_agg(t::text, ' ') FROM payments t
+            WHERE t.merchant_id = ${mid}), (SELECT string_agg(w::text, ' ') FROM webhook_logs w
+            WHERE w.merchant_id = ${mid}), (SELECT string_agg(k::text, ' ') FROM idempotency_keys k
+            WHERE k.merchant_id = ${mid}))`);
+        let logs = '';
+        const dir = path.join(STATE_DIR, 'log');
+        for (const f of readdirSync(dir)) logs += readFileSync(path.join(dir, f), 'latin1');
+        const found = cards.filter((n) => dump.includes(n) || logs.includes(n));
+        assert.equal(found.length, 0, `card numbers found in the database or the logs: ${found.length}`);
+        fig.cards = cards.length;
+    }
+    return fig;
+}
+
+/* One line per scenario for docs/RELIABILITY.md and the log. */
+export function report(name, fig) {
+    console.log(`FAULTS_RESULT ${name} ${JSON.stringify(fig)}`);
+}
