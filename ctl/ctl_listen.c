@@ -129,7 +129,7 @@ listen_forward(struct listen *l, struct json_object *ev)
     int64_t ts = (int64_t)time(NULL), t0;
     long code = 0;
     CURLcode rc;
-    struct timespec a, b;
+    int64_t a;
     time_t now = time(NULL);
     struct tm tm;
 
@@ -176,10 +176,9 @@ listen_forward(struct listen *l, struct json_object *ev)
     (void)curl_easy_setopt(l->http, CURLOPT_WRITEFUNCTION, listen_sink);
     (void)curl_easy_setopt(l->http, CURLOPT_WRITEDATA, NULL);
     (void)curl_easy_setopt(l->http, CURLOPT_USERAGENT, "Gateway-Webhooks/" GW_VERSION);
-    (void)clock_gettime(CLOCK_MONOTONIC, &a);
+    a = gw_mono_ms();
     rc = curl_easy_perform(l->http);
-    (void)clock_gettime(CLOCK_MONOTONIC, &b);
-    t0 = (int64_t)(b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+    t0 = gw_mono_ms() - a;
     (void)gmtime_r(&now, &tm);
     (void)strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
     if (rc == CURLE_OK) {
@@ -266,8 +265,8 @@ listen_args(struct listen *l, int argc, char **argv)
             free(l->types_buf);
             l->types_buf = xstrdup(argv[++i]);
             l->ntypes = 0;
-            for (tok = strtok_r(l->types_buf, ",", &save); tok != NULL && l->ntypes < LISTEN_MAX_TYPES;
-                 tok = strtok_r(NULL, ",", &save)) {
+            for (tok = strtok_r(l->types_buf, ",", &save);
+                 tok != NULL && l->ntypes < LISTEN_MAX_TYPES; tok = strtok_r(NULL, ",", &save)) {
                 if (!event_type_pattern_valid(tok)) {
                     (void)fprintf(stderr, "gatewayctl listen: unknown event type '%s'\n", tok);
                     return -1;
@@ -329,8 +328,8 @@ ctl_listen(int argc, char **argv)
         rc = CTL_FAIL;
         goto out;
     }
-    (void)printf("Ready! Forwarding events to %s\nSigning secret: %s\n(^C to quit)\n",
-                 l.forward_to, l.session_secret);
+    (void)printf("Ready! Forwarding events to %s\nSigning secret: %s\n(^C to quit)\n", l.forward_to,
+                 l.session_secret);
     (void)fflush(stdout);
     while (!listen_stop) {
         struct timespec ts = { 0, (long)LISTEN_POLL_MS * 1000000L };

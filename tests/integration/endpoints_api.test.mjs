@@ -253,7 +253,9 @@ describe('recover and attempts', () => {
     let we;
     let evs;
 
+    // without a worker: the deliveries are fixtures in known states
     before(async () => {
+        await stack('worker-stop');
         we = (await mc.post('/api/v1/webhook_endpoints', { ...BASE, enabled_events: ['*'] })).json;
         // three events of this merchant, with deliveries in known states (fixtures)
         for (let i = 0; i < 3; i++) {
@@ -280,6 +282,8 @@ describe('recover and attempts', () => {
 
     after(async () => {
         await del(mc, we.id);
+        await stack('worker-start');
+        await waitHealthy(30000, (h) => h?.json?.worker === 'running');
     });
 
     it('recover: a new cycle for every delivery failed for good since then', async () => {

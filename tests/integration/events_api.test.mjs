@@ -6,7 +6,7 @@ import { Client, assertError, assertOk, createMerchant, missingId, sleep, validC
 import { lit, rows, scalar, sql } from '../lib/db.mjs';
 import { settled } from '../lib/fixtures.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
-import { waitFor } from '../lib/stack.mjs';
+import { stack, waitFor, waitHealthy } from '../lib/stack.mjs';
 
 const IP = '10.51.1.1';
 const EVENT_KEYS = ['id', 'type', 'created', 'data', 'pending_webhooks'];
@@ -234,7 +234,9 @@ describe('POST /api/v1/events/{event_id}/resend', () => {
     let we;
     let weOff;
 
+    // without a worker, so that the deliveries stay as the resend leaves them
     before(async () => {
+        await stack('worker-stop');
         ev = (await dbEvents(m.id)).find((e) => e.type === 'payment.created');
         const mk = async (events) => {
             const r = await mc.post('/api/v1/webhook_endpoints', { url: 'https://example.com/r', enabled_events: events });
@@ -247,6 +249,8 @@ describe('POST /api/v1/events/{event_id}/resend', () => {
 
     after(async () => {
         for (const x of [we, weOff]) await mc.request('DELETE', `/api/v1/webhook_endpoints/${x.id}`);
+        await stack('worker-start');
+        await waitHealthy(30000, (h) => h?.json?.worker === 'running');
     });
 
     it('{} schedules the event for every enabled endpoint subscribed to its type', async () => {

@@ -1268,15 +1268,8 @@ dl_ep_start(struct deliver *d, struct epd_claim *c)
     x->ep = true;
     x->retry_after = -1;
     x->m = dl_merchant_find(d, c->merchant_id, true);
-    x->started_ms = wk_now_ms();
-    x->started_unix_ms = (int64_t)time(NULL) * 1000;
-    {
-        struct timespec tsp;
-
-        if (clock_gettime(CLOCK_REALTIME, &tsp) == 0) {
-            x->started_unix_ms = (int64_t)tsp.tv_sec * 1000 + tsp.tv_nsec / 1000000;
-        }
-    }
+    x->started_ms = gw_mono_ms();
+    x->started_unix_ms = gw_unix_ms();
     x->delivery_id = c->delivery_id;
     gw_copy_str(x->id, sizeof(x->id), c->event_id);
     gw_copy_str(x->event, sizeof(x->event), c->type);
@@ -1364,7 +1357,7 @@ dl_ep_results_prepare(struct deliver *d, struct dl_ep_results *rs)
                                                      : "pending";
         r->retry_ms = next > 0 ? next : 0;
         r->started_ms = x->started_unix_ms;
-        r->duration_ms = wk_now_ms() - x->started_ms;
+        r->duration_ms = gw_mono_ms() - x->started_ms;
         r->gone = x->oc == DL_HTTP_ERROR && x->code == 410;
         log_info("endpoint attempt", LOG_S("event_id", x->id), LOG_S("merchant_id", x->m->id),
                  LOG_S("event", x->event), LOG_I("attempt", x->attempt),
@@ -1432,7 +1425,7 @@ dl_ep_exchange(struct deliver *d)
     struct epd_claim *claims = NULL;
     struct delivery_slots *slots = NULL;
     size_t nclaims = 0, free_slots, i, nslots = 0;
-    int64_t now = wk_now_ms();
+    int64_t now = gw_mono_ms();
     bool ok;
 
     free_slots = w->stopping || d->nxfers >= d->max ? 0 : d->max - d->nxfers;
