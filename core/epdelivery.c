@@ -318,7 +318,9 @@ epd_turn(struct db *db, const struct epd_result *r, size_t nr, bool *applied, in
     *claims = nc > 0 ? xcalloc(nc, sizeof(**claims)) : NULL;
     for (row = 0; row < res.nrows; row++) {
         if (db_val(&res, row, 0)[0] == 'c') {
-            epd_claim_from_row(&res, row, &(*claims)[(*nclaims)++]);
+            if (*claims != NULL && *nclaims < nc) {
+                epd_claim_from_row(&res, row, &(*claims)[(*nclaims)++]);
+            }
             continue;
         }
         for (i = 0; i < nr; i++) {

@@ -205,15 +205,13 @@ listen_poll(struct listen *l, bool forward)
     struct buf body, path;
     struct json_object *root = NULL, *data = NULL, *more = NULL;
     long status = 0;
-    bool again = true;
     int ret = 0;
 
     buf_init(&body, 0);
     buf_init(&path, 0);
-    while (again && !listen_stop) {
+    while (!listen_stop) {
         size_t n, i;
 
-        again = false;
         buf_reset(&body);
         buf_reset(&path);
         (void)buf_printf(&path, "/api/v1/events?limit=%d%s%s", forward ? LISTEN_PAGE : 1,
@@ -242,8 +240,10 @@ listen_poll(struct listen *l, bool forward)
                 gw_copy_str(l->cursor, sizeof(l->cursor), json_object_get_string(id));
             }
         }
-        again = forward && json_object_object_get_ex(root, "has_more", &more)
-                && json_object_get_boolean(more) && n > 0;
+        if (!forward || n == 0 || !json_object_object_get_ex(root, "has_more", &more)
+            || !json_object_get_boolean(more)) {
+            break;
+        }
     }
     json_object_put(root);
     buf_release(&body);
