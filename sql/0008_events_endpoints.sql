@@ -24,7 +24,8 @@ CREATE TABLE events (
 );
 CREATE UNIQUE INDEX uq_events_object_type ON events (object_id, type);
 CREATE INDEX idx_events_merchant_created ON events (merchant_id, created_at DESC, id DESC);
-CREATE INDEX idx_events_created_at ON events (created_at);
+-- housekeeping's scan by age: BRIN, nearly free to maintain on this append-only, time-ordered table
+CREATE INDEX idx_events_created_at ON events USING brin (created_at);
 CREATE INDEX idx_events_fanout_pending ON events (created_at) WHERE fanout_pending;
 
 -- webhook_endpoints: a merchant's receivers (at most 16, enforced by the creating statement).
