@@ -80,6 +80,8 @@ static const struct cfg_var cfg_vars[] = {
     { "BANK_FAULT_RATE",               CFG_RATE,      0,           CFG_OFF(bank_fault_rate),               "0",                                                                     0,  0 },
     { "BANK_TIMEOUT_MS",               CFG_INT,       0,           CFG_OFF(bank_timeout_ms),               "2000",                                                                  1,  600000 },
     { "THREEDS_EXPIRY_S",              CFG_INT,       0,           CFG_OFF(threeds_expiry_s),              "900",                                                                   1,  86400 },
+    { "WEBHOOK_DISABLE_AFTER_S",       CFG_INT,       0,           CFG_OFF(webhook_disable_after_s),       "432000",                                                                1,  31536000 },
+    { "EVENT_RETENTION_DAYS",          CFG_INT,       0,           CFG_OFF(event_retention_days),          "30",                                                                    1,  3650 },
     { NULL,                            CFG_STR,       0,           0,                                      NULL,                                                                    0,  0 },
 };
 /* clang-format on */

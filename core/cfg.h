@@ -38,6 +38,8 @@ struct cfg {
     struct netaddr_list real_ip_from;  /* peers whose X-Forwarded-* the API trusts */
     struct netaddr_list metrics_allow; /* (extension) clients GET /metrics answers; loopback */
     bool seed_test_merchant;           /* false: no seed of SPEC 12.2 */
+    int webhook_disable_after_s;       /* SPEC 21.3: failing endpoints are disabled after it */
+    int event_retention_days;          /* SPEC 21.1: events older are removed */
     /* sandbox bank (SPEC 22) */
     int bank_requery_s;     /* first re-query of an unknown outcome; 0/unset: 30, 2 in TEST_MODE */
     double bank_fault_rate; /* share of bank calls that hang or answer garbage (worker tests) */

@@ -1,6 +1,7 @@
 /* counts.c: database gauges of /metrics (SPEC 18); see counts.h for the cost argument. */
 #include "counts.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -9,20 +10,26 @@
 static const struct db_stmt st_counts_live = {
     "counts_live",
     "SELECT (SELECT count(*) FROM payments WHERE status = 'pending'), "
-    "(SELECT count(*) FROM webhook_logs WHERE status = 'pending' AND next_retry_at > now())",
+    "(SELECT count(*) FROM webhook_logs WHERE status = 'pending' AND next_retry_at > now()), "
+    "(SELECT count(*) FROM endpoint_deliveries WHERE status = 'pending')",
     0
 };
 
 /* The whole table: at most once per COUNTS_TTL_MS per process. */
 static const struct db_stmt st_counts_final = {
     "counts_final",
-    "SELECT status, count(*) FROM payments WHERE status <> 'pending' GROUP BY status", 0
+    "SELECT 'p', status, count(*) FROM payments WHERE status <> 'pending' GROUP BY status "
+    "UNION ALL SELECT 'e', status, count(*) FROM endpoint_deliveries WHERE status <> 'pending' "
+    "GROUP BY status",
+    0
 };
 
 static struct {
     int64_t at_ms; /* monotonic time of the last read; 0: never */
     int64_t success;
     int64_t failed;
+    int64_t ep_success;
+    int64_t ep_failed;
 } counts_cache;
 
 static int
@@ -42,12 +49,16 @@ counts_final(struct db *db, struct gw_err *err)
     }
     counts_cache.success = 0;
     counts_cache.failed = 0;
+    counts_cache.ep_success = 0;
+    counts_cache.ep_failed = 0;
     for (r = 0; r < res.nrows; r++) {
-        st = db_val(&res, r, 0);
+        bool ep = db_val(&res, r, 0)[0] == 'e';
+
+        st = db_val(&res, r, 1);
         if (st != NULL && strcmp(st, "success") == 0) {
-            counts_cache.success = db_int(&res, r, 1);
+            *(ep ? &counts_cache.ep_success : &counts_cache.success) = db_int(&res, r, 2);
         } else if (st != NULL && strcmp(st, "failed") == 0) {
-            counts_cache.failed = db_int(&res, r, 1);
+            *(ep ? &counts_cache.ep_failed : &counts_cache.failed) = db_int(&res, r, 2);
         }
     }
     counts_cache.at_ms = now;
@@ -68,12 +79,15 @@ counts_read(struct db *db, struct counts *out, struct gw_err *err)
     if (res.nrows == 1) {
         out->payments_pending = db_int(&res, 0, 0);
         out->webhooks_delayed = db_int(&res, 0, 1);
+        out->endpoint_pending = db_int(&res, 0, 2);
     }
     if (counts_final(db, err) != 0) {
         goto out;
     }
     out->payments_success = counts_cache.success;
     out->payments_failed = counts_cache.failed;
+    out->endpoint_success = counts_cache.ep_success;
+    out->endpoint_failed = counts_cache.ep_failed;
     ret = 0;
 out:
     db_res_release(&res);

@@ -25,6 +25,9 @@ struct counts {
     int64_t payments_success;
     int64_t payments_failed;
     int64_t webhooks_delayed; /* pending logs whose next_retry_at is in the future */
+    int64_t endpoint_pending; /* SPEC 21.3 deliveries: live (idx_endpoint_deliveries_due) */
+    int64_t endpoint_success; /* and final, with the payments' final counts */
+    int64_t endpoint_failed;
 };
 
 /* Live pending and delayed counts, final counts at most COUNTS_TTL_MS old (this process). */

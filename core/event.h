@@ -5,17 +5,33 @@
 #include "buf.h"
 #include "db.h"
 #include "gw.h"
+#include "jsonh.h"
 #include "model.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#define EVENT_PAYMENT_CREATED  "payment.created"
-#define EVENT_PAYMENT_PENDING  "payment.pending"
-#define EVENT_PAYMENT_SUCCESS  "payment.success"
-#define EVENT_PAYMENT_FAILED   "payment.failed"
-#define EVENT_REFUND_CREATED   "refund.created"
-#define EVENT_REFUND_PROCESSED "refund.processed"
-#define EVENT_WEBHOOK_TEST     "webhook.test"
+#define EVENT_PAYMENT_CREATED   "payment.created"
+#define EVENT_PAYMENT_PENDING   "payment.pending"
+#define EVENT_PAYMENT_SUCCESS   "payment.success"
+#define EVENT_PAYMENT_FAILED    "payment.failed"
+#define EVENT_REFUND_CREATED    "refund.created"
+#define EVENT_REFUND_PROCESSED  "refund.processed"
+#define EVENT_WEBHOOK_TEST      "webhook.test"
+#define EVENT_ENDPOINT_DISABLED "webhook_endpoint.disabled"
+
+/* Events (SPEC 21.1): ids evt_ + 16 alphanumerics. */
+#define EVENT_ID_PREFIX "evt_"
+
+/* SQL: whether merchant `mid` has an enabled endpoint at this moment. Every statement that
+ * records an event sets events.fanout_pending to it, so the worker fans out only the events of
+ * merchants with endpoints (SPEC 21.3). */
+#define EVENT_FANOUT_SQL(mid)                                                \
+    "EXISTS (SELECT 1 FROM webhook_endpoints we WHERE we.merchant_id = " mid \
+    " AND we.status = 'enabled')"
+
+/* n new event ids as a PostgreSQL text array literal (reset first). */
+int event_new_ids(struct buf *arr, size_t n, struct gw_err *err);
 
 /* (v2) SPEC 22: a 3-D Secure challenge waits for the shopper */
 #define EVENT_PAYMENT_REQUIRES_ACTION "payment.requires_action"
@@ -52,10 +68,10 @@ int event_create(struct db *db, const char *merchant_id, const char *event, cons
  * event) DO NOTHING).
  */
 struct event_batch {
-    struct buf mids, evs, pls, oids; /* PostgreSQL array literals */
-    struct buf payload;              /* scratch: one payload */
-    size_t n;                        /* events added */
-    int64_t us;                      /* clock value of the first event */
+    struct buf mids, evs, pls, oids, eids; /* PostgreSQL array literals */
+    struct buf payload;                    /* scratch: one payload */
+    size_t n;                              /* events added */
+    int64_t us;                            /* clock value of the first event */
 };
 /* max: the most events that will be added (clock values are reserved for all of them). */
 void event_batch_init(struct event_batch *b, size_t max);
@@ -66,5 +82,40 @@ int event_batch_add(struct event_batch *b, const char *merchant_id, const char *
  * was created. log_ids has room for b->n entries. */
 int event_batch_insert(struct db *db, struct event_batch *b, char (*log_ids)[MODEL_UUID_SZ],
                        struct gw_err *err);
+
+/* ---- the events API (SPEC 21.1) ---- */
+
+/* SQL: whether event type `type` is among endpoint `events` (a text[] of exact types,
+ * "prefix.*" and "*"). */
+#define EVENT_SUBSCRIBED_SQL(type, events)                                                         \
+    "(" type " = ANY(" events ") OR '*' = ANY(" events ") OR EXISTS (SELECT 1 FROM unnest(" events \
+    ") sp WHERE right(sp, 2) = '.*' AND starts_with(" type ", left(sp, -1))))"
+
+/* A known event type (SPEC 11.1, 21.3). */
+bool event_type_known(const char *s);
+/* A known type, a known "prefix.*" or "*". */
+bool event_type_pattern_valid(const char *s);
+
+struct event_filter {
+    const char *type; /* exact type, or NULL */
+    char prefix[40];  /* "payment." for "payment.*", "" for none ("*" is none) */
+    int delivery;     /* -1 none, 0 false, 1 true */
+    bool has_gte, has_lte;
+    int64_t gte, lte; /* Unix seconds */
+};
+
+struct cursor_req;
+
+/* GET /api/v1/events: writes the cursor list; err BAD_REQUEST for an unknown cursor. */
+int event_list(struct db *db, const char *merchant_id, const struct event_filter *f,
+               const struct cursor_req *c, struct jw *w, struct gw_err *err);
+/* GET /api/v1/events/{id}: writes the event; *found false for another merchant's or unknown id. */
+int event_get(struct db *db, const char *merchant_id, const char *id, struct jw *w, bool *found,
+              struct gw_err *err);
+/* POST /api/v1/events/{id}/resend: a new delivery cycle to endpoint_id, or (NULL) to every
+ * enabled endpoint subscribed to the type. err NOT_FOUND "Event not found" / "Webhook endpoint
+ * not found"; *deliveries the number of deliveries scheduled. */
+int event_resend(struct db *db, const char *merchant_id, const char *id, const char *endpoint_id,
+                 int64_t *deliveries, struct gw_err *err);
 
 #endif /* GW_EVENT_H */

@@ -2,6 +2,7 @@
 #include "merchant.h"
 
 #include "crypto.h"
+#include "endpoint.h"
 #include "event.h"
 #include "log.h"
 #include "validate.h"
@@ -426,8 +427,9 @@ merchant_new_webhook_secret(struct db *db, const char *id, char out[65], struct 
     if (!validate_uuid(id)) {
         return GW_ERR(err, NOT_FOUND, "Merchant not found");
     }
-    if (merchant_random_token("whsec_", MERCHANT_WEBHOOK_SECRET_RANDOM, secret, sizeof(secret), err)
-        != 0) {
+    /* SPEC 21.3: whsec_ + standard base64 of 32 random bytes, which the worker decodes, so that
+     * the official Standard Webhooks libraries verify the legacy endpoint's deliveries too */
+    if (endpoint_new_secret(secret, err) != 0) {
         goto out;
     }
     params[0] = id;

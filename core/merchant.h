@@ -99,7 +99,8 @@ int merchant_find_for_login(struct db *db, const char *email, struct merchant *o
 int merchant_set_webhook_url(struct db *db, const char *id, const char *url_or_null,
                              struct merchant *out, struct gw_err *err);
 
-/* New webhook_secret (whsec_ + 24 alphanumerics), stored and copied to out. */
+/* New webhook_secret (SPEC 21.3: whsec_ + standard base64 of 32 random bytes), stored and
+ * copied to out. */
 int merchant_new_webhook_secret(struct db *db, const char *id, char out[65], struct gw_err *err);
 
 /* Merchant whose email is exactly email (GET /api/v1/test/merchant); *found false if none. */

@@ -478,8 +478,9 @@ out:
  * card last4, $11 checks 1 and 3-8 passed, $12 idempotency key, $13 fingerprint, $14 answer
  * template, $15-$16 payment.created / payment.pending payload templates, $17 the first log's
  * created_at in microseconds since the epoch, $18 the sandbox bank's scenario (SPEC 22; NULL for
- * an ordinary number): `threeds` inserts the payment `requires_action` and its second log is
- * payment.requires_action instead of payment.pending.
+ * an ordinary number): `threeds` inserts the payment `requires_action` and its second log and
+ * event are payment.requires_action instead of payment.pending; $19 the two event ids (SPEC 21.1:
+ * the events "e" are recorded whether or not the merchant has a webhook_url).
  */
 /* clang-format off */
 static const struct db_stmt st_pay_create = { "payment_create",
@@ -508,11 +509,18 @@ static const struct db_stmt st_pay_create = { "payment_create",
     "FROM f JOIN merchants m ON m.id = f.merchant_id "
     "AND m.webhook_url IS NOT NULL AND m.webhook_url <> '' WHERE f.n > 0 "
     "ON CONFLICT (object_id, event) DO NOTHING RETURNING id, event), "
+    "e AS (INSERT INTO events (id, merchant_id, type, object_id, payload, created_at, "
+    "fanout_pending) SELECT ($19::text[])[f.n], f.merchant_id, "
+    "CASE f.n WHEN 1 THEN 'payment.created' "
+    "ELSE CASE WHEN $18::text = 'threeds' THEN 'payment.requires_action' "
+    "ELSE 'payment.pending' END END, $6, f.doc::json, "
+    "'epoch'::timestamp + ($17::bigint + f.n - 1) * interval '1 microsecond', "
+    EVENT_FANOUT_SQL("f.merchant_id") " FROM f WHERE f.n > 0 ON CONFLICT DO NOTHING), "
     IDEM_EXPIRED_CTE("$12") ", "
     IDEM_PUT_CTE("$12", "$13", "201", "f.merchant_id", "f.doc", "f", "f.n = 0") " "
     "SELECT " IDEM_ANSWER_COLS("$13") ", (SELECT o.status FROM o), "
     "(SELECT w.id::text FROM w WHERE w.event = 'payment.created'), "
-    "(SELECT w.id::text FROM w WHERE w.event <> 'payment.created')", 18 };
+    "(SELECT w.id::text FROM w WHERE w.event <> 'payment.created')", 19 };
 /* clang-format on */
 
 void
@@ -645,10 +653,10 @@ payment_create(struct db *db, struct queue *q, const struct merchant_creds *cred
                struct payment_created *out, struct gw_err *err)
 {
     struct payment *p = &out->payment;
-    struct buf answer, created, pending;
+    struct buf answer, created, pending, evt_ids;
     struct idem_trip t;
     struct db_res res = DB_RES_INIT;
-    const char *params[18];
+    const char *params[19];
     char usbuf[24];
     bool card = strcmp(in->inst.method, "card") == 0;
     bool checks_ok = !gw_err_is_set(&in->order_err) && !gw_err_is_set(&in->check_err);
@@ -657,6 +665,7 @@ payment_create(struct db *db, struct queue *q, const struct merchant_creds *cred
     buf_init(&answer, 0);
     buf_init(&created, 0);
     buf_init(&pending, 0);
+    buf_init(&evt_ids, 0);
     idem_answer_init(&out->answer);
     out->queue = q;
     if (idem_trip_begin(&t, creds, public_route ? NULL : idem, public_route, err) != 0) {
@@ -667,7 +676,8 @@ payment_create(struct db *db, struct queue *q, const struct merchant_creds *cred
     for (attempt = 0; attempt < PAY_ID_ATTEMPTS && rc > 0; attempt++) {
         int64_t us = event_clock_reserve(2);
 
-        if (crypto_new_id("pay_", p->id, sizeof(p->id), err) != 0) {
+        if (crypto_new_id("pay_", p->id, sizeof(p->id), err) != 0
+            || event_new_ids(&evt_ids, 2, err) != 0) {
             goto out;
         }
         if (payment_templates(p, &answer, &created, &pending, us / 1000000) != 0) {
@@ -690,6 +700,7 @@ payment_create(struct db *db, struct queue *q, const struct merchant_creds *cred
         params[15] = pending.data;
         params[16] = usbuf;
         params[17] = checks_ok && in->inst.scenario[0] != '\0' ? in->inst.scenario : NULL;
+        params[18] = evt_ids.data;
         idem_trip_add(&t, &st_pay_create, params, &res, payment_created_row, out);
         if (db_on_commit(db, payment_created_push, out) != 0) {
             ret = GW_ERR(err, INTERNAL, "cannot register the payment push");
@@ -707,6 +718,7 @@ out:
     buf_release(&answer);
     buf_release(&created);
     buf_release(&pending);
+    buf_release(&evt_ids);
     return ret;
 }
 

@@ -100,7 +100,8 @@ refund_load(struct db *db, const char *id, const char *merchant_id, struct refun
  * ("w") and the idempotency record ("x", "s").
  * $1-$3 credentials, $4 key, $5 fingerprint, $6 payment id, $7 refund id, $8 amount, $9 reason,
  * $10 body checks passed, $11 answer template, $12 payload template, $13 the log's created_at
- * in microseconds since the epoch.
+ * in microseconds since the epoch, $14 the event id (the event "e" is recorded whether or not
+ * the merchant has a webhook_url, SPEC 21.1).
  */
 /* clang-format off */
 static const struct db_stmt st_refund_lock = { "refund_lock",
@@ -125,9 +126,13 @@ static const struct db_stmt st_refund_create = { "refund_create",
     "JOIN merchants m ON m.id = f.merchant_id AND m.webhook_url IS NOT NULL "
     "AND m.webhook_url <> '' WHERE f.n = 1 ON CONFLICT (object_id, event) DO NOTHING "
     "RETURNING id), "
+    "e AS (INSERT INTO events (id, merchant_id, type, object_id, payload, created_at, "
+    "fanout_pending) SELECT $14, f.merchant_id, 'refund.created', $7, f.doc::json, "
+    "'epoch'::timestamp + $13::bigint * interval '1 microsecond', "
+    EVENT_FANOUT_SQL("f.merchant_id") " FROM f WHERE f.n = 1 ON CONFLICT DO NOTHING), "
     IDEM_EXPIRED_CTE("$4") ", " IDEM_PUT_CTE("$4", "$5", "201", "f.merchant_id", "f.doc", "f", "f.n = 0")
     " SELECT " IDEM_ANSWER_COLS("$5") ", (SELECT py.status FROM py), (SELECT py.left FROM py), "
-    "(SELECT w.id::text FROM w)", 13 };
+    "(SELECT w.id::text FROM w)", 14 };
 /* clang-format on */
 
 /* After COMMIT: the refund job and its log go to Redis (SPEC 6.5, 10); a failure there is
@@ -207,12 +212,12 @@ refund_create(struct db *db, struct queue *q, const struct merchant_creds *creds
               struct refund_created *out, struct gw_err *err)
 {
     struct db_res plock_res = DB_RES_INIT, res = DB_RES_INIT;
-    const char *params[13], *plock_params[4];
+    const char *params[14], *plock_params[4];
     struct buf answer, payload;
     struct idem_trip t;
     struct refund r;
     struct jw w;
-    char amount[24], usbuf[24];
+    char amount[24], usbuf[24], evt_id[MODEL_ID_SZ];
     bool ok = !gw_err_is_set(check_err);
     int attempt, rc = 1, ret = -1;
 
@@ -231,7 +236,8 @@ refund_create(struct db *db, struct queue *q, const struct merchant_creds *creds
     for (attempt = 0; attempt < REFUND_ID_ATTEMPTS && rc > 0; attempt++) {
         int64_t us = event_clock_reserve(1);
 
-        if (crypto_new_id("rfnd_", r.id, sizeof(r.id), err) != 0) {
+        if (crypto_new_id("rfnd_", r.id, sizeof(r.id), err) != 0
+            || crypto_new_id(EVENT_ID_PREFIX, evt_id, sizeof(evt_id), err) != 0) {
             goto out;
         }
         buf_reset(&answer);
@@ -255,6 +261,7 @@ refund_create(struct db *db, struct queue *q, const struct merchant_creds *creds
         params[10] = answer.data;
         params[11] = payload.data;
         params[12] = usbuf;
+        params[13] = evt_id;
         idem_trip_add(&t, &st_refund_lock, plock_params, &plock_res, NULL, NULL);
         idem_trip_add(&t, &st_refund_create, params, &res, refund_created_row, out);
         if (db_on_commit(db, refund_created_push, out) != 0) {

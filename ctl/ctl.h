@@ -18,6 +18,7 @@ int ctl_merchant(int argc, char **argv); /* ctl_merchant.c */
 int ctl_db(int argc, char **argv);       /* ctl_db.c */
 int ctl_webhooks(int argc, char **argv); /* ctl_jobs.c: webhooks dlq list|requeue */
 int ctl_jobs(int argc, char **argv);     /* ctl_jobs.c: jobs recover */
+int ctl_listen(int argc, char **argv);   /* ctl_listen.c: listen (SPEC 21.4), HTTP API only */
 
 /* Helpers in main.c. */
 /* Prints the usage text to stderr and returns CTL_USAGE. */

@@ -36,12 +36,14 @@ static const char ctl_usage_text[] =
     "  webhooks dlq requeue <ID> | --all\n"
     "  jobs recover\n"
     "  db migrate\n"
+    "  listen --forward-to URL [--events TYPES] [--api URL]\n"
     "\n"
     "  --version, --help, help COMMAND\n"
     "\n"
     "Uses DATABASE_URL and REDIS_URL (./gatewayctl in the repository reads the make-run stack's\n"
-    "var/env when DATABASE_URL is unset). JSON on stdout; exit 0 on success, 1 on failure,\n"
-    "2 on a usage error.\n";
+    "var/env when DATABASE_URL is unset; listen uses only the HTTP API, with GATEWAY_API_KEY,\n"
+    "GATEWAY_API_SECRET and GATEWAY_API_URL or --api). JSON on stdout; exit 0 on success,\n"
+    "1 on failure, 2 on a usage error.\n";
 
 /* --help, help [COMMAND]: the usage lines (of COMMAND only, when given) on stdout, exit 0; an
  * unknown COMMAND is a usage error. */
@@ -153,6 +155,9 @@ main(int argc, char **argv)
         }
     }
     if (ctl_groups[i].name == NULL) {
+        if (strcmp(argv[1], "listen") == 0) {
+            return ctl_listen(argc - 1, argv + 1); /* no configuration: HTTP API only */
+        }
         return ctl_usage();
     }
     cfg_load_or_exit();

@@ -65,4 +65,19 @@ route_handler_fn h_webhook_list;  /* GET /api/v1/webhooks */
 route_handler_fn h_webhook_get;   /* GET /api/v1/webhooks/{webhook_id} */
 route_handler_fn h_webhook_retry; /* POST /api/v1/webhooks/{webhook_id}/retry */
 
+/* h_event.c (SPEC 21.1) */
+route_handler_fn h_event_list;   /* GET /api/v1/events */
+route_handler_fn h_event_get;    /* GET /api/v1/events/{event_id} */
+route_handler_fn h_event_resend; /* POST /api/v1/events/{event_id}/resend */
+
+/* h_endpoint.c (SPEC 21.2) */
+route_handler_fn h_endpoint_create;   /* POST /api/v1/webhook_endpoints */
+route_handler_fn h_endpoint_list;     /* GET /api/v1/webhook_endpoints */
+route_handler_fn h_endpoint_get;      /* GET /api/v1/webhook_endpoints/{endpoint_id} */
+route_handler_fn h_endpoint_update;   /* PATCH /api/v1/webhook_endpoints/{endpoint_id} */
+route_handler_fn h_endpoint_delete;   /* DELETE /api/v1/webhook_endpoints/{endpoint_id} */
+route_handler_fn h_endpoint_rotate;   /* POST …/{endpoint_id}/rotate_secret */
+route_handler_fn h_endpoint_recover;  /* POST …/{endpoint_id}/recover */
+route_handler_fn h_endpoint_attempts; /* GET …/{endpoint_id}/attempts */
+
 #endif /* GW_HANDLERS_H */

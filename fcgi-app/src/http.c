@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include "crypto.h"
+#include "cursor.h"
 #include "jsonh.h"
 #include "log.h"
 #include "netaddr.h"
@@ -294,7 +295,7 @@ http_req_session_token(struct http_req *req)
 }
 
 /* Strict non-negative decimal integer (no sign, no spaces); false on overflow. */
-static bool
+bool
 http_parse_uint(const char *s, int64_t *out)
 {
     int64_t v = 0;
@@ -329,6 +330,23 @@ http_req_list_params(struct http_req *req, int64_t *limit, int64_t *offset, stru
     }
     if (o != NULL && !http_parse_uint(o, offset)) {
         return GW_ERR(err, BAD_REQUEST, "offset must be a non-negative integer");
+    }
+    return 0;
+}
+
+int
+http_req_cursor_params(struct http_req *req, struct cursor_req *c, struct gw_err *err)
+{
+    const char *l = http_req_query(req, "limit");
+
+    c->limit = 10;
+    c->after = http_req_query(req, "starting_after");
+    c->before = http_req_query(req, "ending_before");
+    if (l != NULL && (!http_parse_uint(l, &c->limit) || c->limit < 1 || c->limit > 100)) {
+        return GW_ERR(err, BAD_REQUEST, "limit must be an integer between 1 and 100");
+    }
+    if (c->after != NULL && c->before != NULL) {
+        return GW_ERR(err, BAD_REQUEST, "starting_after and ending_before are exclusive");
     }
     return 0;
 }

@@ -107,6 +107,12 @@ const char *http_req_session_token(struct http_req *req);
  * SPEC descriptions. */
 int http_req_list_params(struct http_req *req, int64_t *limit, int64_t *offset, struct gw_err *err);
 
+/* limit (1-100, default 10), starting_after and ending_before of a cursor list (SPEC 21.1). */
+struct cursor_req;
+int http_req_cursor_params(struct http_req *req, struct cursor_req *c, struct gw_err *err);
+/* A query parameter that must be a non-negative integer when present. */
+bool http_parse_uint(const char *s, int64_t *out);
+
 /* Ends a JSON answer written with jw into resp->body: status, or err INTERNAL when the writer
  * failed. */
 int http_resp_json(struct http_resp *resp, struct jw *w, int status, struct gw_err *err);

@@ -240,6 +240,15 @@ metrics_render_db(struct app *app, struct buf *out, int64_t *wh_delayed)
                          (long long)v[s]);
     }
     *wh_delayed = c.webhooks_delayed;
+    (void)buf_puts(out, "# HELP gateway_endpoint_deliveries Deliveries to webhook endpoints by "
+                        "outcome (SPEC 21.3).\n"
+                        "# TYPE gateway_endpoint_deliveries gauge\n");
+    (void)buf_printf(out,
+                     "gateway_endpoint_deliveries{status=\"pending\"} %lld\n"
+                     "gateway_endpoint_deliveries{status=\"success\"} %lld\n"
+                     "gateway_endpoint_deliveries{status=\"failed\"} %lld\n",
+                     (long long)c.endpoint_pending, (long long)c.endpoint_success,
+                     (long long)c.endpoint_failed);
 }
 
 static void

@@ -53,6 +53,17 @@ static const struct route routes[] = {
     { "GET",  "/api/v1/webhooks",                          h_webhook_list,          A,                   { RP_NONE, RP_NONE } },
     { "GET",  "/api/v1/webhooks/{webhook_id}",             h_webhook_get,           A,                   { RP_WEBHOOK_LOG, RP_NONE } },
     { "POST", "/api/v1/webhooks/{webhook_id}/retry",       h_webhook_retry,         A | B | E,           { RP_WEBHOOK_LOG, RP_NONE } },
+    { "GET",  "/api/v1/events",                            h_event_list,            A,                   { RP_NONE, RP_NONE } },
+    { "GET",  "/api/v1/events/{event_id}",                 h_event_get,             A,                   { RP_EVENT, RP_NONE } },
+    { "POST", "/api/v1/events/{event_id}/resend",          h_event_resend,          A | B | E,           { RP_EVENT, RP_NONE } },
+    { "POST", "/api/v1/webhook_endpoints",                 h_endpoint_create,       A | B,               { RP_NONE, RP_NONE } },
+    { "GET",  "/api/v1/webhook_endpoints",                 h_endpoint_list,         A,                   { RP_NONE, RP_NONE } },
+    { "GET",  "/api/v1/webhook_endpoints/{endpoint_id}",   h_endpoint_get,          A,                   { RP_ENDPOINT, RP_NONE } },
+    { "PATCH", "/api/v1/webhook_endpoints/{endpoint_id}",  h_endpoint_update,       A | B,               { RP_ENDPOINT, RP_NONE } },
+    { "DELETE", "/api/v1/webhook_endpoints/{endpoint_id}", h_endpoint_delete,       A,                   { RP_ENDPOINT, RP_NONE } },
+    { "POST", "/api/v1/webhook_endpoints/{endpoint_id}/rotate_secret", h_endpoint_rotate, A | B | E,     { RP_ENDPOINT, RP_NONE } },
+    { "POST", "/api/v1/webhook_endpoints/{endpoint_id}/recover", h_endpoint_recover, A | B,              { RP_ENDPOINT, RP_NONE } },
+    { "GET",  "/api/v1/webhook_endpoints/{endpoint_id}/attempts", h_endpoint_attempts, A,                { RP_ENDPOINT, RP_NONE } },
     { "GET",  "/api/v1/merchant",                          h_merchant_get,          A,                   { RP_NONE, RP_NONE } },
     { "PUT",  "/api/v1/merchant/webhook",                  h_merchant_webhook_put,  A | B,               { RP_NONE, RP_NONE } },
     { "POST", "/api/v1/merchant/webhook/secret",           h_merchant_webhook_secret, A | B | E,         { RP_NONE, RP_NONE } },
@@ -236,6 +247,10 @@ route_param_valid(enum route_param_kind kind, const char *value)
         return validate_object_id("rfnd_", value);
     case RP_WEBHOOK_LOG:
         return validate_uuid(value);
+    case RP_EVENT:
+        return validate_object_id("evt_", value);
+    case RP_ENDPOINT:
+        return validate_object_id("we_", value);
     case RP_NONE:
     default:
         return true;
@@ -254,6 +269,10 @@ route_param_not_found(enum route_param_kind kind)
         return "Refund not found";
     case RP_WEBHOOK_LOG:
         return "Webhook log not found";
+    case RP_EVENT:
+        return "Event not found";
+    case RP_ENDPOINT:
+        return "Webhook endpoint not found";
     case RP_NONE:
     default:
         return "Route not found";

@@ -33,6 +33,8 @@ enum route_param_kind {
     RP_PAYMENT,     /* pay_ + 16 alnum, "Payment not found" */
     RP_REFUND,      /* rfnd_ + 16 alnum, "Refund not found" */
     RP_WEBHOOK_LOG, /* UUID, "Webhook log not found" */
+    RP_EVENT,       /* evt_ + 16 alnum, "Event not found" (SPEC 21.1) */
+    RP_ENDPOINT,    /* we_ + 16 alnum, "Webhook endpoint not found" (SPEC 21.2) */
 };
 
 struct route {

@@ -71,7 +71,8 @@ describe('dashboard webhooks', { timeout: 240000 }, () => {
                 await page.click(sel('regenerate-secret-button'));
                 const secret = await waitUntil(async () => {
                     const s = await text(page, 'webhook-secret');
-                    return s !== m.webhook_secret && /^whsec_[A-Za-z0-9]{24}$/.test(s) ? s : null;
+                    // SPEC 21.3 (v2): whsec_ + standard base64 of 32 random bytes
+                    return s !== m.webhook_secret && /^whsec_[A-Za-z0-9+/]{43}=$/.test(s) ? s : null;
                 }, { what: 'a new secret' });
                 assert.equal((await api.merchant(m)).webhook_secret, secret);
 
@@ -81,7 +82,8 @@ describe('dashboard webhooks', { timeout: 240000 }, () => {
                 const payload = JSON.parse(got.body);
                 assert.equal(payload.event, 'webhook.test');
                 assert.deepEqual(payload.data, { message: 'Test webhook', merchant_id: m.id });
-                const sig = crypto.createHmac('sha256', secret).update(got.body).digest('hex');
+                // SPEC 21.3: such a secret signs with its base64-decoded bytes
+                const sig = crypto.createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(got.body).digest('hex');
                 assert.equal(got.headers['x-webhook-signature'], sig);
                 const okId = got.headers['webhook-id'];
                 await row(page, okId).waitFor({ timeout: 15000 });

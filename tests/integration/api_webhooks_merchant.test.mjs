@@ -91,7 +91,9 @@ describe('merchant', () => {
     it('POST /api/v1/merchant/webhook/secret: new secret, used afterwards', async () => {
         const r = await mc.post('/api/v1/merchant/webhook/secret', undefined, { body: '' });
         assertOk(r, 200, ['webhook_secret']);
-        assert.match(r.json.webhook_secret, RE.whsec);
+        // SPEC 21.3 (v2): whsec_ + standard base64 of 32 random bytes
+        assert.match(r.json.webhook_secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+        assert.equal(Buffer.from(r.json.webhook_secret.slice(6), 'base64').length, 32);
         assert.notEqual(r.json.webhook_secret, m.webhook_secret);
         assert.equal(assertOk(await mc.get('/api/v1/merchant'), 200).webhook_secret, r.json.webhook_secret);
         const r2 = assertOk(await mc.post('/api/v1/merchant/webhook/secret', {}), 200, ['webhook_secret']);

@@ -8,6 +8,7 @@
 //
 // 'hang' accepts the request and never answers; 'closed' gives the URL of a port with no
 // listener (connection refused). Modes can be changed at any time (not to or from 'closed').
+// A function mode answers each request itself: (request) => ({ status, headers, body }).
 import http from 'node:http';
 import net from 'node:net';
 
@@ -68,6 +69,12 @@ export async function startReceiver({ mode = '200', path = '/webhook' } = {}) {
       notify();
       if (current === 'hang') {
         return; // never answer; the worker's 5 s timeout ends the attempt
+      }
+      if (typeof current === 'function') {
+        const a = current(requests[requests.length - 1]) || {};
+        res.writeHead(a.status || 200, { 'Content-Type': 'text/plain', ...(a.headers || {}) });
+        res.end(a.body ?? '');
+        return;
       }
       const status = current === '500' ? 500 : 200;
       res.writeHead(status, { 'Content-Type': 'text/plain' });

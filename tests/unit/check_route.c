@@ -51,7 +51,8 @@ START_TEST(test_flags_invariants)
                                         "/api/v1/payments/{payment_id}/capture" };
 
     for (i = 0; i < n; i++) {
-        bool is_get = strcmp(t[i].method, "GET") == 0;
+        /* DELETE (SPEC 21.2) takes no body either */
+        bool is_get = strcmp(t[i].method, "GET") == 0 || strcmp(t[i].method, "DELETE") == 0;
         bool want_idem = false;
         size_t k;
 
@@ -100,6 +101,9 @@ START_TEST(test_empty_body_routes)
         "/api/v1/merchant/webhook/secret",
         "/api/v1/merchant/webhook/test",
         "/api/v1/dashboard/logout",
+        /* SPEC 21: every field optional */
+        "/api/v1/events/{event_id}/resend",
+        "/api/v1/webhook_endpoints/{endpoint_id}/rotate_secret",
     };
     size_t n, i, k;
     const struct route *t = route_table(&n);
@@ -307,6 +311,12 @@ START_TEST(test_param_kinds)
     ck_assert_str_eq(route_param_not_found(RP_PAYMENT), "Payment not found");
     ck_assert_str_eq(route_param_not_found(RP_REFUND), "Refund not found");
     ck_assert_str_eq(route_param_not_found(RP_WEBHOOK_LOG), "Webhook log not found");
+    ASSERT_TRUE(route_param_valid(RP_EVENT, "evt_AbCdEfGh12345678"));
+    ASSERT_FALSE(route_param_valid(RP_EVENT, "evt_AbCdEfGh1234567"));
+    ASSERT_TRUE(route_param_valid(RP_ENDPOINT, "we_AbCdEfGh12345678"));
+    ASSERT_FALSE(route_param_valid(RP_ENDPOINT, "we_AbCdEfGh12345678x"));
+    ck_assert_str_eq(route_param_not_found(RP_EVENT), "Event not found");
+    ck_assert_str_eq(route_param_not_found(RP_ENDPOINT), "Webhook endpoint not found");
 }
 END_TEST
 

@@ -193,6 +193,64 @@ START_TEST(test_signatures)
 }
 END_TEST
 
+START_TEST(test_ep_retry_schedule)
+{
+    /* SPEC 21.3: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then failed for good (8 attempts);
+     * test mode 1-7 s; the jitter factor is per mille. */
+    static const int64_t s[7] = { 5, 300, 1800, 7200, 18000, 36000, 36000 };
+    int n;
+
+    for (n = 1; n <= 7; n++) {
+        ck_assert_int_eq(deliver_ep_retry_ms(false, n, 1000), s[n - 1] * 1000);
+        ck_assert_int_eq(deliver_ep_retry_ms(true, n, 1000), (int64_t)n * 1000);
+        ck_assert_int_eq(deliver_ep_retry_ms(false, n, 900), s[n - 1] * 900);
+        ck_assert_int_eq(deliver_ep_retry_ms(false, n, 1100), s[n - 1] * 1100);
+    }
+    ck_assert_int_eq(deliver_ep_retry_ms(false, 8, 1000), -1);
+    ck_assert_int_eq(deliver_ep_retry_ms(true, 0, 1000), -1);
+}
+END_TEST
+
+START_TEST(test_secret_keys)
+{
+    unsigned char key[DELIVER_KEY_MAX];
+    size_t n = 0;
+
+    /* whsec_ + base64 of at least 24 bytes: the decoded bytes (Standard Webhooks) */
+    ASSERT_OK(
+        deliver_secret_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", 24, key, sizeof(key), &n));
+    ck_assert_uint_eq(n, 24);
+    ck_assert_int_eq(key[0], 0x31);
+    /* the seeded legacy secret is no base64: its own bytes */
+    ASSERT_OK(deliver_secret_key("whsec_test_abc123", 24, key, sizeof(key), &n));
+    ck_assert_uint_eq(n, strlen("whsec_test_abc123"));
+    ck_assert_int_eq(memcmp(key, "whsec_test_abc123", n), 0);
+    /* 24 alphanumerics decode to 18 bytes: fewer than 24, so the legacy rule keeps the bytes */
+    ASSERT_OK(deliver_secret_key("whsec_abcdefghijklmnopqrstuvwx", 24, key, sizeof(key), &n));
+    ck_assert_uint_eq(n, 30);
+    /* an endpoint secret (minimum 1) is always decoded when it is base64 */
+    ASSERT_OK(deliver_secret_key("whsec_abcdefghijklmnopqrstuvwx", 1, key, sizeof(key), &n));
+    ck_assert_uint_eq(n, 18);
+}
+END_TEST
+
+START_TEST(test_std_signature_vector)
+{
+    /* The Standard Webhooks specification's example: secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,
+     * id msg_p5jXN8AQM9LWM0D4loKWxJek, timestamp 1614265330, body {"test": 2432232314}. */
+    unsigned char key[DELIVER_KEY_MAX];
+    char std[DELIVER_STDSIG_SZ];
+    const char *body = "{\"test\": 2432232314}";
+    size_t n = 0;
+
+    ASSERT_OK(
+        deliver_secret_key("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", 1, key, sizeof(key), &n));
+    ASSERT_OK(deliver_std_signature(key, n, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body,
+                                    strlen(body), std));
+    ck_assert_str_eq(std, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+}
+END_TEST
+
 Suite *
 suite_worker(void)
 {
@@ -202,6 +260,7 @@ suite_worker(void)
                test_clean_incomplete_trailing, test_clean_invalid_and_nul,
                test_clean_output_is_bounded);
     UNIT_TCASE(s, "schedule", 0, test_retry_schedule, test_bank_delay);
-    UNIT_TCASE(s, "signatures", 0, test_signatures);
+    UNIT_TCASE(s, "signatures", 0, test_signatures, test_secret_keys, test_std_signature_vector);
+    UNIT_TCASE(s, "endpoint_schedule", 0, test_ep_retry_schedule);
     return s;
 }

@@ -10,6 +10,8 @@
 
 #include "crypto.h"
 #include "delivery.h"
+#include "endpoint.h"
+#include "epdelivery.h"
 #include "jsonh.h"
 #include "log.h"
 #include "model.h"
@@ -34,6 +36,12 @@
 #define DL_TAKE_PAUSE_MS 10 /* after a take that gave nothing startable, or an empty queue */
 #define DL_POLL_PAGE_MIN 64
 #define DL_CLAIM_HOLD_MS 20000 /* a claim not started by then is given up (claims last 30 s) */
+#define DL_EP_POLL_MS    100   /* due endpoint deliveries and the fan-out: at least this often */
+#define DL_FANOUT_BATCH  500
+
+/* SPEC 21.3: seconds after failed attempt N (1-based) of an endpoint delivery, ±10 % jitter. */
+static const int deliver_ep_intervals[EPD_MAX_ATTEMPTS - 1] = { 5,     300,   1800, 7200,
+                                                                18000, 36000, 36000 };
 
 static const int deliver_intervals[DELIVER_MAX_ATTEMPTS] = { 0, 60, 300, 1800, 7200 };
 static const int deliver_intervals_test[DELIVER_MAX_ATTEMPTS] = { 0, 5, 10, 15, 20 };
@@ -80,6 +88,11 @@ struct dl_xfer {
     size_t body_len;
     bool blocked;
     int64_t started_ms;
+    /* endpoint deliveries (SPEC 21.3): id is the event id (webhook-id) */
+    bool ep;
+    int64_t delivery_id;
+    int64_t started_unix_ms;
+    long retry_after; /* seconds from a 429/503 Retry-After, -1 when none */
     /* the outcome, once finished */
     enum dl_outcome oc;
     long code;      /* < 0: no response */
@@ -94,6 +107,10 @@ struct deliver {
     size_t nxfers;
     struct dl_xfer **done; /* finished, result not yet recorded */
     size_t ndone;
+    struct dl_xfer **epdone; /* finished endpoint attempts, result not yet recorded */
+    size_t nepdone;
+    int64_t next_ep_ms;     /* next claim of due endpoint deliveries */
+    int64_t next_fanout_ms; /* next fan-out of new events */
     size_t max;
     size_t per_merchant;
     size_t ready_cap;
@@ -118,6 +135,7 @@ struct deliver {
     size_t *requeue_len;
     size_t nrequeue;
     long long attempts[DL_NOUTCOMES];
+    long long ep_attempts[DL_NOUTCOMES]; /* endpoint attempts by outcome, since start */
     long long completed;
     struct queue_webhook_dead *dead;
     size_t ndead;
@@ -348,6 +366,8 @@ deliver_new(struct wk *w)
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->done = xcalloc(d->max, sizeof(*d->done));
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
+    d->epdone = xcalloc(d->max, sizeof(*d->epdone));
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->easy_pool = xcalloc(d->max, sizeof(*d->easy_pool));
     d->pend = xcalloc(2 * d->max, sizeof(*d->pend));
     d->pend_ms = xcalloc(2 * d->max, sizeof(*d->pend_ms));
@@ -363,7 +383,7 @@ deliver_new(struct wk *w)
 size_t
 deliver_inflight(const struct deliver *d)
 {
-    return d->nxfers + d->ndone;
+    return d->nxfers + d->ndone + d->nepdone;
 }
 
 static void
@@ -404,6 +424,11 @@ deliver_free(struct deliver *d)
                  LOG_I("attempt", d->done[i]->attempt));
         dl_xfer_free(NULL, d->done[i]);
     }
+    for (i = 0; i < d->nepdone; i++) {
+        log_warn("endpoint attempt not recorded", LOG_S("event_id", d->epdone[i]->id),
+                 LOG_I("attempt", d->epdone[i]->attempt));
+        dl_xfer_free(NULL, d->epdone[i]);
+    }
     for (i = 0; i < d->neasy; i++) {
         curl_easy_cleanup(d->easy_pool[i]);
     }
@@ -426,6 +451,7 @@ deliver_free(struct deliver *d)
     free(d->dead);
     free(d->easy_pool);
     free(d->done);
+    free(d->epdone);
     free(d->xfers);
     free(d);
 }
@@ -448,6 +474,10 @@ static void
 dl_finished(struct deliver *d, struct dl_xfer *x)
 {
     x->m->unrecorded++;
+    if (x->ep) {
+        d->epdone[d->nepdone++] = x;
+        return;
+    }
     d->done[d->ndone++] = x;
 }
 
@@ -465,6 +495,14 @@ dl_done(struct dl_xfer *x, CURLcode rc)
     if (rc == CURLE_OK) {
         (void)curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
         dl_set_outcome(x, code >= 200 && code <= 299 ? DL_SUCCESS : DL_HTTP_ERROR, code, NULL);
+        if (x->ep && (code == 429 || code == 503)) {
+            curl_off_t ra = -1;
+
+            /* seconds, or an HTTP date turned into seconds from now by libcurl */
+            if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0) {
+                x->retry_after = ra > EPD_RETRY_AFTER_MAX_S ? EPD_RETRY_AFTER_MAX_S : (long)ra;
+            }
+        }
         return;
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
@@ -693,24 +731,52 @@ deliver_retry_interval(bool test_schedule, int attempt)
     return iv[attempt];
 }
 
+int64_t
+deliver_ep_retry_ms(bool test_schedule, int attempt, int jitter_permille)
+{
+    int64_t base;
+
+    if (attempt < 1 || attempt >= EPD_MAX_ATTEMPTS) {
+        return -1;
+    }
+    base =
+        test_schedule ? (int64_t)attempt * 1000 : (int64_t)deliver_ep_intervals[attempt - 1] * 1000;
+    return base * jitter_permille / 1000;
+}
+
 int
-deliver_signatures(const char *secret, const char *id, int64_t ts, const void *body, size_t len,
-                   char hex[CRYPTO_SHA256_HEXLEN + 1], char std[DELIVER_STDSIG_SZ])
+deliver_secret_key(const char *secret, size_t min_decoded, unsigned char *key, size_t keysz,
+                   size_t *klen)
+{
+    size_t slen = strlen(secret), n = 0;
+
+    if (slen > 6 && strncmp(secret, "whsec_", 6) == 0
+        && crypto_base64_decode(secret + 6, slen - 6, key, keysz, &n) == 0 && n >= min_decoded
+        && n > 0) {
+        *klen = n;
+        return 0;
+    }
+    if (slen > keysz) {
+        return -1;
+    }
+    memcpy(key, secret, slen);
+    *klen = slen;
+    return 0;
+}
+
+int
+deliver_std_signature(const unsigned char *key, size_t klen, const char *id, int64_t ts,
+                      const void *body, size_t len, char std[DELIVER_STDSIG_SZ])
 {
     unsigned char mac[CRYPTO_SHA256_LEN];
     struct buf msg;
-    size_t slen = strlen(secret);
     int ret = -1;
 
     buf_init(&msg, 0);
-    if (crypto_hmac_sha256(secret, slen, body, len, mac) != 0) {
-        goto out;
-    }
-    crypto_hex(mac, sizeof(mac), hex);
     if (buf_printf(&msg, "%s.%" PRId64 ".", id, ts) != 0 || buf_append(&msg, body, len) != 0) {
         goto out;
     }
-    if (crypto_hmac_sha256(secret, slen, msg.data, msg.len, mac) != 0) {
+    if (crypto_hmac_sha256(key, klen, msg.data, msg.len, mac) != 0) {
         goto out;
     }
     memcpy(std, "v1,", sizeof("v1,")); /* with its NUL; the base64 goes after "v1," */
@@ -719,6 +785,31 @@ deliver_signatures(const char *secret, const char *id, int64_t ts, const void *b
 out:
     crypto_wipe(mac, sizeof(mac));
     buf_release(&msg);
+    return ret;
+}
+
+int
+deliver_signatures(const char *secret, const char *id, int64_t ts, const void *body, size_t len,
+                   char hex[CRYPTO_SHA256_HEXLEN + 1], char std[DELIVER_STDSIG_SZ])
+{
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    unsigned char key[DELIVER_KEY_MAX];
+    size_t klen = 0;
+    int ret = -1;
+
+    /* SPEC 21.3: a whsec_ secret whose rest is base64 of at least 24 bytes signs with those
+     * bytes (Standard Webhooks); any other secret with its own bytes (SPEC 11.3) */
+    if (deliver_secret_key(secret, 24, key, sizeof(key), &klen) != 0) {
+        goto out;
+    }
+    if (crypto_hmac_sha256(key, klen, body, len, mac) != 0) {
+        goto out;
+    }
+    crypto_hex(mac, sizeof(mac), hex);
+    ret = deliver_std_signature(key, klen, id, ts, body, len, std);
+out:
+    crypto_wipe(mac, sizeof(mac));
+    crypto_wipe(key, sizeof(key));
     return ret;
 }
 
@@ -1128,6 +1219,263 @@ out:
     dl_merchant_gc(d);
 }
 
+/* ---- endpoint deliveries (SPEC 21.3) ------------------------------------------------------ */
+
+/* Standard Webhooks headers: webhook-id the event id, the signature with the endpoint's key and,
+ * while a rotated secret is still valid, with the previous one too ("v1,<new> v1,<old>"). */
+static int
+dl_ep_sign_headers(struct dl_xfer *x, const char *secret, const char *previous)
+{
+    unsigned char key[DELIVER_KEY_MAX];
+    char std[DELIVER_STDSIG_SZ], old[DELIVER_STDSIG_SZ];
+    char line[256];
+    size_t klen = 0;
+    int64_t ts = (int64_t)time(NULL);
+    int rc = -1;
+
+    old[0] = '\0';
+    if (secret == NULL || deliver_secret_key(secret, 1, key, sizeof(key), &klen) != 0
+        || deliver_std_signature(key, klen, x->id, ts, x->payload, x->payload_len, std) != 0) {
+        goto out;
+    }
+    if (previous != NULL
+        && (deliver_secret_key(previous, 1, key, sizeof(key), &klen) != 0
+            || deliver_std_signature(key, klen, x->id, ts, x->payload, x->payload_len, old) != 0)) {
+        goto out;
+    }
+    x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
+    (void)snprintf(line, sizeof(line), "webhook-id: %s", x->id);
+    x->hdrs = curl_slist_append(x->hdrs, line);
+    (void)snprintf(line, sizeof(line), "webhook-timestamp: %" PRId64, ts);
+    x->hdrs = curl_slist_append(x->hdrs, line);
+    (void)snprintf(line, sizeof(line), "webhook-signature: %s%s%s", std, old[0] != '\0' ? " " : "",
+                   old);
+    x->hdrs = curl_slist_append(x->hdrs, line);
+    x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+    rc = x->hdrs != NULL ? 0 : -1;
+out:
+    crypto_wipe(key, sizeof(key));
+    return rc;
+}
+
+/* Starts the attempt of endpoint claim c (its payload and url move into the transfer). */
+static void
+dl_ep_start(struct deliver *d, struct epd_claim *c)
+{
+    struct dl_xfer *x = xcalloc(1, sizeof(*x));
+
+    x->d = d;
+    x->ep = true;
+    x->retry_after = -1;
+    x->m = dl_merchant_find(d, c->merchant_id, true);
+    x->started_ms = gw_mono_ms();
+    x->started_unix_ms = gw_unix_ms();
+    x->delivery_id = c->delivery_id;
+    gw_copy_str(x->id, sizeof(x->id), c->event_id);
+    gw_copy_str(x->event, sizeof(x->event), c->type);
+    gw_copy_str(x->locked_until, sizeof(x->locked_until), c->locked_until);
+    x->attempt = c->attempt;
+    x->payload = c->payload;
+    x->payload_len = c->payload_len;
+    x->url = c->url;
+    c->payload = NULL;
+    c->url = NULL;
+    if (x->url == NULL || x->payload == NULL
+        || dl_ep_sign_headers(x, c->secret, c->previous_secret) != 0 || dl_setup_easy(d, x) != 0
+        || curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
+        log_error("cannot start endpoint attempt", LOG_S("event_id", x->id));
+        dl_set_outcome(x, DL_CONNECTION_ERROR, -1, "Internal error starting attempt");
+        dl_finished(d, x);
+        return;
+    }
+    x->m->inflight++;
+    d->xfers[d->nxfers++] = x;
+}
+
+/* A random factor in [900, 1100] per mille: the ±10 % jitter of SPEC 21.3. */
+static int
+dl_jitter(void)
+{
+    unsigned char b[2] = { 0, 0 };
+    struct gw_err err = GW_ERR_INIT;
+
+    if (crypto_random_bytes(b, sizeof(b), &err) != 0) {
+        return 1000;
+    }
+    return 900 + (int)(((unsigned)b[0] << 8 | b[1]) % 201u);
+}
+
+/* The endpoint results of the finished attempts. */
+struct dl_ep_results {
+    struct epd_result *r;
+    struct buf *bodies;
+    char (*aids)[MODEL_ID_SZ];
+    bool *applied;
+    size_t n;
+};
+
+static void
+dl_ep_results_prepare(struct deliver *d, struct dl_ep_results *rs)
+{
+    struct gw_err err = GW_ERR_INIT;
+    size_t i, n = d->nepdone;
+    int64_t next;
+
+    memset(rs, 0, sizeof(*rs));
+    if (n == 0) {
+        return;
+    }
+    rs->n = n;
+    rs->r = xcalloc(n, sizeof(*rs->r));
+    rs->bodies = xcalloc(n, sizeof(*rs->bodies));
+    rs->aids = xcalloc(n, sizeof(*rs->aids));
+    rs->applied = xcalloc(n, sizeof(*rs->applied));
+    for (i = 0; i < n; i++) {
+        struct dl_xfer *x = d->epdone[i];
+        struct epd_result *r = &rs->r[i];
+
+        buf_init(&rs->bodies[i], 0);
+        if (!x->has_text) {
+            (void)deliver_clean_body(x->body, x->body_len, &rs->bodies[i]);
+        }
+        if (crypto_new_id(ENDPOINT_ATTEMPT_ID_PREFIX, rs->aids[i], MODEL_ID_SZ, &err) != 0) {
+            (void)snprintf(rs->aids[i], MODEL_ID_SZ, "wa_%016" PRIx64,
+                           (uint64_t)x->started_unix_ms);
+        }
+        next = x->retry_after > 0 ? (int64_t)x->retry_after * 1000
+                                  : deliver_ep_retry_ms(d->w->cfg->webhook_retry_intervals_test,
+                                                        x->attempt, dl_jitter());
+        r->delivery_id = x->delivery_id;
+        r->locked_until = x->locked_until;
+        r->attempt_id = rs->aids[i];
+        r->attempt = x->attempt;
+        r->code = x->code;
+        r->body = x->has_text ? NULL : rs->bodies[i].data;
+        r->error = x->has_text ? x->text : NULL;
+        r->status = x->oc == DL_SUCCESS              ? "success"
+                    : x->attempt >= EPD_MAX_ATTEMPTS ? "failed"
+                                                     : "pending";
+        r->retry_ms = next > 0 ? next : 0;
+        r->started_ms = x->started_unix_ms;
+        r->duration_ms = gw_mono_ms() - x->started_ms;
+        r->gone = x->oc == DL_HTTP_ERROR && x->code == 410;
+        log_info("endpoint attempt", LOG_S("event_id", x->id), LOG_S("merchant_id", x->m->id),
+                 LOG_S("event", x->event), LOG_I("attempt", x->attempt),
+                 LOG_S("outcome", dl_outcome_names[x->oc]), LOG_I("response_code", x->code),
+                 LOG_S("status", r->status), LOG_I("duration_ms", r->duration_ms));
+    }
+}
+
+static void
+dl_ep_results_release(struct deliver *d, struct dl_ep_results *rs, bool written)
+{
+    size_t i;
+
+    if (!written && rs->n > 0) {
+        log_warn("cannot record endpoint attempts; claims will expire", LOG_I("attempts", rs->n));
+    }
+    for (i = 0; i < rs->n; i++) {
+        if (written) {
+            d->ep_attempts[d->epdone[i]->oc]++;
+        }
+        d->epdone[i]->m->unrecorded--;
+        dl_xfer_free(d, d->epdone[i]);
+        buf_release(&rs->bodies[i]);
+    }
+    d->nepdone = 0;
+    free(rs->r);
+    free(rs->bodies);
+    free(rs->aids);
+    free(rs->applied);
+    memset(rs, 0, sizeof(*rs));
+}
+
+/* Fans new events out to their endpoints' deliveries (at least every DL_EP_POLL_MS; at once
+ * again while batches come back full). */
+static void
+dl_fanout(struct deliver *d, int64_t now)
+{
+    struct gw_err err = GW_ERR_INIT;
+    int n = 0;
+
+    if (now < d->next_fanout_ms || d->w->stopping || !wk_db_ready(d->w)) {
+        return;
+    }
+    if (epd_fanout(d->w->db, DL_FANOUT_BATCH, &n, &err) != 0) {
+        log_warn("endpoint fan-out failed", LOG_S("error", err.msg));
+        wk_db_failed(d->w, &err);
+        d->next_fanout_ms = now + DL_EP_POLL_MS;
+        return;
+    }
+    d->next_fanout_ms = n >= DL_FANOUT_BATCH ? now : now + DL_EP_POLL_MS;
+    if (n > 0) {
+        d->next_ep_ms = now; /* new deliveries are due */
+    }
+}
+
+/* The endpoint turn: records the finished endpoint attempts and claims due deliveries for the
+ * free slots in one statement, then starts them. */
+static void
+dl_ep_exchange(struct deliver *d)
+{
+    struct wk *w = d->w;
+    struct gw_err err = GW_ERR_INIT;
+    struct dl_ep_results rs;
+    struct epd_claim_in in;
+    struct epd_claim *claims = NULL;
+    struct delivery_slots *slots = NULL;
+    size_t nclaims = 0, free_slots, i, nslots = 0;
+    int64_t now = gw_mono_ms();
+    bool ok;
+
+    free_slots = w->stopping || d->nxfers >= d->max ? 0 : d->max - d->nxfers;
+    if (d->nepdone == 0 && (free_slots == 0 || now < d->next_ep_ms)) {
+        return;
+    }
+    dl_ep_results_prepare(d, &rs);
+    if (!wk_db_ready(w)) {
+        dl_ep_results_release(d, &rs, false);
+        return;
+    }
+    if (now < d->next_ep_ms) {
+        free_slots = 0; /* record only */
+    }
+    slots = xcalloc(d->nms + 1, sizeof(*slots));
+    for (i = 0; i < d->nms; i++) {
+        int used = d->ms[i]->inflight;
+
+        if (used > 0 || d->ms[i]->queued > 0) {
+            slots[nslots].merchant_id = d->ms[i]->id;
+            slots[nslots].free = (int)d->per_merchant > used ? (int)d->per_merchant - used : 0;
+            nslots++;
+        }
+    }
+    in.slots = slots;
+    in.nslots = nslots;
+    in.per_merchant = (int)d->per_merchant;
+    in.per_endpoint = (int)d->per_merchant;
+    in.limit = (int)free_slots;
+    ok = epd_turn(w->db, rs.r, rs.n, rs.applied, w->cfg->webhook_disable_after_s, &in, &claims,
+                  &nclaims, &err)
+         == 0;
+    dl_ep_results_release(d, &rs, ok);
+    if (!ok) {
+        log_warn("endpoint turn failed", LOG_S("error", err.msg));
+        wk_db_failed(w, &err);
+        d->next_ep_ms = now + DL_EP_POLL_MS;
+        goto out;
+    }
+    if (free_slots > 0) {
+        d->next_ep_ms = nclaims >= free_slots ? now : now + DL_EP_POLL_MS;
+    }
+    for (i = 0; i < nclaims; i++) {
+        dl_ep_start(d, &claims[i]);
+    }
+out:
+    epd_claims_release(claims, nclaims);
+    free(slots);
+}
+
 /* One turn: drive the transfers, record what finished, fill the free slots, tell Redis. */
 static void
 dl_turn(struct deliver *d)
@@ -1146,6 +1494,11 @@ dl_turn(struct deliver *d)
     }
     dl_exchange(d);
     if (dl_start_pending(d) > 0) {
+        (void)curl_multi_perform(d->multi, &running);
+    }
+    dl_fanout(d, now);
+    dl_ep_exchange(d);
+    if (d->nxfers > 0) {
         (void)curl_multi_perform(d->multi, &running);
     }
     if (d->npend > 0 && now - d->pend_ms[0] > DL_CLAIM_HOLD_MS) {
@@ -1176,6 +1529,12 @@ dl_wake_at(const struct deliver *d)
     }
     if (!d->redis_dry) {
         at = d->take_pause_until;
+    }
+    if (d->nxfers < d->max && d->next_ep_ms < at) {
+        at = d->next_ep_ms;
+    }
+    if (d->next_fanout_ms < at) {
+        at = d->next_fanout_ms;
     }
     return d->next_poll_ms < at ? d->next_poll_ms : at;
 }

@@ -6,6 +6,7 @@
 #include "cfg.h"
 #include "crypto.h"
 #include "deliver.h"
+#include "epdelivery.h"
 #include "jobs.h"
 #include "jsonh.h"
 #include "log.h"
@@ -123,7 +124,7 @@ static void
 wk_housekeeping(struct wk *w)
 {
     struct gw_err err = GW_ERR_INIT;
-    int64_t idem = 0, sessions = 0;
+    int64_t idem = 0, sessions = 0, events = 0, removed = 0;
 
     if (!wk_db_ready(w)) {
         return;
@@ -135,6 +136,18 @@ wk_housekeeping(struct wk *w)
     }
     log_info("housekeeping done", LOG_I("idempotency_keys", idem),
              LOG_I("dashboard_sessions", sessions));
+    /* SPEC 21.1: events older than EVENT_RETENTION_DAYS, with their deliveries and attempts,
+     * in batches so that no transaction grows large */
+    do {
+        events = 0;
+        if (epd_expire_events(w->db, w->cfg->event_retention_days, 5000, &events, &err) != 0) {
+            log_warn("event housekeeping failed", LOG_S("error", err.msg));
+            wk_db_failed(w, &err);
+            return;
+        }
+        removed += events;
+    } while (events >= 5000 && !w->stopping);
+    log_info("events expired", LOG_I("events", removed));
 }
 
 /* ---- start-up and signals ---------------------------------------------------------------- */

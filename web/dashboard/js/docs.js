@@ -141,6 +141,41 @@ export function renderDocs(main, alive) {
             h('th', { text: 'error_code' }))),
         h('tbody', null, testValues.map(([value, outcome, code]) => h('tr', { testid: 'test-value-row' },
             h('td', { class: 'mono', text: value }), h('td', { text: outcome }), h('td', { class: 'mono', text: code })))));
+    // SPEC 21.3: endpoint deliveries follow Standard Webhooks 1.0; the official libraries verify
+    // the signature and reject a timestamp more than five minutes away.
+    const endpointNode = [
+        "// npm install standardwebhooks",
+        "const { Webhook } = require('standardwebhooks');",
+        '',
+        '// The endpoint\'s secret (whsec_…), shown once when you add or rotate the endpoint.',
+        'const wh = new Webhook(process.env.ENDPOINT_SECRET);',
+        '',
+        "app.post('/hooks', express.raw({ type: 'application/json' }), (req, res) => {",
+        '  let event;',
+        '  try {',
+        '    // checks webhook-signature over webhook-id.webhook-timestamp.body and the timestamp',
+        "    event = wh.verify(req.body, req.headers);",
+        '  } catch (err) {',
+        '    return res.status(400).end();',
+        '  }',
+        "  // webhook-id is the event id: the same on every retry and resend, so de-duplicate on it",
+        "  if (alreadyHandled(req.get('webhook-id'))) return res.status(200).end();",
+        "  console.log('Received', event.event);",
+        '  res.status(200).end();',
+        '});',
+    ].join('\n');
+    const endpointPython = [
+        '# pip install standardwebhooks',
+        'from standardwebhooks.webhooks import Webhook',
+        '',
+        'wh = Webhook(os.environ["ENDPOINT_SECRET"])',
+        '',
+        '@app.post("/hooks")',
+        'def hooks():',
+        '    # raises on a bad signature or a timestamp too far from now',
+        '    event = wh.verify(request.get_data(), request.headers)',
+        '    return "", 200',
+    ].join('\n');
     main.append(
         h('div', { testid: 'api-docs', class: 'docs' },
             h('h1', { class: 'page-title', text: 'Integration Guide' }),
@@ -170,8 +205,18 @@ export function renderDocs(main, alive) {
                 'code-snippet-refunds', refunds),
             section('section-idempotency', '6. Idempotency', 'Safe retries of POST /api/v1/orders, /payments, /refunds and /capture.',
                 'code-snippet-idempotency', idempotency),
+            h('section', { testid: 'section-endpoint-verification', class: 'card' },
+                h('h2', { text: '7. Webhook endpoints (Standard Webhooks)' }),
+                h('p', null, 'Endpoints added on the Webhooks page are signed per Standard Webhooks: ',
+                    h('code', { text: 'webhook-id' }), ' (the event id), ', h('code', { text: 'webhook-timestamp' }),
+                    ' and ', h('code', { text: 'webhook-signature' }),
+                    ' (during a secret rotation it carries two signatures, one per secret). Verify with the official libraries,',
+                    ' which also reject old timestamps:'),
+                h('pre', { testid: 'code-snippet-endpoint-node', class: 'code' }, h('code', { text: endpointNode })),
+                h('pre', { testid: 'code-snippet-endpoint-python', class: 'code' }, h('code', { text: endpointPython })),
+                h('p', { text: 'Failed deliveries are retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (±10 %); a 429 or 503 with Retry-After is honoured; a 410 disables the endpoint.' })),
             h('section', { testid: 'section-test-values', class: 'card' },
-                h('h2', { text: '7. Test cards and VPAs' }),
+                h('h2', { text: '8. Test cards and VPAs' }),
                 h('p', { text: 'The sandbox bank answers these values the same way every time, whatever the test '
                     + 'mode settings: use them to reach every branch of your integration. Any future expiry and any '
                     + 'CVV work; every other valid number behaves as usual.' }),

@@ -3,6 +3,7 @@
 
 import { api } from './api.js';
 import { clear, h, safeClass } from './dom.js';
+import { endpointsPanel, eventsPanel } from './endpoints.js';
 import { formatTimestamp, paginationText } from './format.js';
 import { state } from './state.js';
 
@@ -12,7 +13,15 @@ const WH_RELOAD_MS = 5000;
 export function renderWebhooks(main, alive) {
     const logs = logsPanel(alive);
     const config = configPanel(alive, () => logs.reload());
-    main.append(h('h1', { class: 'page-title', text: 'Webhooks' }), config.el, logs.el, logs.detail.el);
+    let endpointList = [];
+    const events = eventsPanel(alive, () => endpointList);
+    const endpoints = endpointsPanel(alive, (list) => {
+        endpointList = list;
+    });
+    main.append(h('h1', { class: 'page-title', text: 'Webhooks' }), config.el, logs.el, logs.detail.el,
+        endpoints.el, events.el);
+    endpoints.load();
+    events.load();
     const timer = setInterval(() => {
         if (alive()) {
             logs.reload();

@@ -1,0 +1,381 @@
+/* epdelivery.c: statements of delivery to webhook endpoints (SPEC 21.3). Sets travel as one
+ * JSON parameter each, so that a batch is one statement whatever its size. */
+#include "epdelivery.h"
+
+#include "buf.h"
+#include "crypto.h"
+#include "event.h"
+#include "jsonh.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The endpoint object (SPEC 21.2 key order) of alias `we` as compact JSON text, with status
+ * disabled and disabled_reason `reason` (an SQL text expression). to_json escapes strings the
+ * way JSON.stringify does (control characters only, \u00xx lowercase). */
+/* clang-format off */
+#define EPD_ENDPOINT_JSON(reason)                                                                  \
+    "'{\"id\":' || to_json(we.id)::text || ',\"url\":' || to_json(we.url)::text || "               \
+    "',\"description\":' || COALESCE(to_json(we.description)::text, 'null') || "                   \
+    "',\"enabled_events\":' || array_to_json(we.enabled_events)::text || "                         \
+    "',\"status\":\"disabled\",\"disabled_reason\":' || to_json(" reason ")::text || "             \
+    "',\"rate_limit\":' || COALESCE(we.rate_limit::text, 'null') || "                              \
+    "',\"ordering\":' || to_json(we.ordering)::text || ',\"created_at\":' || "                     \
+    "to_json(" DB_TS("we.created_at") ")::text || ',\"updated_at\":' || "                          \
+    "to_json(" DB_TS("now()") ")::text || '}'"
+
+/* Up to $1 events waiting for their fan-out (skipped when another worker holds them): one
+ * delivery per enabled endpoint of the merchant subscribed to the type (a disabled endpoint's
+ * own webhook_endpoint.disabled event excluded by its status). */
+static const struct db_stmt st_fanout = { "epd_fanout",
+    "WITH ev AS (SELECT id, merchant_id, type FROM events WHERE fanout_pending "
+    "ORDER BY created_at LIMIT $1::int FOR UPDATE SKIP LOCKED), "
+    "ins AS (INSERT INTO endpoint_deliveries (event_id, endpoint_id, merchant_id) "
+    "SELECT ev.id, we.id, ev.merchant_id FROM ev JOIN webhook_endpoints we "
+    "ON we.merchant_id = ev.merchant_id AND we.status = 'enabled' AND "
+    EVENT_SUBSCRIBED_SQL("ev.type", "we.enabled_events") " "
+    "ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING 1), "
+    "up AS (UPDATE events e SET fanout_pending = false FROM ev WHERE e.id = ev.id RETURNING 1) "
+    "SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM ins)", 1 };
+
+/* The turn. r: the results ($1); rec: each written while its claim holds; att: every attempt
+ * kept (the delivery still exists); h/ep: the endpoints' health: a success clears failing_since,
+ * a failure starts it; a 410, or failures for longer than $3 s, disable an enabled endpoint
+ * (gone / failing); dis/ev/wl: its webhook_endpoint.disabled event ($2: spare event ids) and
+ * legacy log. Then the claim: cand the due deliveries (merchants in $4 with no free slot
+ * skipped, at most $8 scanned), e2 each endpoint's attempts in flight and in the last second,
+ * c2/c3 at most min(per endpoint $6, rate_limit room) per endpoint, fifo endpoints only their
+ * oldest pending delivery and only when none is in flight; c4/pick at most each merchant's free
+ * slots ($4, default $5), $7 in all; claimed SPEC 11.3's conditional claim. */
+#define EPD_DISABLING                                                                              \
+    "(h.old_status = 'enabled' AND NOT h.ok AND (h.gone OR h.old_fs < now() - $3::int * interval '1 second'))"
+static const struct db_stmt st_turn = { "epd_turn",
+    "WITH r AS (SELECT * FROM json_to_recordset($1::json) AS r(d bigint, l timestamp, a text, "
+    "n int, c int, b text, e text, s text, i bigint, st bigint, ms bigint, g bool)), "
+    "rec AS (UPDATE endpoint_deliveries d SET attempts = r.n, status = r.s, next_at = CASE "
+    "WHEN r.s = 'pending' THEN now() + r.i * interval '1 millisecond' ELSE d.next_at END, "
+    "locked_until = NULL, updated_at = now() FROM r WHERE d.id = r.d AND d.locked_until = r.l "
+    "RETURNING d.id), "
+    "att AS (INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, "
+    "started_at, duration_ms, response_code, response_body, error) SELECT r.a, d.id, "
+    "d.endpoint_id, d.event_id, r.n, 'epoch'::timestamp + r.st * interval '1 millisecond', "
+    "r.ms, r.c, r.b, r.e FROM r JOIN endpoint_deliveries d ON d.id = r.d "
+    "ON CONFLICT (id) DO NOTHING), "
+    "h AS (SELECT d.endpoint_id, bool_or(r.s = 'success') AS ok, bool_or(r.g) AS gone, "
+    "min(we.status) AS old_status, min(COALESCE(we.failing_since, now())) AS old_fs "
+    "FROM r JOIN endpoint_deliveries d ON d.id = r.d "
+    "JOIN webhook_endpoints we ON we.id = d.endpoint_id GROUP BY d.endpoint_id), "
+    "ep AS (UPDATE webhook_endpoints we SET "
+    "last_success_at = CASE WHEN h.ok THEN now() ELSE we.last_success_at END, "
+    "failing_since = CASE WHEN h.ok THEN NULL ELSE COALESCE(we.failing_since, now()) END, "
+    "status = CASE WHEN " EPD_DISABLING " THEN 'disabled' ELSE we.status END, "
+    "disabled_reason = CASE WHEN " EPD_DISABLING " THEN CASE WHEN h.gone THEN 'gone' "
+    "ELSE 'failing' END ELSE we.disabled_reason END, "
+    "updated_at = CASE WHEN " EPD_DISABLING " THEN now() ELSE we.updated_at END "
+    "FROM h WHERE we.id = h.endpoint_id "
+    "RETURNING we.id, we.merchant_id, " EPD_DISABLING " AS newly, "
+    EPD_ENDPOINT_JSON("CASE WHEN h.gone THEN 'gone' ELSE 'failing' END") " AS obj), "
+    "dis AS (SELECT ep.id, ep.merchant_id, '{\"event\":\"webhook_endpoint.disabled\",\"timestamp\":' "
+    "|| floor(extract(epoch FROM now()))::bigint || ',\"data\":{\"webhook_endpoint\":' || ep.obj "
+    "|| '}}' AS payload, row_number() OVER (ORDER BY ep.id) AS k FROM ep WHERE ep.newly), "
+    "ev AS (INSERT INTO events (id, merchant_id, type, object_id, payload, created_at, "
+    "fanout_pending) SELECT q.x, dis.merchant_id, 'webhook_endpoint.disabled', dis.id, "
+    "dis.payload::json, now(), " EVENT_FANOUT_SQL("dis.merchant_id") " FROM dis "
+    "JOIN json_array_elements_text($2::json) WITH ORDINALITY AS q(x, o) ON q.o = dis.k "
+    "ON CONFLICT DO NOTHING), "
+    "wl AS (INSERT INTO webhook_logs (merchant_id, event, payload, object_id, created_at) "
+    "SELECT dis.merchant_id, 'webhook_endpoint.disabled', dis.payload::json, dis.id, now() "
+    "FROM dis JOIN merchants m ON m.id = dis.merchant_id AND m.webhook_url IS NOT NULL "
+    "AND m.webhook_url <> '' ON CONFLICT (object_id, event) DO NOTHING), "
+    "slots AS (SELECT s.m, s.f FROM json_to_recordset($4::json) AS s(m uuid, f int)), "
+    "cand AS (SELECT d.id, d.endpoint_id, d.merchant_id, d.event_id, d.next_at "
+    "FROM endpoint_deliveries d WHERE $7::int > 0 AND d.status = 'pending' AND d.next_at <= now() "
+    "AND (d.locked_until IS NULL OR d.locked_until < now()) "
+    "AND d.merchant_id NOT IN (SELECT m FROM slots WHERE f <= 0) "
+    "ORDER BY d.next_at LIMIT $8::int), "
+    "e2 AS (SELECT we.id, we.ordering, we.rate_limit, (SELECT count(*) FROM endpoint_deliveries l "
+    "WHERE l.endpoint_id = we.id AND l.status = 'pending' AND l.locked_until >= now()) AS busy, "
+    "CASE WHEN we.rate_limit IS NULL THEN 0 ELSE (SELECT count(*) FROM webhook_attempts a "
+    "WHERE a.endpoint_id = we.id AND a.created_at > now() - interval '1 second') END AS recent "
+    "FROM webhook_endpoints we WHERE we.id IN (SELECT endpoint_id FROM cand) "
+    "AND we.status = 'enabled'), "
+    "c2 AS (SELECT c.*, e2.ordering, e2.busy, row_number() OVER (PARTITION BY c.endpoint_id "
+    "ORDER BY c.next_at, c.id) AS rn, LEAST($6::int - e2.busy, COALESCE(e2.rate_limit - "
+    "e2.recent - e2.busy, $6::int)) AS room FROM cand c JOIN e2 ON e2.id = c.endpoint_id), "
+    "c3 AS (SELECT c2.* FROM c2 WHERE c2.rn <= c2.room AND (c2.ordering <> 'fifo' OR "
+    "(c2.busy = 0 AND NOT EXISTS (SELECT 1 FROM endpoint_deliveries o "
+    "JOIN events oe ON oe.id = o.event_id JOIN events ce ON ce.id = c2.event_id "
+    "WHERE o.endpoint_id = c2.endpoint_id AND o.status = 'pending' AND o.id <> c2.id "
+    "AND (oe.created_at, oe.id) < (ce.created_at, ce.id))))), "
+    "c4 AS (SELECT c3.id, c3.rn, c3.next_at, row_number() OVER (PARTITION BY c3.merchant_id "
+    "ORDER BY c3.rn, c3.next_at) AS mrn, COALESCE(s.f, $5::int) AS mf FROM c3 "
+    "LEFT JOIN slots s ON s.m = c3.merchant_id), "
+    "pick AS (SELECT c4.id FROM c4 WHERE c4.mrn <= c4.mf ORDER BY c4.mrn, c4.next_at "
+    "LIMIT $7::int), "
+    "claimed AS (UPDATE endpoint_deliveries d SET locked_until = now() + interval '30 seconds' "
+    "FROM pick WHERE d.id = pick.id AND d.status = 'pending' AND d.next_at <= now() "
+    "AND (d.locked_until IS NULL OR d.locked_until < now()) "
+    "RETURNING d.id, d.endpoint_id, d.event_id, d.merchant_id, d.attempts, d.locked_until) "
+    "SELECT 'c', c.id, c.merchant_id::text, c.attempts, e.type, e.payload::text, "
+    "c.locked_until::text, we.url, we.secret, CASE WHEN we.previous_secret_expires_at > now() "
+    "THEN we.previous_secret END, c.event_id, c.endpoint_id FROM claimed c "
+    "JOIN events e ON e.id = c.event_id JOIN webhook_endpoints we ON we.id = c.endpoint_id "
+    "UNION ALL SELECT 'r', rec.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM rec", 8 };
+
+static const struct db_stmt st_expire = { "epd_expire_events",
+    "WITH old AS (SELECT id FROM events WHERE created_at < now() - $1::int * interval '1 day' "
+    "ORDER BY created_at LIMIT $2::int), d AS (DELETE FROM events e USING old "
+    "WHERE e.id = old.id RETURNING 1) SELECT count(*) FROM d", 2 };
+/* clang-format on */
+
+int
+epd_fanout(struct db *db, int limit, int *n, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    char lim[16];
+    const char *params[1] = { lim };
+    int ret = -1;
+
+    *n = 0;
+    (void)snprintf(lim, sizeof(lim), "%d", limit);
+    if (db_exec(db, &st_fanout, params, &res, err) != 0) {
+        goto out;
+    }
+    if (res.nrows == 1) {
+        *n = (int)db_int(&res, 0, 0);
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}
+
+static int
+epd_results_json(struct buf *b, const struct epd_result *r, size_t n)
+{
+    struct jw w;
+    size_t i;
+
+    jw_init(&w, b);
+    jw_arr_begin(&w);
+    for (i = 0; i < n; i++) {
+        jw_obj_begin(&w);
+        jw_key(&w, "d");
+        jw_int(&w, r[i].delivery_id);
+        jw_key(&w, "l");
+        jw_str(&w, r[i].locked_until);
+        jw_key(&w, "a");
+        jw_str(&w, r[i].attempt_id);
+        jw_key(&w, "n");
+        jw_int(&w, r[i].attempt);
+        jw_key(&w, "c");
+        if (r[i].code >= 0) {
+            jw_int(&w, r[i].code);
+        } else {
+            jw_null(&w);
+        }
+        jw_key(&w, "b");
+        jw_str(&w, r[i].body);
+        jw_key(&w, "e");
+        jw_str(&w, r[i].error);
+        jw_key(&w, "s");
+        jw_str(&w, r[i].status);
+        jw_key(&w, "i");
+        jw_int(&w, r[i].retry_ms > 0 ? r[i].retry_ms : 0);
+        jw_key(&w, "st");
+        jw_int(&w, r[i].started_ms);
+        jw_key(&w, "ms");
+        jw_int(&w, r[i].duration_ms);
+        jw_key(&w, "g");
+        jw_bool(&w, r[i].gone);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    return jw_finish(&w);
+}
+
+/* Spare event ids for the endpoints a failure may disable: one per failed result. */
+static int
+epd_spare_ids(struct buf *b, const struct epd_result *r, size_t n, struct gw_err *err)
+{
+    char id[MODEL_ID_SZ];
+    struct jw w;
+    size_t i;
+
+    jw_init(&w, b);
+    jw_arr_begin(&w);
+    for (i = 0; i < n; i++) {
+        if (strcmp(r[i].status, "success") == 0) {
+            continue;
+        }
+        if (crypto_new_id(EVENT_ID_PREFIX, id, sizeof(id), err) != 0) {
+            return -1;
+        }
+        jw_str(&w, id);
+    }
+    jw_arr_end(&w);
+    if (jw_finish(&w) != 0) {
+        return GW_ERR(err, INTERNAL, "cannot serialise event ids");
+    }
+    return 0;
+}
+
+static int
+epd_slots_json(struct buf *b, const struct epd_claim_in *in)
+{
+    struct jw w;
+    size_t i;
+
+    jw_init(&w, b);
+    jw_arr_begin(&w);
+    for (i = 0; in != NULL && i < in->nslots; i++) {
+        jw_obj_begin(&w);
+        jw_key(&w, "m");
+        jw_str(&w, in->slots[i].merchant_id);
+        jw_key(&w, "f");
+        jw_int(&w, in->slots[i].free);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    return jw_finish(&w);
+}
+
+static char *
+epd_dup(const struct db_res *res, int row, int col)
+{
+    return db_isnull(res, row, col) ? NULL : xstrdup(db_val(res, row, col));
+}
+
+static void
+epd_claim_from_row(const struct db_res *res, int row, struct epd_claim *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->delivery_id = db_int(res, row, 1);
+    gw_copy_str(c->merchant_id, sizeof(c->merchant_id), db_val(res, row, 2));
+    c->attempt = (int)db_int(res, row, 3) + 1;
+    gw_copy_str(c->type, sizeof(c->type), db_val(res, row, 4));
+    c->payload = epd_dup(res, row, 5);
+    c->payload_len = c->payload != NULL ? strlen(c->payload) : 0;
+    gw_copy_str(c->locked_until, sizeof(c->locked_until), db_val(res, row, 6));
+    c->url = epd_dup(res, row, 7);
+    c->secret = epd_dup(res, row, 8);
+    c->previous_secret = epd_dup(res, row, 9);
+    gw_copy_str(c->event_id, sizeof(c->event_id), db_val(res, row, 10));
+    gw_copy_str(c->endpoint_id, sizeof(c->endpoint_id), db_val(res, row, 11));
+}
+
+int
+epd_turn(struct db *db, const struct epd_result *r, size_t nr, bool *applied, int disable_after_s,
+         const struct epd_claim_in *in, struct epd_claim **claims, size_t *nclaims,
+         struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    struct buf results, spare, slots;
+    char dis[16], per[16], pere[16], lim[16], scan[16];
+    const char *params[8];
+    size_t i, nc = 0;
+    int row, limit = in != NULL ? in->limit : 0, ret = -1;
+
+    *claims = NULL;
+    *nclaims = 0;
+    for (i = 0; i < nr; i++) {
+        applied[i] = false;
+    }
+    buf_init(&results, 0);
+    buf_init(&spare, 0);
+    buf_init(&slots, 0);
+    if (epd_results_json(&results, r, nr) != 0 || epd_slots_json(&slots, in) != 0) {
+        ret = GW_ERR(err, INTERNAL, "cannot serialise an endpoint delivery turn");
+        goto out;
+    }
+    if (epd_spare_ids(&spare, r, nr, err) != 0) {
+        goto out;
+    }
+    (void)snprintf(dis, sizeof(dis), "%d", disable_after_s);
+    (void)snprintf(per, sizeof(per), "%d", in != NULL ? in->per_merchant : 0);
+    (void)snprintf(pere, sizeof(pere), "%d", in != NULL ? in->per_endpoint : 0);
+    (void)snprintf(lim, sizeof(lim), "%d", limit);
+    (void)snprintf(scan, sizeof(scan), "%d", limit * 4 > 256 ? limit * 4 : 256);
+    params[0] = results.data;
+    params[1] = spare.data;
+    params[2] = dis;
+    params[3] = slots.data;
+    params[4] = per;
+    params[5] = pere;
+    params[6] = lim;
+    params[7] = scan;
+    if (db_exec(db, &st_turn, params, &res, err) != 0) {
+        goto out;
+    }
+    for (row = 0; row < res.nrows; row++) {
+        if (db_val(&res, row, 0)[0] == 'c') {
+            nc++;
+        }
+    }
+    *claims = nc > 0 ? xcalloc(nc, sizeof(**claims)) : NULL;
+    for (row = 0; row < res.nrows; row++) {
+        if (db_val(&res, row, 0)[0] == 'c') {
+            if (*claims != NULL && *nclaims < nc) {
+                epd_claim_from_row(&res, row, &(*claims)[(*nclaims)++]);
+            }
+            continue;
+        }
+        for (i = 0; i < nr; i++) {
+            if (!applied[i] && r[i].delivery_id == db_int(&res, row, 1)) {
+                applied[i] = true;
+                break;
+            }
+        }
+    }
+    ret = 0;
+out:
+    db_res_release(&res);
+    buf_release(&results);
+    buf_release(&spare);
+    buf_release(&slots);
+    return ret;
+}
+
+void
+epd_claims_release(struct epd_claim *c, size_t n)
+{
+    size_t i;
+
+    for (i = 0; c != NULL && i < n; i++) {
+        free(c[i].payload);
+        free(c[i].url);
+        if (c[i].secret != NULL) {
+            crypto_wipe(c[i].secret, strlen(c[i].secret));
+        }
+        if (c[i].previous_secret != NULL) {
+            crypto_wipe(c[i].previous_secret, strlen(c[i].previous_secret));
+        }
+        free(c[i].secret);
+        free(c[i].previous_secret);
+    }
+    free(c);
+}
+
+int
+epd_expire_events(struct db *db, int days, int limit, int64_t *n, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    char d[16], lim[16];
+    const char *params[2] = { d, lim };
+    int ret = -1;
+
+    *n = 0;
+    (void)snprintf(d, sizeof(d), "%d", days);
+    (void)snprintf(lim, sizeof(lim), "%d", limit);
+    if (db_exec(db, &st_expire, params, &res, err) != 0) {
+        goto out;
+    }
+    *n = res.nrows == 1 ? db_int(&res, 0, 0) : 0;
+    ret = 0;
+out:
+    db_res_release(&res);
+    return ret;
+}

@@ -1,0 +1,76 @@
+/* epdelivery.h: the statements of delivery to webhook endpoints (SPEC 21.3): the fan-out of new
+ * events into one delivery per (event, subscribed endpoint), and one statement per scheduler
+ * turn that records finished attempts (every HTTP attempt kept, the endpoint's health, its
+ * disabling with a webhook_endpoint.disabled event) and claims due deliveries under the
+ * per-merchant, per-endpoint, rate_limit and fifo rules. worker/src/deliver.c schedules. */
+#ifndef GW_EPDELIVERY_H
+#define GW_EPDELIVERY_H
+
+#include "db.h"
+#include "delivery.h"
+#include "gw.h"
+#include "model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EPD_MAX_ATTEMPTS      8
+#define EPD_RETRY_AFTER_MAX_S 3600
+
+/* Fans out up to limit events waiting for it; *n receives how many were fanned out. */
+int epd_fanout(struct db *db, int limit, int *n, struct gw_err *err);
+
+/* The result of one HTTP attempt to an endpoint. */
+struct epd_result {
+    int64_t delivery_id;
+    const char *locked_until; /* the claim */
+    const char *attempt_id;   /* wa_ id */
+    int attempt;              /* N */
+    long code;                /* < 0: no response */
+    const char *body;         /* response_body (cleaned, <= 1000 bytes), or NULL */
+    const char *error;        /* short error text, or NULL */
+    const char *status;       /* success | pending | failed */
+    int64_t retry_ms;         /* to the next attempt when pending */
+    int64_t started_ms;       /* Unix ms */
+    int64_t duration_ms;
+    bool gone; /* 410 */
+};
+
+struct epd_claim {
+    int64_t delivery_id;
+    char merchant_id[MODEL_UUID_SZ];
+    char event_id[MODEL_ID_SZ];
+    char endpoint_id[MODEL_ID_SZ];
+    char type[64];
+    char locked_until[DELIVERY_TS_SZ];
+    int attempt;
+    char *payload;
+    size_t payload_len;
+    char *url;
+    char *secret;
+    char *previous_secret; /* NULL unless still valid */
+};
+
+struct epd_claim_in {
+    const struct delivery_slots *slots; /* merchants with attempts in flight: their free slots */
+    size_t nslots;
+    int per_merchant; /* free slots of other merchants */
+    int per_endpoint; /* attempts in flight per endpoint at most */
+    int limit;        /* claims at most (0: record only) */
+};
+
+/* One statement: the nr results (applied[i]: the delivery's claim still held and the result
+ * was written; the attempt row is kept either way), the endpoints' health and disabling
+ * (disable_after_s), then the claim. *claims is a new array of *nclaims (release with
+ * epd_claims_release). */
+int epd_turn(struct db *db, const struct epd_result *r, size_t nr, bool *applied,
+             int disable_after_s, const struct epd_claim_in *in, struct epd_claim **claims,
+             size_t *nclaims, struct gw_err *err);
+void epd_claims_release(struct epd_claim *c, size_t n);
+
+/* Housekeeping (SPEC 21.1): removes events older than days with their deliveries and attempts,
+ * at most limit; *n receives how many. */
+int epd_expire_events(struct db *db, int days, int limit, int64_t *n, struct gw_err *err);
+
+#endif /* GW_EPDELIVERY_H */

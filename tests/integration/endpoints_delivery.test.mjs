@@ -1,0 +1,384 @@
+// Delivery to webhook endpoints (SPEC 21.3) against the real worker and loopback receivers:
+// fan-out per subscription beside the legacy URL, Standard Webhooks signatures verified with
+// the official `standardwebhooks` package (keys base64-decoded from whsec_), webhook-id = event
+// id on every attempt, endpoint and resend, the test schedule with jitter, Retry-After, 410,
+// disabling after WEBHOOK_DISABLE_AFTER_S with a webhook_endpoint.disabled event, rotation with
+// both signatures, fifo, rate_limit, isolation, and the recovery of kill -9 / Redis restart.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { Client, createMerchant, sleep } from '../lib/api.mjs';
+import { lit, rows, scalar } from '../lib/db.mjs';
+import { startReceiver } from '../lib/receiver.mjs';
+import { stack, waitFor, waitHealthy } from '../lib/stack.mjs';
+import { restartWorker } from './worker_helpers.mjs';
+
+const IP = '10.51.3.3';
+let seq = 0;
+
+async function merchant(label) {
+    const m = await createMerchant(`${label}${seq++}`);
+    return { m, c: new Client({ ip: IP, key: m.api_key, secret: m.api_secret }) };
+}
+
+async function endpoint(c, url, extra = {}) {
+    const r = await c.post('/api/v1/webhook_endpoints', { url, enabled_events: ['*'], ...extra });
+    assert.equal(r.status, 201, r.text);
+    return r.json;
+}
+
+async function payment(c) {
+    const o = await c.createOrder();
+    return c.createPayment(o.id);
+}
+
+async function eventsOf(merchantId) {
+    return (await rows(`SELECT id, type, payload::text FROM events WHERE merchant_id = ${lit(merchantId)}
+        ORDER BY created_at, id`)).map(([id, type, payload]) => ({ id, type, payload }));
+}
+
+/* Verifies a received request with the official library; returns the parsed payload. */
+function verify(secret, req) {
+    return new Webhook(secret).verify(req.text, req.headers);
+}
+
+before(async () => {
+    await restartWorker('WEBHOOK_RETRY_INTERVALS_TEST=true', 'WEBHOOK_DISABLE_AFTER_S=120');
+});
+
+after(async () => {
+    await restartWorker();
+});
+
+describe('fan-out and signatures', () => {
+    it('each subscribed endpoint gets each event once, verified by standardwebhooks', async () => {
+        const { m, c } = await merchant('epd');
+        const rxA = await startReceiver();
+        const rxB = await startReceiver();
+        const rxL = await startReceiver();
+        try {
+            assert.equal((await c.put('/api/v1/merchant/webhook', { webhook_url: rxL.url })).status, 200);
+            const a = await endpoint(c, rxA.url, { enabled_events: ['payment.*'] });
+            const b = await endpoint(c, rxB.url, { enabled_events: ['refund.created'] });
+            const p = await payment(c);
+            await rxA.waitFor((q) => q.length >= 3, 15000); // created, pending, success
+            await sleep(500);
+            const evs = (await eventsOf(m.id)).filter((e) => e.type.startsWith('payment.'));
+            assert.equal(rxA.requests.length, evs.length, 'one delivery per event');
+            for (const req of rxA.requests) {
+                const ev = evs.find((e) => e.id === req.headers['webhook-id']);
+                assert.ok(ev, `webhook-id ${req.headers['webhook-id']} is an event id`);
+                assert.equal(req.text, ev.payload, 'the stored bytes');
+                assert.deepEqual(verify(a.secret, req), JSON.parse(ev.payload));
+                assert.equal(req.headers['x-webhook-signature'], undefined, 'no legacy signature');
+                assert.equal(req.headers['content-type'], 'application/json');
+                assert.match(String(req.headers['user-agent']), /^Gateway-Webhooks\/\d+\.\d+\.\d+$/);
+                assert.ok(Math.abs(Number(req.headers['webhook-timestamp']) - req.at / 1000) < 5);
+                assert.throws(() => verify(b.secret, req), /No matching signature/);
+            }
+            assert.equal(rxB.requests.length, 0, 'not subscribed to payment events');
+            // the legacy endpoint still gets its logs with §11.3's headers
+            await rxL.waitFor((q) => q.length >= 3, 15000);
+            assert.ok(rxL.requests.every((q) => /^[0-9a-f]{64}$/.test(q.headers['x-webhook-signature'])));
+            const r = await c.post(`/api/v1/payments/${p.id}/refunds`, { amount: 100 });
+            assert.equal(r.status, 201);
+            await rxB.waitFor((q) => q.length >= 1, 15000);
+            assert.equal(JSON.parse(rxB.requests[0].text).data.refund.id, r.json.id);
+            verify(b.secret, rxB.requests[0]);
+            // every attempt is kept
+            const at = (await c.get(`/api/v1/webhook_endpoints/${a.id}/attempts?limit=100`)).json.data;
+            assert.equal(at.length, rxA.requests.length);
+            assert.ok(at.every((x) => x.response_code === 200 && x.attempt === 1 && x.error === null
+                && x.response_body === 'ok'));
+            const ev1 = (await c.get(`/api/v1/events/${evs[0].id}`)).json;
+            assert.equal(ev1.pending_webhooks, 0);
+        } finally {
+            await Promise.all([rxA.close(), rxB.close(), rxL.close()]);
+        }
+    });
+
+    it('legacy endpoint: a regenerated 32-byte secret is decoded, so standardwebhooks verifies it too', async () => {
+        const { c } = await merchant('epd-legacy');
+        const rx = await startReceiver();
+        try {
+            const sec = (await c.post('/api/v1/merchant/webhook/secret', {})).json.webhook_secret;
+            assert.equal((await c.put('/api/v1/merchant/webhook', { webhook_url: rx.url })).status, 200);
+            const t = await c.post('/api/v1/merchant/webhook/test', {});
+            assert.equal(t.status, 202);
+            await rx.waitFor((q) => q.length >= 1, 15000);
+            const req = rx.requests[0];
+            assert.equal(req.headers['webhook-id'], t.json.id, 'the legacy webhook-id stays the log id');
+            assert.equal(verify(sec, req).event, 'webhook.test');
+            const hex = createHmac('sha256', Buffer.from(sec.slice(6), 'base64')).update(req.body).digest('hex');
+            assert.equal(req.headers['x-webhook-signature'], hex);
+        } finally {
+            await rx.close();
+        }
+    });
+
+    it('resend: a new cycle with the same webhook-id', async () => {
+        const { m, c } = await merchant('epd-rs');
+        const rx = await startReceiver();
+        try {
+            const a = await endpoint(c, rx.url, { enabled_events: ['payment.created'] });
+            await payment(c);
+            await rx.waitFor((q) => q.length >= 1, 15000);
+            const ev = (await eventsOf(m.id)).find((e) => e.type === 'payment.created');
+            const r = await c.post(`/api/v1/events/${ev.id}/resend`, {});
+            assert.equal(r.status, 202);
+            assert.equal(r.json.deliveries, 1);
+            await rx.waitFor((q) => q.length >= 2, 15000);
+            assert.equal(rx.requests[1].headers['webhook-id'], ev.id);
+            assert.equal(rx.requests[1].text, rx.requests[0].text);
+            verify(a.secret, rx.requests[1]);
+        } finally {
+            await rx.close();
+        }
+    });
+
+    it('rotation: both signatures until the old secret expires, each verifies', async () => {
+        const { c } = await merchant('epd-rot');
+        const rx = await startReceiver();
+        try {
+            const a = await endpoint(c, rx.url, { enabled_events: ['payment.created'] });
+            const rot = (await c.post(`/api/v1/webhook_endpoints/${a.id}/rotate_secret`,
+                { expire_previous_after_hours: 1 })).json;
+            await payment(c);
+            await rx.waitFor((q) => q.length >= 1, 15000);
+            const req = rx.requests[0];
+            assert.equal(req.headers['webhook-signature'].split(' ').length, 2);
+            verify(rot.secret, req);
+            verify(a.secret, req);
+            // expired at once: only the new one
+            const rot2 = (await c.post(`/api/v1/webhook_endpoints/${a.id}/rotate_secret`,
+                { expire_previous_after_hours: 0 })).json;
+            await sleep(1100);
+            await payment(c);
+            await rx.waitFor((q) => q.length >= 2, 15000);
+            assert.equal(rx.requests[1].headers['webhook-signature'].split(' ').length, 1);
+            verify(rot2.secret, rx.requests[1]);
+            assert.throws(() => verify(rot.secret, rx.requests[1]));
+        } finally {
+            await rx.close();
+        }
+    });
+});
+
+describe('retries', () => {
+    it('failed attempts follow 1, 2, 3 … s (±10 %) in test mode; every attempt listed', async () => {
+        const { c } = await merchant('epd-retry');
+        let n = 0;
+        const rx = await startReceiver({ mode: () => (++n <= 3 ? { status: 500, body: 'down' } : { status: 200 }) });
+        try {
+            const a = await endpoint(c, rx.url, { enabled_events: ['payment.created'] });
+            await payment(c);
+            await rx.waitFor((q) => q.length >= 4, 30000);
+            const t = rx.requests.map((q) => q.at);
+            for (let i = 1; i < 4; i++) {
+                const gap = (t[i] - t[i - 1]) / 1000;
+                assert.ok(gap >= i * 0.9 - 0.05 && gap <= i * 1.1 + 0.8, `gap ${i}: ${gap} s`);
+            }
+            assert.ok(new Set(rx.requests.map((q) => q.headers['webhook-id'])).size === 1, 'same webhook-id');
+            await sleep(500);
+            const at = (await c.get(`/api/v1/webhook_endpoints/${a.id}/attempts`)).json.data;
+            assert.deepEqual(at.map((x) => x.attempt), [4, 3, 2, 1]);
+            assert.deepEqual(at.map((x) => x.response_code), [200, 500, 500, 500]);
+            assert.equal(at[1].response_body, 'down');
+            assert.ok(at.every((x) => x.duration_ms >= 0 && x.duration_ms < 5000));
+        } finally {
+            await rx.close();
+        }
+    });
+
+    it('8 failed attempts: failed for good; delivery_success=false; recover starts a new cycle', async () => {
+        const { c } = await merchant('epd-8');
+        const rx = await startReceiver({ mode: '500' });
+        try {
+            const a = await endpoint(c, rx.url, { enabled_events: ['payment.created'] });
+            await payment(c);
+            await rx.waitFor((q) => q.length >= 8, 45000);
+            await waitFor(async () => (await scalar(`SELECT status FROM endpoint_deliveries
+                WHERE endpoint_id = ${lit(a.id)}`)) === 'failed', 10000);
+            await sleep(1500);
+            assert.equal(rx.requests.length, 8, 'no ninth attempt');
+            const failing = (await c.get('/api/v1/events?delivery_success=false')).json.data;
+            assert.equal(failing.length, 1);
+            assert.equal(failing[0].pending_webhooks, 0);
+            rx.setMode('200');
+            const r = await c.post(`/api/v1/webhook_endpoints/${a.id}/recover`,
+                { since: Math.floor(Date.now() / 1000) - 3600 });
+            assert.deepEqual(r.json, { id: a.id, deliveries: 1 });
+            await rx.waitFor((q) => q.length >= 9, 15000);
+            await waitFor(async () => (await scalar(`SELECT status FROM endpoint_deliveries
+                WHERE endpoint_id = ${lit(a.id)}`)) === 'success', 10000);
+        } finally {
+            await rx.close();
+        }
+    });
+
+    it('429 with Retry-After waits that long instead', async () => {
+        const { c } = await merchant('epd-ra');
+        let n = 0;
+        const rx = await startReceiver({
+            mode: () => (++n === 1 ? { status: 429, headers: { 'Retry-After': '4' } } : { status: 200 }),
+        });
+        try {
+            await endpoint(c, rx.url, { enabled_events: ['payment.created'] });
+            await payment(c);
+            await rx.waitFor((q) => q.length >= 2, 20000);
+            const gap = (rx.requests[1].at - rx.requests[0].at) / 1000;
+            assert.ok(gap >= 3.9 && gap < 6, `gap ${gap} s`);
+        } finally {
+            await rx.close();
+        }
+    });
+});
+
+describe('disabling', () => {
+    before(async () => {
+        await restartWorker('WEBHOOK_RETRY_INTERVALS_TEST=true', 'WEBHOOK_DISABLE_AFTER_S=4');
+    });
+
+    after(async () => {
+        await restartWorker('WEBHOOK_RETRY_INTERVALS_TEST=true', 'WEBHOOK_DISABLE_AFTER_S=120');
+    });
+
+    it('410 disables at once (gone) and records webhook_endpoint.disabled for the other endpoints', async () => {
+        const { m, c } = await merchant('epd-410');
+        const gone = await startReceiver({ mode: () => ({ status: 410 }) });
+        const watch = await startReceiver();
+        try {
+            const g = await endpoint(c, gone.url, { enabled_events: ['payment.created'] });
+            const w = await endpoint(c, watch.url, { enabled_events: ['webhook_endpoint.*'] });
+            await payment(c);
+            await gone.waitFor((q) => q.length >= 1, 15000);
+            await waitFor(async () => (await c.get(`/api/v1/webhook_endpoints/${g.id}`)).json.status === 'disabled',
+                10000);
+            const j = (await c.get(`/api/v1/webhook_endpoints/${g.id}`)).json;
+            assert.equal(j.disabled_reason, 'gone');
+            await watch.waitFor((q) => q.length >= 1, 15000);
+            const body = verify(w.secret, watch.requests[0]);
+            assert.equal(body.event, 'webhook_endpoint.disabled');
+            assert.deepEqual(Object.keys(body.data.webhook_endpoint), ['id', 'url', 'description', 'enabled_events',
+                'status', 'disabled_reason', 'rate_limit', 'ordering', 'created_at', 'updated_at']);
+            assert.equal(body.data.webhook_endpoint.id, g.id);
+            assert.equal(body.data.webhook_endpoint.disabled_reason, 'gone');
+            assert.equal(JSON.stringify(body), watch.requests[0].text, 'canonical bytes');
+            const evs = await eventsOf(m.id);
+            assert.equal(evs.filter((e) => e.type === 'webhook_endpoint.disabled').length, 1);
+            await sleep(2500);
+            assert.equal(gone.requests.length, 1, 'nothing more to a disabled endpoint');
+        } finally {
+            await Promise.all([gone.close(), watch.close()]);
+        }
+    });
+
+    it('failing for longer than WEBHOOK_DISABLE_AFTER_S (4 s here) disables it (failing)', async () => {
+        const { c } = await merchant('epd-fail');
+        const rx = await startReceiver({ mode: '500' });
+        try {
+            const a = await endpoint(c, rx.url, { enabled_events: ['payment.created'] });
+            await payment(c);
+            await waitFor(async () => (await c.get(`/api/v1/webhook_endpoints/${a.id}`)).json.status === 'disabled',
+                20000);
+            const j = (await c.get(`/api/v1/webhook_endpoints/${a.id}`)).json;
+            assert.equal(j.disabled_reason, 'failing');
+            assert.ok(rx.requests.length >= 2 && rx.requests.length < 8, `${rx.requests.length} attempts`);
+            // enabling again resumes the pending delivery
+            rx.setMode('200');
+            const n0 = rx.requests.length;
+            assert.equal((await c.request('PATCH', `/api/v1/webhook_endpoints/${a.id}`,
+                { json: { status: 'enabled' } })).json.disabled_reason, null);
+            await rx.waitFor((q) => q.length > n0, 15000);
+        } finally {
+            await rx.close();
+        }
+    });
+});
+
+describe('per-endpoint rules and isolation', () => {
+    it('fifo: the next delivery waits until the previous one succeeded', async () => {
+        const { m, c } = await merchant('epd-fifo');
+        let n = 0;
+        const rx = await startReceiver({ mode: () => (++n <= 2 ? { status: 500 } : { status: 200 }) });
+        try {
+            await endpoint(c, rx.url, { enabled_events: ['payment.created', 'payment.pending'], ordering: 'fifo' });
+            await payment(c);
+            await payment(c);
+            await rx.waitFor((q) => q.length >= 6, 30000);
+            const order = (await eventsOf(m.id)).filter((e) => e.type !== 'payment.success').map((e) => e.id);
+            const seen = rx.requests.map((q) => q.headers['webhook-id']);
+            // the first event is attempted 3 times before anything else is sent, then in order
+            assert.deepEqual(seen.slice(0, 3), [order[0], order[0], order[0]]);
+            assert.deepEqual([...new Set(seen)], order);
+        } finally {
+            await rx.close();
+        }
+    });
+
+    it('rate_limit: at most N deliveries a second', async () => {
+        const { c } = await merchant('epd-rl');
+        const rx = await startReceiver();
+        try {
+            await endpoint(c, rx.url, { enabled_events: ['payment.created', 'payment.pending'], rate_limit: 2 });
+            for (let i = 0; i < 4; i++) await payment(c);
+            await rx.waitFor((q) => q.length >= 8, 30000);
+            const t = rx.requests.map((q) => q.at);
+            assert.ok(t[7] - t[0] >= 2500, `8 deliveries in ${t[7] - t[0]} ms`);
+            for (let i = 2; i < t.length; i++) {
+                assert.ok(t[i] - t[i - 2] >= 700, `3 within ${t[i] - t[i - 2]} ms`);
+            }
+        } finally {
+            await rx.close();
+        }
+    });
+
+    it('a hanging endpoint delays neither the merchant\'s other endpoint nor another merchant', async () => {
+        const A = await merchant('epd-hangA');
+        const B = await merchant('epd-hangB');
+        const hang = await startReceiver({ mode: 'hang' });
+        const okA = await startReceiver();
+        const okB = await startReceiver();
+        try {
+            await endpoint(A.c, hang.url);
+            await endpoint(A.c, okA.url, { enabled_events: ['payment.created'] });
+            await endpoint(B.c, okB.url, { enabled_events: ['payment.created'] });
+            for (let i = 0; i < 12; i++) await payment(A.c);
+            await hang.waitFor((q) => q.length >= 3, 15000);
+            const t0 = Date.now();
+            await payment(B.c);
+            await okB.waitFor((q) => q.length >= 1, 5000);
+            assert.ok(Date.now() - t0 < 3000, `B waited ${Date.now() - t0} ms`);
+            await okA.waitFor((q) => q.length >= 12, 10000);
+        } finally {
+            await Promise.all([hang.close(), okA.close(), okB.close()]);
+        }
+    });
+});
+
+describe('recovery', () => {
+    it('kill -9 of the worker and a Redis restart during fan-out: nothing lost, same webhook-ids', async () => {
+        const { m, c } = await merchant('epd-kill');
+        const rx = await startReceiver();
+        try {
+            await endpoint(c, rx.url, { enabled_events: ['payment.created', 'payment.pending'] });
+            const ps = [];
+            for (let i = 0; i < 10; i++) ps.push(payment(c));
+            await Promise.all(ps);
+            await stack('worker-kill9');
+            await stack('redis-stop');
+            await stack('redis-start');
+            await waitHealthy(30000, (h) => h?.json?.worker === 'running' && h?.json?.redis === 'connected');
+            for (let i = 0; i < 5; i++) await payment(c);
+            await rx.waitFor((q) => new Set(q.map((x) => x.headers['webhook-id'])).size >= 30, 60000);
+            const ids = (await eventsOf(m.id)).filter((e) => e.type !== 'payment.success').map((e) => e.id).sort();
+            const got = [...new Set(rx.requests.map((q) => q.headers['webhook-id']))].sort();
+            assert.deepEqual(got, ids, 'every event, and only event ids');
+            await waitFor(async () => Number(await scalar(`SELECT count(*) FROM endpoint_deliveries
+                WHERE merchant_id = ${lit(m.id)} AND status <> 'success'`)) === 0, 40000);
+        } finally {
+            await rx.close();
+        }
+    });
+});
