@@ -53,6 +53,9 @@ const EXCEPTIONS = {
     sweep_sessions: 'housekeeping of sessions and login throttle rows',
     counts_live: '/metrics gauges across merchants (multi-shard, index-bounded)',
     counts_final: '/metrics totals across merchants (multi-shard, cached 10 s)',
+    endpoint_lock: 'an advisory lock on the merchant (the limit of 16 endpoints), taken on its shard',
+    endpoint_attempt_known: 'cursor check of an attempt within an endpoint already found to be the merchant\'s; sharded it adds merchant_id',
+    epd_expire_events: 'housekeeping of expired events across merchants (multi-shard)',
 };
 
 /* The hot requests' statements (POST payments/orders/refunds, GET payment): never an exception. */
