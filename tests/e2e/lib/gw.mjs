@@ -49,7 +49,10 @@ export const TEST_MERCHANT = {
 };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'docs', 'screenshots');
+/* The README's screenshots are refreshed only on request (GW_UPDATE_SCREENSHOTS=1): an ordinary
+ * run writes its screenshots under var/ and leaves the checkout clean. */
+export const SCREENSHOT_DIR = process.env.GW_UPDATE_SCREENSHOTS === '1'
+    ? path.join(REPO_ROOT, 'docs', 'screenshots') : path.join(REPO_ROOT, 'var', 'screenshots');
 
 export function sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
