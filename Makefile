@@ -51,7 +51,7 @@ asan:
 $(O)/libgwcore.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
 
-$(O)/gen/openapi_json.c: api/openapi.json
+%/gen/openapi_json.c: api/openapi.json
 	@mkdir -p $(@D)
 	{ printf '#include "openapi.h"\nconst unsigned char gw_openapi_json[] = {\n'; \
 	  od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
@@ -154,8 +154,11 @@ fuzz:
 fuzz-smoke: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_RUNS= tests/fuzz/run.sh $(FUZZ_NAMES)
 
-$(FUZZ_O)/libgwfuzz.a: $(FUZZ_LIB_OBJ)
+$(FUZZ_O)/libgwfuzz.a: $(FUZZ_LIB_OBJ) $(FUZZ_O)/gen/openapi_json.o
 	$(AR) rcs $@ $^
+
+$(FUZZ_O)/gen/openapi_json.o: $(FUZZ_O)/gen/openapi_json.c fcgi-app/src/openapi.h
+	$(FUZZ_CC) $(CPPFLAGS) $(filter-out -Wconversion,$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_O)/fuzz_%: $(FUZZ_O)/tests/fuzz/fuzz_%.o $(FUZZ_O)/libgwfuzz.a
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
