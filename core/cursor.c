@@ -64,3 +64,22 @@ cursor_unknown(const struct cursor_req *c, struct gw_err *err)
     return GW_ERR(err, BAD_REQUEST, "%s is not a known id",
                   c->after != NULL ? "starting_after" : "ending_before");
 }
+
+int
+cursor_check_known(struct db *db, const struct db_stmt *known, const char *owner,
+                   const struct cursor_req *c, struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    const char *params[2] = { c->after != NULL ? c->after : c->before, owner };
+    int ret;
+
+    if (params[0] == NULL) {
+        return 0;
+    }
+    ret = db_exec(db, known, params, &res, err);
+    if (ret == 0 && res.nrows == 0) {
+        ret = cursor_unknown(c, err);
+    }
+    db_res_release(&res);
+    return ret;
+}

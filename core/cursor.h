@@ -35,6 +35,11 @@ void cursor_write(struct jw *w, const struct cursor_req *c, const struct db_res 
 /* err BAD_REQUEST "<param> is not a known id" for the cursor c carries. */
 int cursor_unknown(const struct cursor_req *c, struct gw_err *err);
 
+/* After an empty page: when c carries a cursor, `known` ($1 the cursor id, $2 owner) must find
+ * it, else cursor_unknown. 0 when the empty page stands, -1 with err set. */
+int cursor_check_known(struct db *db, const struct db_stmt *known, const char *owner,
+                       const struct cursor_req *c, struct gw_err *err);
+
 /* SQL: the WHERE terms of a cursor list over alias t with columns created_at and id, the cursor
  * row looked up in table `tbl` of the same owner; pa / pb / owner are the parameter texts
  * (e.g. "$7", "$8", "t2.merchant_id = $1::uuid"). */

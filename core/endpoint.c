@@ -402,28 +402,17 @@ int
 endpoint_list(struct db *db, const char *merchant_id, const struct cursor_req *c, struct jw *w,
               struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT, known = DB_RES_INIT;
+    struct db_res res = DB_RES_INIT;
     const char *params[1] = { merchant_id };
     int ret = -1;
 
-    if (cursor_query(db, &st_we_list_desc, &st_we_list_asc, params, 1, c, &res, err) != 0) {
+    if (cursor_query(db, &st_we_list_desc, &st_we_list_asc, params, 1, c, &res, err) != 0
+        || (res.nrows == 0 && cursor_check_known(db, &st_we_known, merchant_id, c, err) != 0)) {
         goto out;
-    }
-    if (res.nrows == 0 && (c->after != NULL || c->before != NULL)) {
-        const char *kp[2] = { c->after != NULL ? c->after : c->before, merchant_id };
-
-        if (db_exec(db, &st_we_known, kp, &known, err) != 0) {
-            goto out;
-        }
-        if (known.nrows == 0) {
-            ret = cursor_unknown(c, err);
-            goto out;
-        }
     }
     cursor_write(w, c, &res, endpoint_item);
     ret = 0;
 out:
-    db_res_release(&known);
     db_res_release(&res);
     return ret;
 }
@@ -597,17 +586,8 @@ endpoint_attempts(struct db *db, const char *merchant_id, const char *id, const 
             ret = GW_ERR(err, NOT_FOUND, "Webhook endpoint not found");
             goto out;
         }
-        if (c->after != NULL || c->before != NULL) {
-            const char *cp[2] = { c->after != NULL ? c->after : c->before, id };
-
-            db_res_release(&known);
-            if (db_exec(db, &st_wa_known, cp, &known, err) != 0) {
-                goto out;
-            }
-            if (known.nrows == 0) {
-                ret = cursor_unknown(c, err);
-                goto out;
-            }
+        if (cursor_check_known(db, &st_wa_known, id, c, err) != 0) {
+            goto out;
         }
     }
     cursor_write(w, c, &res, attempt_item);

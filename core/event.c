@@ -470,7 +470,7 @@ int
 event_list(struct db *db, const char *merchant_id, const struct event_filter *f,
            const struct cursor_req *c, struct jw *w, struct gw_err *err)
 {
-    struct db_res res = DB_RES_INIT, known = DB_RES_INIT;
+    struct db_res res = DB_RES_INIT;
     char gte[24], lte[24];
     const char *params[6];
     int ret = -1;
@@ -486,21 +486,12 @@ event_list(struct db *db, const char *merchant_id, const struct event_filter *f,
     if (cursor_query(db, &st_ev_list_desc, &st_ev_list_asc, params, 6, c, &res, err) != 0) {
         goto out;
     }
-    if (res.nrows == 0 && (c->after != NULL || c->before != NULL)) {
-        const char *kp[2] = { c->after != NULL ? c->after : c->before, merchant_id };
-
-        if (db_exec(db, &st_ev_known, kp, &known, err) != 0) {
-            goto out;
-        }
-        if (known.nrows == 0) {
-            ret = cursor_unknown(c, err);
-            goto out;
-        }
+    if (res.nrows == 0 && cursor_check_known(db, &st_ev_known, merchant_id, c, err) != 0) {
+        goto out;
     }
     cursor_write(w, c, &res, event_item);
     ret = 0;
 out:
-    db_res_release(&known);
     db_res_release(&res);
     return ret;
 }
