@@ -251,7 +251,7 @@ row() { # name rps p50 p99 errors
 if [ "${BENCH_WEBHOOKS:-1}" = 1 ]; then
     cleanup
     wh_md=$GW_STATE_DIR/webhooks.md
-    BENCH_WEBHOOKS_MD=$wh_md BENCH_ROUNDS=${BENCH_WEBHOOKS_ROUNDS:-3} bench/webhooks.sh ten one hang
+    BENCH_WEBHOOKS_MD=$wh_md BENCH_ROUNDS=${BENCH_WEBHOOKS_ROUNDS:-3} bench/webhooks.sh ten one hang ep-ten ep-one ep-hang
     { echo; cat "$wh_md"; } >>"$OUT"
 fi
 echo "bench: wrote $OUT"

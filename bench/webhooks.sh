@@ -10,8 +10,11 @@
 #
 # Scenarios: "ten" (10 merchants), "one" (1 merchant alone = A alone), "hang" (A as in "one"
 # plus merchant B whose endpoint hangs, B's logs interleaved with A's; only A is measured).
+# The same three over SPEC 21 endpoints, 4 per merchant ("ep-ten", "ep-one", "ep-hang"): N/4
+# events inserted with their fan-out pending, so the worker fans each out to the merchant's 4
+# endpoints and delivers N; rate = delivered / (last - first delivery's updated_at).
 #
-# Usage: bench/webhooks.sh [scenario…]   (default: ten one hang)
+# Usage: bench/webhooks.sh [scenario…]   (default: ten one hang ep-ten ep-one ep-hang)
 # Environment: BENCH_N (logs per scenario, default 20000), BENCH_ROUNDS (default 3),
 # GW_BIN_DIR (default build/release), BENCH_KEEP=1 leaves the stack up, ports as scripts/stack.sh
 # (defaults below, distinct from the test and bench stacks).
@@ -22,7 +25,7 @@ cd "$ROOT"
 N=${BENCH_N:-20000}
 ROUNDS=${BENCH_ROUNDS:-3}
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(ten one hang)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(ten one hang ep-ten ep-one ep-hang)
 export GW_STATE_DIR=${GW_STATE_DIR:-$ROOT/var/bench-webhooks}
 export GW_BIN_DIR=${GW_BIN_DIR:-$ROOT/build/release}
 export GW_PG_PORT=${GW_PG_PORT:-47732} GW_REDIS_PORT=${GW_REDIS_PORT:-47679}
@@ -59,6 +62,16 @@ merchant() { # name path -> id
 FAST=()
 for i in $(seq 0 9); do FAST+=("$(merchant "bench-$i" "/m$i")"); done
 HANG=$(merchant bench-hang /hang)
+# Four SPEC 21 endpoints per merchant (secret: whsec_ + base64 of 32 bytes), on the same receiver.
+EP_N=4
+endpoints() { # merchant_id path
+    sql "INSERT INTO webhook_endpoints (id, merchant_id, url, enabled_events, secret)
+         SELECT 'we_' || substr(md5('$1' || g), 1, 16), '$1', 'http://127.0.0.1:$RX_PORT$2/e' || g,
+                ARRAY['*'], 'whsec_' || encode(sha256(('$1' || g)::bytea), 'base64')
+         FROM generate_series(1, $EP_N) g ON CONFLICT (id) DO NOTHING" >/dev/null
+}
+for i in $(seq 0 9); do endpoints "${FAST[$i]}" "/m$i"; done
+endpoints "$HANG" /hang
 
 worker_pid() { cat "$GW_STATE_DIR/run/gw-worker.pid"; }
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
@@ -105,6 +118,46 @@ run() {
     CPU_US[$name]=$us
     echo "bench: $name deliveries=$done_n rate=$rate/s worker_cpu=${cpu}s cpu_per_attempt_us=$us"
 }
+# run_ep NAME MERCHANT_IDS… -- MEASURED_IDS…: as run, over the endpoints (events fanned out).
+run_ep() {
+    local name=$1 ms=() meas=() seen=0 arr marr t0 pid done_n rate cpu want ev
+    shift
+    while [ $# -gt 0 ]; do
+        if [ "$1" = -- ]; then seen=1; shift; continue; fi
+        if [ $seen = 0 ]; then ms+=("$1"); else meas+=("$1"); fi
+        shift
+    done
+    scripts/stack.sh worker-stop >/dev/null
+    sql "DELETE FROM events; UPDATE webhook_endpoints SET status = 'enabled', disabled_reason = NULL,
+         failing_since = NULL" >/dev/null
+    arr=$(printf "'%s'," "${ms[@]}"); arr="ARRAY[${arr%,}]::uuid[]"
+    marr=$(printf "'%s'," "${meas[@]}"); marr="ARRAY[${marr%,}]::uuid[]"
+    ev=$((N / EP_N))
+    sql "INSERT INTO events (id, merchant_id, type, object_id, payload, fanout_pending)
+         SELECT 'evt_' || lpad(g::text, 16, '0'), ($arr)[1 + g % ${#ms[@]}], 'payment.success',
+         'pay_' || lpad(g::text, 16, '0'),
+         ('{\"event\":\"payment.success\",\"timestamp\":1705315870,\"data\":{\"payment\":{\"id\":\"pay_' || lpad(g::text, 16, '0') || '\",\"amount\":50000,\"currency\":\"INR\",\"status\":\"success\"}}}')::json,
+         true FROM generate_series(1, $ev) g" >/dev/null
+    want=$(sql "SELECT count(*) * $EP_N FROM events WHERE merchant_id = ANY($marr)")
+    scripts/stack.sh worker-start >/dev/null
+    pid=$(worker_pid)
+    t0=$(date +%s)
+    while :; do
+        done_n=$(sql "SELECT count(*) FROM endpoint_deliveries WHERE merchant_id = ANY($marr) AND status = 'success'")
+        [ "$done_n" -ge "$want" ] && break
+        if [ $(($(date +%s) - t0)) -gt 600 ]; then echo "bench: $name timed out ($done_n/$want)" >&2; break; fi
+        sleep 0.2
+    done
+    cpu=$(cpu_s "$pid")
+    rate=$(sql "SELECT round(count(*) / greatest(extract(epoch FROM max(updated_at) - min(updated_at)), 0.001))
+                FROM endpoint_deliveries WHERE merchant_id = ANY($marr) AND status = 'success'")
+    local all_attempts us
+    all_attempts=$(sql "SELECT count(*) FROM webhook_attempts")
+    us=$(awk -v c="$cpu" -v n="$all_attempts" 'BEGIN { printf "%d", n ? c * 1e6 / n : 0 }')
+    RATE[$name]=$rate
+    CPU_US[$name]=$us
+    echo "bench: $name deliveries=$done_n rate=$rate/s worker_cpu=${cpu}s cpu_per_attempt_us=$us"
+}
 declare -A RATE=() CPU_US=()
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; else print 0 }'; }
 
@@ -114,6 +167,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
         ten) run "ten-$r" "${FAST[@]}" -- "${FAST[@]}" ;;
         one) run "one-$r" "${FAST[0]}" -- "${FAST[0]}" ;;
         hang) run "hang-$r" "${FAST[0]}" "$HANG" -- "${FAST[0]}" ;;
+        ep-ten) run_ep "ep-ten-$r" "${FAST[@]}" -- "${FAST[@]}" ;;
+        ep-one) run_ep "ep-one-$r" "${FAST[0]}" -- "${FAST[0]}" ;;
+        ep-hang) run_ep "ep-hang-$r" "${FAST[0]}" "$HANG" -- "${FAST[0]}" ;;
         *) echo "bench: unknown scenario $s" >&2; exit 2 ;;
         esac
     done
@@ -142,6 +198,9 @@ if [ -n "${BENCH_WEBHOOKS_MD:-}" ]; then
             ten) label="10 merchants" ;;
             one) label="one merchant alone (A)" ;;
             hang) label="A while merchant B's endpoint hangs" ;;
+            ep-ten) label="endpoints: 10 merchants × 4 endpoints" ;;
+            ep-one) label="endpoints: one merchant × 4 endpoints alone (A)" ;;
+            ep-hang) label="endpoints: A while merchant B's 4 endpoints hang" ;;
             esac
             rounds=$(for ((r = 1; r <= ROUNDS; r++)); do printf '%s ' "${RATE[$s-$r]}"; done)
             echo "| $label | ${rounds% } | **${MED[$s]}** | ${MED_US[$s]} |"
@@ -149,6 +208,10 @@ if [ -n "${BENCH_WEBHOOKS_MD:-}" ]; then
         if [ -n "${MED[one]:-}" ] && [ -n "${MED[hang]:-}" ]; then
             echo
             echo "Isolation: A's median rate with B hanging is **$(awk -v a="${MED[hang]}" -v b="${MED[one]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }') ×** its rate alone."
+        fi
+        if [ -n "${MED[ep-one]:-}" ] && [ -n "${MED[ep-hang]:-}" ]; then
+            echo
+            echo "Isolation over endpoints: A's median rate with B's endpoints hanging is **$(awk -v a="${MED[ep-hang]}" -v b="${MED[ep-one]}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }') ×** its rate alone."
         fi
     } >"$BENCH_WEBHOOKS_MD"
 fi

@@ -116,7 +116,10 @@ describe('WEBHOOK_BLOCK_PRIVATE=true', () => {
             assert.equal(row.attempts >= 1, true, `${urls[i]}: first attempt recorded`);
             assert.equal(row.response_body, BLOCKED, `${urls[i]}: response_body`);
             assert.equal(row.response_code, null, `${urls[i]}: no response code`);
-            assert.equal(row.status, 'pending', `${urls[i]}: retried later`);
+            /* Retried later: still pending, or (on a slow machine, the test retry schedule being
+             * seconds long) every attempt already made, each of them blocked. */
+            assert.ok(row.status === 'pending' || (row.status === 'failed' && row.attempts === 5),
+                `${urls[i]}: retried later (${row.status}, ${row.attempts} attempts)`);
         });
         assert.equal(rx.ok.requests.length, 0, 'no request reached the loopback receiver');
     });

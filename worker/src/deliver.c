@@ -1437,9 +1437,9 @@ dl_ep_exchange(struct deliver *d)
         dl_ep_results_release(d, &rs, false);
         return;
     }
-    if (now < d->next_ep_ms) {
-        free_slots = 0; /* record only */
-    }
+    /* Finished attempts freed their merchants' and endpoints' slots: the turn that records them
+     * also claims (one statement either way), or a merchant with more due deliveries than its
+     * slots would wait for the next poll after every batch. */
     slots = xcalloc(d->nms + 1, sizeof(*slots));
     for (i = 0; i < d->nms; i++) {
         int used = d->ms[i]->inflight;
