@@ -79,10 +79,14 @@ dl_ids_json(struct buf *b, const char *const *ids, size_t n)
     return jw_finish(&w);
 }
 
-/* JSON array of the results, as rec in st_turn reads them. */
-static int
-dl_results_json(struct buf *b, const struct delivery_result *r, size_t n)
+/* JSON array of the results, as r / rec in the path's turn statement reads them: a log's
+ * (id, l, n, c, b, s, i: seconds), an endpoint delivery's (d, l, a, n, c, b, e, s, i: ms, st,
+ * ms, g). */
+int
+delivery_results_json(struct buf *b, enum delivery_path path, const struct delivery_result *r,
+                      size_t n)
 {
+    bool ep = path == DELIVERY_ENDPOINT;
     struct jw w;
     size_t i;
 
@@ -90,10 +94,19 @@ dl_results_json(struct buf *b, const struct delivery_result *r, size_t n)
     jw_arr_begin(&w);
     for (i = 0; i < n; i++) {
         jw_obj_begin(&w);
-        jw_key(&w, "id");
-        jw_str(&w, r[i].id);
+        if (ep) {
+            jw_key(&w, "d");
+            jw_int(&w, r[i].delivery_id);
+        } else {
+            jw_key(&w, "id");
+            jw_str(&w, r[i].id);
+        }
         jw_key(&w, "l");
         jw_str(&w, r[i].locked_until);
+        if (ep) {
+            jw_key(&w, "a");
+            jw_str(&w, r[i].attempt_id);
+        }
         jw_key(&w, "n");
         jw_int(&w, r[i].attempt);
         jw_key(&w, "c");
@@ -104,30 +117,59 @@ dl_results_json(struct buf *b, const struct delivery_result *r, size_t n)
         }
         jw_key(&w, "b");
         jw_str(&w, r[i].body);
+        if (ep) {
+            jw_key(&w, "e");
+            jw_str(&w, r[i].error);
+        }
         jw_key(&w, "s");
         jw_str(&w, r[i].status);
         jw_key(&w, "i");
-        jw_int(&w, r[i].retry_s > 0 ? r[i].retry_s : 0);
+        jw_int(&w, r[i].retry > 0 ? r[i].retry : 0);
+        if (ep) {
+            jw_key(&w, "st");
+            jw_int(&w, r[i].started_ms);
+            jw_key(&w, "ms");
+            jw_int(&w, r[i].duration_ms);
+            jw_key(&w, "g");
+            jw_bool(&w, r[i].gone);
+        }
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
     return jw_finish(&w);
 }
 
-static int
-dl_slots_json(struct buf *b, const struct delivery_claim_in *in)
+void
+delivery_result_applied(const struct db_res *res, int row, enum delivery_path path,
+                        const struct delivery_result *r, size_t nr, bool *applied)
+{
+    const char *id = db_val(res, row, 1);
+    int64_t did = path == DELIVERY_ENDPOINT ? db_int(res, row, 1) : 0;
+    size_t i;
+
+    for (i = 0; i < nr; i++) {
+        if (!applied[i]
+            && (path == DELIVERY_ENDPOINT ? r[i].delivery_id == did : strcmp(r[i].id, id) == 0)) {
+            applied[i] = true;
+            return;
+        }
+    }
+}
+
+int
+delivery_slots_json(struct buf *b, const struct delivery_slots *slots, size_t n)
 {
     struct jw w;
     size_t i;
 
     jw_init(&w, b);
     jw_arr_begin(&w);
-    for (i = 0; in != NULL && i < in->nslots; i++) {
+    for (i = 0; slots != NULL && i < n; i++) {
         jw_obj_begin(&w);
         jw_key(&w, "m");
-        jw_str(&w, in->slots[i].merchant_id);
+        jw_str(&w, slots[i].merchant_id);
         jw_key(&w, "f");
-        jw_int(&w, in->slots[i].free);
+        jw_int(&w, slots[i].free);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
@@ -173,9 +215,10 @@ delivery_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *a
     buf_init(&results, 0);
     buf_init(&ids, 0);
     buf_init(&slots, 0);
-    if (dl_results_json(&results, r, nr) != 0
+    if (delivery_results_json(&results, DELIVERY_LEGACY, r, nr) != 0
         || dl_ids_json(&ids, in != NULL ? in->ids : NULL, in != NULL ? in->nids : 0) != 0
-        || dl_slots_json(&slots, in) != 0) {
+        || delivery_slots_json(&slots, in != NULL ? in->slots : NULL, in != NULL ? in->nslots : 0)
+               != 0) {
         ret = GW_ERR(err, INTERNAL, "cannot serialise a delivery turn");
         goto out;
     }
@@ -209,12 +252,7 @@ delivery_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *a
             gw_copy_str(d->id, sizeof(d->id), db_val(&res, row, 1));
             gw_copy_str(d->merchant_id, sizeof(d->merchant_id), db_val(&res, row, 2));
         } else {
-            for (i = 0; i < nr; i++) {
-                if (!applied[i] && strcmp(r[i].id, db_val(&res, row, 1)) == 0) {
-                    applied[i] = true;
-                    break;
-                }
-            }
+            delivery_result_applied(&res, row, DELIVERY_LEGACY, r, nr, applied);
         }
     }
     ret = 0;

@@ -5,6 +5,7 @@
 #ifndef GW_DELIVERY_H
 #define GW_DELIVERY_H
 
+#include "buf.h"
 #include "db.h"
 #include "gw.h"
 #include "model.h"
@@ -21,6 +22,8 @@ struct delivery_slots {
     int free;
 };
 
+/* [{"m":merchant,"f":free}, ...]: the slots parameter of both paths' claims. */
+int delivery_slots_json(struct buf *b, const struct delivery_slots *slots, size_t n);
 struct delivery_claim_in {
     const char *const *ids; /* candidate log ids in order of preference; malformed ones skipped */
     size_t nids;
@@ -67,16 +70,39 @@ void delivery_claim_out_release(struct delivery_claim_out *out);
 int delivery_poll_due(struct db *db, const char *const *skip, size_t nskip, int limit,
                       struct delivery_due **out, size_t *n, struct gw_err *err);
 
-/* The result of attempt N of a claimed log (SPEC 11.4). */
-struct delivery_result {
-    const char *id;
-    const char *locked_until; /* the claim's value */
-    int attempt;
-    long code;          /* HTTP status, < 0 for none (NULL) */
-    const char *body;   /* response_body (valid UTF-8) */
-    const char *status; /* success | pending | failed */
-    int retry_s;        /* seconds to the next attempt when pending */
+/* The two delivery paths: the legacy webhook_logs of the merchant's webhook_url (SPEC 11) and
+ * the endpoint_deliveries of SPEC 21.3. */
+enum delivery_path {
+    DELIVERY_LEGACY = 0,
+    DELIVERY_ENDPOINT,
 };
+
+/* The result of attempt N of a claimed delivery: a webhook log (SPEC 11.4) or an endpoint
+ * delivery (SPEC 21.3). The fields marked "endpoint" are not part of a log's result. */
+struct delivery_result {
+    const char *id;           /* legacy: the log id */
+    int64_t delivery_id;      /* endpoint: the delivery id */
+    const char *locked_until; /* the claim's value */
+    const char *attempt_id;   /* endpoint: the wa_ id */
+    int attempt;              /* N */
+    long code;                /* HTTP status, < 0 for none (NULL) */
+    const char *body;         /* response_body (valid UTF-8; endpoint: <= 1000 bytes or NULL) */
+    const char *error;        /* endpoint: short error text, or NULL */
+    const char *status;       /* success | pending | failed */
+    int64_t retry;            /* to the next attempt when pending: legacy s, endpoint ms */
+    int64_t started_ms;       /* endpoint: Unix ms */
+    int64_t duration_ms;      /* endpoint */
+    bool gone;                /* endpoint: 410 */
+};
+
+/* The one result codec of both paths: the JSON array of the n results that the path's turn
+ * statement reads with json_to_recordset ($1). */
+int delivery_results_json(struct buf *b, enum delivery_path path, const struct delivery_result *r,
+                          size_t n);
+/* Row row of a turn's result set is a result written (its id in column 1): marks the first
+ * result of r not yet applied with that id. */
+void delivery_result_applied(const struct db_res *res, int row, enum delivery_path path,
+                             const struct delivery_result *r, size_t nr, bool *applied);
 
 /* One statement per turn of the scheduler, one commit:
  * - the nr results (SPEC 11.4's conditional update for each: written only while its claim holds

@@ -153,53 +153,9 @@ out:
     return ret;
 }
 
-static int
-epd_results_json(struct buf *b, const struct epd_result *r, size_t n)
-{
-    struct jw w;
-    size_t i;
-
-    jw_init(&w, b);
-    jw_arr_begin(&w);
-    for (i = 0; i < n; i++) {
-        jw_obj_begin(&w);
-        jw_key(&w, "d");
-        jw_int(&w, r[i].delivery_id);
-        jw_key(&w, "l");
-        jw_str(&w, r[i].locked_until);
-        jw_key(&w, "a");
-        jw_str(&w, r[i].attempt_id);
-        jw_key(&w, "n");
-        jw_int(&w, r[i].attempt);
-        jw_key(&w, "c");
-        if (r[i].code >= 0) {
-            jw_int(&w, r[i].code);
-        } else {
-            jw_null(&w);
-        }
-        jw_key(&w, "b");
-        jw_str(&w, r[i].body);
-        jw_key(&w, "e");
-        jw_str(&w, r[i].error);
-        jw_key(&w, "s");
-        jw_str(&w, r[i].status);
-        jw_key(&w, "i");
-        jw_int(&w, r[i].retry_ms > 0 ? r[i].retry_ms : 0);
-        jw_key(&w, "st");
-        jw_int(&w, r[i].started_ms);
-        jw_key(&w, "ms");
-        jw_int(&w, r[i].duration_ms);
-        jw_key(&w, "g");
-        jw_bool(&w, r[i].gone);
-        jw_obj_end(&w);
-    }
-    jw_arr_end(&w);
-    return jw_finish(&w);
-}
-
 /* Spare event ids for the endpoints a failure may disable: one per failed result. */
 static int
-epd_spare_ids(struct buf *b, const struct epd_result *r, size_t n, struct gw_err *err)
+epd_spare_ids(struct buf *b, const struct delivery_result *r, size_t n, struct gw_err *err)
 {
     char id[MODEL_ID_SZ];
     struct jw w;
@@ -221,26 +177,6 @@ epd_spare_ids(struct buf *b, const struct epd_result *r, size_t n, struct gw_err
         return GW_ERR(err, INTERNAL, "cannot serialise event ids");
     }
     return 0;
-}
-
-static int
-epd_slots_json(struct buf *b, const struct epd_claim_in *in)
-{
-    struct jw w;
-    size_t i;
-
-    jw_init(&w, b);
-    jw_arr_begin(&w);
-    for (i = 0; in != NULL && i < in->nslots; i++) {
-        jw_obj_begin(&w);
-        jw_key(&w, "m");
-        jw_str(&w, in->slots[i].merchant_id);
-        jw_key(&w, "f");
-        jw_int(&w, in->slots[i].free);
-        jw_obj_end(&w);
-    }
-    jw_arr_end(&w);
-    return jw_finish(&w);
 }
 
 static char *
@@ -268,9 +204,9 @@ epd_claim_from_row(const struct db_res *res, int row, struct epd_claim *c)
 }
 
 int
-epd_turn(struct db *db, const struct epd_result *r, size_t nr, bool *applied, int disable_after_s,
-         const struct epd_claim_in *in, struct epd_claim **claims, size_t *nclaims,
-         struct gw_err *err)
+epd_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *applied,
+         int disable_after_s, const struct epd_claim_in *in, struct epd_claim **claims,
+         size_t *nclaims, struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
     struct buf results, spare, slots;
@@ -287,7 +223,9 @@ epd_turn(struct db *db, const struct epd_result *r, size_t nr, bool *applied, in
     buf_init(&results, 0);
     buf_init(&spare, 0);
     buf_init(&slots, 0);
-    if (epd_results_json(&results, r, nr) != 0 || epd_slots_json(&slots, in) != 0) {
+    if (delivery_results_json(&results, DELIVERY_ENDPOINT, r, nr) != 0
+        || delivery_slots_json(&slots, in != NULL ? in->slots : NULL, in != NULL ? in->nslots : 0)
+               != 0) {
         ret = GW_ERR(err, INTERNAL, "cannot serialise an endpoint delivery turn");
         goto out;
     }
@@ -323,12 +261,7 @@ epd_turn(struct db *db, const struct epd_result *r, size_t nr, bool *applied, in
             }
             continue;
         }
-        for (i = 0; i < nr; i++) {
-            if (!applied[i] && r[i].delivery_id == db_int(&res, row, 1)) {
-                applied[i] = true;
-                break;
-            }
-        }
+        delivery_result_applied(&res, row, DELIVERY_ENDPOINT, r, nr, applied);
     }
     ret = 0;
 out:

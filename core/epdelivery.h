@@ -21,22 +21,6 @@
 /* Fans out up to limit events waiting for it; *n receives how many were fanned out. */
 int epd_fanout(struct db *db, int limit, int *n, struct gw_err *err);
 
-/* The result of one HTTP attempt to an endpoint. */
-struct epd_result {
-    int64_t delivery_id;
-    const char *locked_until; /* the claim */
-    const char *attempt_id;   /* wa_ id */
-    int attempt;              /* N */
-    long code;                /* < 0: no response */
-    const char *body;         /* response_body (cleaned, <= 1000 bytes), or NULL */
-    const char *error;        /* short error text, or NULL */
-    const char *status;       /* success | pending | failed */
-    int64_t retry_ms;         /* to the next attempt when pending */
-    int64_t started_ms;       /* Unix ms */
-    int64_t duration_ms;
-    bool gone; /* 410 */
-};
-
 struct epd_claim {
     int64_t delivery_id;
     char merchant_id[MODEL_UUID_SZ];
@@ -60,11 +44,11 @@ struct epd_claim_in {
     int limit;        /* claims at most (0: record only) */
 };
 
-/* One statement: the nr results (applied[i]: the delivery's claim still held and the result
+/* One statement: the nr results (DELIVERY_ENDPOINT fields; applied[i]: the delivery's claim still held and the result
  * was written; the attempt row is kept either way), the endpoints' health and disabling
  * (disable_after_s), then the claim. *claims is a new array of *nclaims (release with
  * epd_claims_release). */
-int epd_turn(struct db *db, const struct epd_result *r, size_t nr, bool *applied,
+int epd_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *applied,
              int disable_after_s, const struct epd_claim_in *in, struct epd_claim **claims,
              size_t *nclaims, struct gw_err *err);
 void epd_claims_release(struct epd_claim *c, size_t n);

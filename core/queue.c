@@ -1224,11 +1224,22 @@ queue_reply_sum(const struct queue_reply *r)
     return s;
 }
 
+/* The HMGET reply of the QUEUE_NOUTCOMES outcome fields (a missing field is 0). */
+static void
+queue_reply_counts(const struct queue_reply *r, long long *out)
+{
+    size_t i;
+
+    for (i = 0; r->type == QR_ARRAY && i < r->nelem && i < QUEUE_NOUTCOMES; i++) {
+        out[i] = queue_reply_int(&r->elem[i]);
+    }
+}
+
 int
 queue_stats(struct queue *q, struct queue_stats *out, struct gw_err *err)
 {
-    struct queue_argv cmds[4];
-    struct queue_reply r[4];
+    struct queue_argv cmds[5];
+    struct queue_reply r[5];
     size_t i;
     int ret;
 
@@ -1237,18 +1248,19 @@ queue_stats(struct queue *q, struct queue_stats *out, struct gw_err *err)
     queue_argv_simple(&cmds[0], "HVALS", Q_STATS_COMPLETED);
     queue_argv_simple(&cmds[1], "HVALS", Q_STATS_FAILED);
     queue_argv_simple(&cmds[2], "HMGET", Q_STATS_ATTEMPTS);
+    queue_argv_simple(&cmds[3], "HMGET", Q_STATS_EP_ATTEMPTS);
     for (i = 0; i < QUEUE_NOUTCOMES; i++) {
         queue_argv_add(&cmds[2], queue_attempt_outcomes[i]);
+        queue_argv_add(&cmds[3], queue_attempt_outcomes[i]);
     }
-    queue_argv_simple(&cmds[3], "EXISTS", Q_HEARTBEAT);
+    queue_argv_simple(&cmds[4], "EXISTS", Q_HEARTBEAT);
     ret = queue_pipeline(q, cmds, ARRAY_LEN(cmds), r, err);
     if (ret == 0) {
         out->completed = queue_reply_sum(&r[0]);
         out->failed = queue_reply_sum(&r[1]);
-        for (i = 0; r[2].type == QR_ARRAY && i < r[2].nelem && i < QUEUE_NOUTCOMES; i++) {
-            out->attempts[i] = queue_reply_int(&r[2].elem[i]);
-        }
-        out->worker_up = queue_reply_int(&r[3]) > 0;
+        queue_reply_counts(&r[2], out->attempts);
+        queue_reply_counts(&r[3], out->ep_attempts);
+        out->worker_up = queue_reply_int(&r[4]) > 0;
     }
     queue_argvs_release(cmds, ARRAY_LEN(cmds));
     for (i = 0; i < ARRAY_LEN(r); i++) {
@@ -1634,6 +1646,9 @@ queue_webhooks_settle(struct queue *q, const struct queue_webhook_settle *s, str
     qwh_append_lists(&p, s);
     for (i = 0; i < s->noutcomes; i++) {
         qwh_append_hincrby(&p, Q_STATS_ATTEMPTS, s->outcomes[i], s->attempts[i]);
+        if (s->ep_attempts != NULL) {
+            qwh_append_hincrby(&p, Q_STATS_EP_ATTEMPTS, s->outcomes[i], s->ep_attempts[i]);
+        }
     }
     qwh_append_hincrby(&p, Q_STATS_COMPLETED, "webhooks", s->completed);
     for (i = 0; i < s->ndead; i++) {

@@ -32,6 +32,8 @@
 #define Q_STATS_COMPLETED "stats:completed"
 #define Q_STATS_FAILED    "stats:failed"
 #define Q_STATS_ATTEMPTS  "stats:webhook_attempts"
+/* hash: attempts to webhook endpoints (SPEC 21.3) by outcome, the fields of Q_STATS_ATTEMPTS */
+#define Q_STATS_EP_ATTEMPTS "stats:endpoint_attempts"
 /* string, set with NX by every heartbeat: its absence means Redis lost its data (restarted
  * empty or flushed), so the worker that re-creates it runs the recovery sweep at once */
 #define Q_MARKER "worker:marker"
@@ -175,13 +177,15 @@ struct queue_depths {
     long long inflight; /* worker:inflight */
 };
 #define QUEUE_NOUTCOMES 6
-/* Field names of stats:webhook_attempts, in the order of queue_stats.attempts. */
+/* Field names of stats:webhook_attempts and stats:endpoint_attempts, in the order of
+ * queue_stats.attempts and queue_stats.ep_attempts. */
 extern const char *const queue_attempt_outcomes[QUEUE_NOUTCOMES];
 struct queue_stats {
-    long long completed; /* sum of the fields of stats:completed */
-    long long failed;    /* sum of the fields of stats:failed */
-    long long attempts[QUEUE_NOUTCOMES];
-    bool worker_up; /* worker:heartbeat exists */
+    long long completed;                    /* sum of the fields of stats:completed */
+    long long failed;                       /* sum of the fields of stats:failed */
+    long long attempts[QUEUE_NOUTCOMES];    /* legacy webhook_url attempts */
+    long long ep_attempts[QUEUE_NOUTCOMES]; /* webhook endpoint attempts (SPEC 21.3) */
+    bool worker_up;                         /* worker:heartbeat exists */
 };
 /* Each is one pipelined round trip. */
 int queue_depths(struct queue *q, struct queue_depths *out, struct gw_err *err);
@@ -247,7 +251,8 @@ struct queue_webhook_dead {
  * - ack: taken ids whose claim was decided, removed from queue:webhooks:processing;
  * - requeue: of those, due ids left for lack of a slot, pushed back on queue:webhooks (the end
  *   that is taken last);
- * - attempts[i] added to stats:webhook_attempts field outcomes[i] (0 skipped);
+ * - attempts[i] added to stats:webhook_attempts field outcomes[i] (0 skipped), and
+ *   ep_attempts[i] (the endpoint attempts, when not NULL) to stats:endpoint_attempts;
  * - completed added to stats:completed webhooks;
  * - each dead entry pushed onto dlq and indexed in dlq:webhooks (MULTI/EXEC, as
  *   webhook_log_dlq_push), and stats:failed webhooks incremented by their number. */
@@ -260,6 +265,7 @@ struct queue_webhook_settle {
     size_t nrequeue;
     const char *const *outcomes;
     const long long *attempts;
+    const long long *ep_attempts;
     size_t noutcomes;
     long long completed;
     const struct queue_webhook_dead *dead;

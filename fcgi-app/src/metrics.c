@@ -251,6 +251,18 @@ metrics_render_db(struct app *app, struct buf *out, int64_t *wh_delayed)
                      (long long)c.endpoint_failed);
 }
 
+/* A counter family of attempts by outcome (the fields of a stats hash). */
+static void
+metrics_render_attempts(struct buf *out, const char *name, const char *help, const long long *v)
+{
+    size_t i;
+
+    (void)buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    for (i = 0; i < QUEUE_NOUTCOMES; i++) {
+        (void)buf_printf(out, "%s{outcome=\"%s\"} %lld\n", name, queue_attempt_outcomes[i], v[i]);
+    }
+}
+
 static void
 metrics_render_redis(struct app *app, struct buf *out, int64_t wh_delayed)
 {
@@ -266,6 +278,9 @@ metrics_render_redis(struct app *app, struct buf *out, int64_t wh_delayed)
     memset(&st, 0, sizeof(st));
     ok = ok && queue_depths(app->q, &d, &err) == 0 && queue_stats(app->q, &st, &err) == 0;
     if (ok) {
+        metrics_render_attempts(out, "gateway_endpoint_attempts_total",
+                                "Attempts to webhook endpoints by outcome (SPEC 21.3).",
+                                st.ep_attempts);
         for (i = 0; i < 3; i++) {
             v[i * 3] = d.waiting[i];
             v[i * 3 + 1] = d.processing[i];
@@ -284,12 +299,8 @@ metrics_render_redis(struct app *app, struct buf *out, int64_t wh_delayed)
                                  queues[qi], states[si], v[qi * 3 + si]);
             }
         }
-        (void)buf_puts(out, "# HELP gateway_webhook_attempts_total Webhook attempts by outcome.\n"
-                            "# TYPE gateway_webhook_attempts_total counter\n");
-        for (i = 0; i < QUEUE_NOUTCOMES; i++) {
-            (void)buf_printf(out, "gateway_webhook_attempts_total{outcome=\"%s\"} %lld\n",
-                             queue_attempt_outcomes[i], st.attempts[i]);
-        }
+        metrics_render_attempts(out, "gateway_webhook_attempts_total",
+                                "Webhook attempts by outcome.", st.attempts);
     }
     (void)buf_printf(out,
                      "# HELP gateway_worker_up 1 while a worker heartbeat exists.\n"

@@ -357,6 +357,97 @@ describe('per-endpoint rules and isolation', () => {
     });
 });
 
+describe('/metrics: endpoint attempts by outcome', () => {
+    const OUTCOMES = ['success', 'http_error', 'timeout', 'connection_error', 'not_configured', 'blocked'];
+    const local = new Client(); // /metrics from loopback: no X-Forwarded-For
+
+    async function counters() {
+        const r = await local.get('/metrics', { xff: false, auth: false });
+        assert.equal(r.status, 200, r.text.slice(0, 200));
+        const fam = (name) => {
+            const v = {};
+            for (const o of OUTCOMES) {
+                const m = r.text.match(new RegExp(`^${name}\\{outcome="${o}"\\} (\\d+)$`, 'm'));
+                assert.ok(m, `${name}{outcome="${o}"}`);
+                v[o] = Number(m[1]);
+            }
+            return v;
+        };
+        assert.match(r.text, /^# TYPE gateway_endpoint_attempts_total counter$/m);
+        return { ep: fam('gateway_endpoint_attempts_total'), legacy: fam('gateway_webhook_attempts_total') };
+    }
+
+    /* Every attempt each path has recorded: webhook_attempts rows, the sum of webhook_logs.attempts. */
+    async function recorded() {
+        const [[ep, legacy]] = await rows(`SELECT (SELECT count(*) FROM webhook_attempts),
+            (SELECT COALESCE(sum(attempts), 0) FROM webhook_logs)`);
+        return { ep: Number(ep), legacy: Number(legacy) };
+    }
+
+    const outcomeOf = (a) => (a.response_code === 200 ? 'success'
+        : a.response_code !== null ? 'http_error'
+            : /^Timeout after/.test(a.error) ? 'timeout' : 'connection_error');
+    const sum = (o) => Object.values(o).reduce((x, y) => x + y, 0);
+    const delta = (a, b) => Object.fromEntries(OUTCOMES.map((o) => [o, b[o] - a[o]]));
+
+    it('gateway_endpoint_attempts_total grows by the attempts made; the legacy counter counts only legacy ones', async () => {
+        const { c } = await merchant('epd-metrics');
+        const ok = await startReceiver();
+        const bad = await startReceiver({ mode: '500' });
+        const hang = await startReceiver({ mode: 'hang' });
+        const closed = await startReceiver({ mode: 'closed' });
+        const legacy = await startReceiver();
+        const eps = [];
+        try {
+            // read the database before the counters, and the counters before the database at
+            // the end: an attempt is written before it is counted, so neither side is missed
+            const d0 = await recorded();
+            const c0 = await counters();
+            assert.equal((await c.put('/api/v1/merchant/webhook', { webhook_url: legacy.url })).status, 200);
+            for (const rx of [ok, bad, hang, closed]) {
+                eps.push(await endpoint(c, rx.url, { enabled_events: ['payment.created'] }));
+            }
+            for (let i = 0; i < 2; i++) await payment(c);
+            await legacy.waitFor((q) => q.length >= 6, 20000); // created, pending, success × 2
+            await ok.waitFor((q) => q.length >= 2, 20000);
+            await bad.waitFor((q) => q.length >= 4, 30000); // 2 deliveries, retried after 1 s
+            await hang.waitFor((q) => q.length >= 1, 20000);
+            const made = Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
+            await waitFor(async () => {
+                for (const o of OUTCOMES) made[o] = 0;
+                for (const e of eps) {
+                    const at = (await c.get(`/api/v1/webhook_endpoints/${e.id}/attempts?limit=100`)).json.data;
+                    for (const a of at) made[outcomeOf(a)]++;
+                }
+                return made.timeout >= 1 && made.connection_error >= 4;
+            }, 30000);
+            assert.ok(made.success >= 2 && made.http_error >= 4, JSON.stringify(made));
+            let c1;
+            await waitFor(async () => {
+                c1 = await counters();
+                const g = delta(c0.ep, c1.ep);
+                return OUTCOMES.every((o) => g[o] >= made[o])
+                    && c1.legacy.success - c0.legacy.success >= legacy.requests.length;
+            }, 15000);
+            const d1 = await recorded();
+            const gep = delta(c0.ep, c1.ep);
+            const gleg = delta(c0.legacy, c1.legacy);
+            for (const o of OUTCOMES) {
+                assert.ok(gep[o] >= made[o], `endpoint ${o}: +${gep[o]} for ${made[o]} attempts`);
+            }
+            // each attempt counted once, by its own path (a small margin for another merchant's
+            // attempt written just before the first reading and counted just after it)
+            assert.ok(sum(gep) <= d1.ep - d0.ep + 3, `endpoint +${sum(gep)}, ${d1.ep - d0.ep} recorded`);
+            assert.ok(sum(gleg) <= d1.legacy - d0.legacy + 3,
+                `legacy +${sum(gleg)} for ${d1.legacy - d0.legacy} legacy attempts (endpoint ones: ${sum(gep)})`);
+            assert.ok(gleg.success >= legacy.requests.length, `legacy success +${gleg.success}`);
+        } finally {
+            for (const e of eps) await c.request('DELETE', `/api/v1/webhook_endpoints/${e.id}`);
+            await Promise.all([ok.close(), bad.close(), hang.close(), closed.close(), legacy.close()]);
+        }
+    });
+});
+
 describe('recovery', () => {
     it('kill -9 of the worker and a Redis restart during fan-out: nothing lost, same webhook-ids', async () => {
         const { m, c } = await merchant('epd-kill');

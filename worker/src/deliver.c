@@ -100,17 +100,23 @@ struct dl_xfer {
     bool has_text;
 };
 
+/* A delivery path's finished attempts whose results are not yet recorded, and the turn's
+ * attempts by outcome for the Redis pipeline (stats:webhook_attempts, stats:endpoint_attempts). */
+struct dl_path {
+    enum delivery_path kind;
+    struct dl_xfer **done;
+    size_t ndone;
+    long long attempts[DL_NOUTCOMES];
+};
+
 struct deliver {
     struct wk *w;
     CURLM *multi;
     struct dl_xfer **xfers; /* running transfers */
     size_t nxfers;
-    struct dl_xfer **done; /* finished, result not yet recorded */
-    size_t ndone;
-    struct dl_xfer **epdone; /* finished endpoint attempts, result not yet recorded */
-    size_t nepdone;
-    int64_t next_ep_ms;     /* next claim of due endpoint deliveries */
-    int64_t next_fanout_ms; /* next fan-out of new events */
+    struct dl_path paths[2]; /* by enum delivery_path */
+    int64_t next_ep_ms;      /* next claim of due endpoint deliveries */
+    int64_t next_fanout_ms;  /* next fan-out of new events */
     size_t max;
     size_t per_merchant;
     size_t ready_cap;
@@ -134,8 +140,6 @@ struct deliver {
     char **requeue;
     size_t *requeue_len;
     size_t nrequeue;
-    long long attempts[DL_NOUTCOMES];
-    long long ep_attempts[DL_NOUTCOMES]; /* endpoint attempts by outcome, since start */
     long long completed;
     struct queue_webhook_dead *dead;
     size_t ndead;
@@ -355,6 +359,7 @@ deliver_new(struct wk *w)
 {
     struct deliver *d = xcalloc(1, sizeof(*d));
     int conc = w->cfg->worker_concurrency;
+    size_t i;
 
     d->w = w;
     d->max = conc > 0 ? (size_t)conc : 1;
@@ -363,10 +368,11 @@ deliver_new(struct wk *w)
     d->take_n = (size_t)DL_TAKE_MIN * 4;
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->xfers = xcalloc(d->max, sizeof(*d->xfers));
-    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
-    d->done = xcalloc(d->max, sizeof(*d->done));
-    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
-    d->epdone = xcalloc(d->max, sizeof(*d->epdone));
+    for (i = 0; i < ARRAY_LEN(d->paths); i++) {
+        d->paths[i].kind = (enum delivery_path)i;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+        d->paths[i].done = xcalloc(d->max, sizeof(*d->paths[i].done));
+    }
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->easy_pool = xcalloc(d->max, sizeof(*d->easy_pool));
     d->pend = xcalloc(2 * d->max, sizeof(*d->pend));
@@ -383,7 +389,7 @@ deliver_new(struct wk *w)
 size_t
 deliver_inflight(const struct deliver *d)
 {
-    return d->nxfers + d->ndone + d->nepdone;
+    return d->nxfers + d->paths[DELIVERY_LEGACY].ndone + d->paths[DELIVERY_ENDPOINT].ndone;
 }
 
 static void
@@ -401,14 +407,15 @@ dl_turn_reset(struct deliver *d)
         free((char *)(uintptr_t)d->dead[i].id);
     }
     d->ndead = 0;
-    memset(d->attempts, 0, sizeof(d->attempts));
+    memset(d->paths[DELIVERY_LEGACY].attempts, 0, sizeof(d->paths[DELIVERY_LEGACY].attempts));
+    memset(d->paths[DELIVERY_ENDPOINT].attempts, 0, sizeof(d->paths[DELIVERY_ENDPOINT].attempts));
     d->completed = 0;
 }
 
 void
 deliver_free(struct deliver *d)
 {
-    size_t i;
+    size_t i, k;
 
     if (d == NULL) {
         return;
@@ -419,15 +426,17 @@ deliver_free(struct deliver *d)
         (void)curl_multi_remove_handle(d->multi, d->xfers[i]->easy);
         dl_xfer_free(NULL, d->xfers[i]);
     }
-    for (i = 0; i < d->ndone; i++) {
-        log_warn("webhook attempt not recorded", LOG_S("webhook_id", d->done[i]->id),
-                 LOG_I("attempt", d->done[i]->attempt));
-        dl_xfer_free(NULL, d->done[i]);
-    }
-    for (i = 0; i < d->nepdone; i++) {
-        log_warn("endpoint attempt not recorded", LOG_S("event_id", d->epdone[i]->id),
-                 LOG_I("attempt", d->epdone[i]->attempt));
-        dl_xfer_free(NULL, d->epdone[i]);
+    for (k = 0; k < ARRAY_LEN(d->paths); k++) {
+        struct dl_path *p = &d->paths[k];
+        bool ep = p->kind == DELIVERY_ENDPOINT;
+
+        for (i = 0; i < p->ndone; i++) {
+            log_warn(ep ? "endpoint attempt not recorded" : "webhook attempt not recorded",
+                     LOG_S(ep ? "event_id" : "webhook_id", p->done[i]->id),
+                     LOG_I("attempt", p->done[i]->attempt));
+            dl_xfer_free(NULL, p->done[i]);
+        }
+        free(p->done);
     }
     for (i = 0; i < d->neasy; i++) {
         curl_easy_cleanup(d->easy_pool[i]);
@@ -450,8 +459,6 @@ deliver_free(struct deliver *d)
     free(d->requeue_len);
     free(d->dead);
     free(d->easy_pool);
-    free(d->done);
-    free(d->epdone);
     free(d->xfers);
     free(d);
 }
@@ -473,12 +480,10 @@ dl_set_outcome(struct dl_xfer *x, enum dl_outcome oc, long code, const char *tex
 static void
 dl_finished(struct deliver *d, struct dl_xfer *x)
 {
+    struct dl_path *p = &d->paths[x->ep ? DELIVERY_ENDPOINT : DELIVERY_LEGACY];
+
     x->m->unrecorded++;
-    if (x->ep) {
-        d->epdone[d->nepdone++] = x;
-        return;
-    }
-    d->done[d->ndone++] = x;
+    p->done[p->ndone++] = x;
 }
 
 static void
@@ -519,7 +524,7 @@ dl_done(struct dl_xfer *x, CURLcode rc)
     dl_set_outcome(x, DL_CONNECTION_ERROR, -1, text);
 }
 
-/* Collects finished transfers into d->done. */
+/* Collects finished transfers into their path's done list. */
 static void
 dl_harvest(struct deliver *d)
 {
@@ -592,20 +597,58 @@ dl_dead_add(struct deliver *d, const struct dl_xfer *x, const char *reason)
     d->ndead++;
 }
 
-/* The results of the finished attempts, as the turn's statement writes them. */
+/* A random factor in [900, 1100] per mille: the ±10 % jitter of SPEC 21.3. */
+static int
+dl_jitter(void)
+{
+    unsigned char b[2] = { 0, 0 };
+    struct gw_err err = GW_ERR_INIT;
+
+    if (crypto_random_bytes(b, sizeof(b), &err) != 0) {
+        return 1000;
+    }
+    return 900 + (int)(((unsigned)b[0] << 8 | b[1]) % 201u);
+}
+
+/* The results of a path's finished attempts, as its turn statement writes them. */
 struct dl_results {
     struct delivery_result *r;
     struct buf *bodies;
+    char (*aids)[MODEL_ID_SZ]; /* endpoint: the attempt ids */
     bool *applied;
     size_t n;
 };
 
+/* What only an endpoint result has (SPEC 21.3): its attempt id, Retry-After or the jittered
+ * schedule in ms, the error text apart from the body, the start time and 410. */
 static void
-dl_results_prepare(struct deliver *d, struct dl_results *rs)
+dl_ep_result(struct deliver *d, const struct dl_xfer *x, struct delivery_result *r, char *aid)
 {
-    struct wk *w = d->w;
-    size_t i, n = d->ndone;
-    int next;
+    struct gw_err err = GW_ERR_INIT;
+
+    if (crypto_new_id(ENDPOINT_ATTEMPT_ID_PREFIX, aid, MODEL_ID_SZ, &err) != 0) {
+        (void)snprintf(aid, MODEL_ID_SZ, "wa_%016" PRIx64, (uint64_t)x->started_unix_ms);
+    }
+    r->delivery_id = x->delivery_id;
+    r->attempt_id = aid;
+    r->retry = x->retry_after > 0 ? (int64_t)x->retry_after * 1000
+                                  : deliver_ep_retry_ms(d->w->cfg->webhook_retry_intervals_test,
+                                                        x->attempt, dl_jitter());
+    if (x->has_text) {
+        r->body = NULL;
+        r->error = x->text;
+    }
+    r->started_ms = x->started_unix_ms;
+    r->gone = x->oc == DL_HTTP_ERROR && x->code == 410;
+}
+
+/* The one harvest of both paths: the results of p's finished attempts, each logged. */
+static void
+dl_results_prepare(struct deliver *d, const struct dl_path *p, struct dl_results *rs)
+{
+    bool ep = p->kind == DELIVERY_ENDPOINT;
+    int max = ep ? EPD_MAX_ATTEMPTS : DELIVER_MAX_ATTEMPTS;
+    size_t i, n = p->ndone;
 
     memset(rs, 0, sizeof(*rs));
     if (n == 0) {
@@ -614,70 +657,87 @@ dl_results_prepare(struct deliver *d, struct dl_results *rs)
     rs->n = n;
     rs->r = xcalloc(n, sizeof(*rs->r));
     rs->bodies = xcalloc(n, sizeof(*rs->bodies));
+    rs->aids = ep ? xcalloc(n, sizeof(*rs->aids)) : NULL;
     rs->applied = xcalloc(n, sizeof(*rs->applied));
     for (i = 0; i < n; i++) {
-        struct dl_xfer *x = d->done[i];
+        struct dl_xfer *x = p->done[i];
         struct delivery_result *r = &rs->r[i];
 
         buf_init(&rs->bodies[i], 0);
-        if (x->has_text) {
-            (void)buf_puts(&rs->bodies[i], x->text);
-        } else {
+        if (!x->has_text) {
             (void)deliver_clean_body(x->body, x->body_len, &rs->bodies[i]);
+        } else if (!ep) {
+            (void)buf_puts(&rs->bodies[i], x->text);
         }
-        next = deliver_retry_interval(w->cfg->webhook_retry_intervals_test, x->attempt);
         r->id = x->id;
         r->locked_until = x->locked_until;
         r->attempt = x->attempt;
         r->code = x->code;
         r->body = rs->bodies[i].data;
-        r->status = x->oc == DL_SUCCESS                  ? "success"
-                    : x->attempt >= DELIVER_MAX_ATTEMPTS ? "failed"
-                                                         : "pending";
-        r->retry_s = next > 0 ? next : 0;
-        log_info("webhook attempt", LOG_S("webhook_id", x->id), LOG_S("merchant_id", x->m->id),
+        r->status = x->oc == DL_SUCCESS ? "success" : x->attempt >= max ? "failed" : "pending";
+        r->duration_ms = gw_mono_ms() - x->started_ms;
+        if (ep) {
+            dl_ep_result(d, x, r, rs->aids[i]);
+        } else {
+            r->retry = deliver_retry_interval(d->w->cfg->webhook_retry_intervals_test, x->attempt);
+        }
+        log_info(ep ? "endpoint attempt" : "webhook attempt",
+                 LOG_S(ep ? "event_id" : "webhook_id", x->id), LOG_S("merchant_id", x->m->id),
                  LOG_S("event", x->event), LOG_I("attempt", x->attempt),
                  LOG_S("outcome", dl_outcome_names[x->oc]), LOG_I("response_code", x->code),
-                 LOG_S("status", r->status), LOG_I("duration_ms", gw_mono_ms() - x->started_ms));
+                 LOG_S("status", r->status), LOG_I("duration_ms", r->duration_ms));
     }
 }
 
-/* After the turn's statement: counters and dlq entries for the written results (none when
- * written is false: the claims then expire and the attempts are repeated, at-least-once), then
- * the finished attempts are freed. */
+/* What only a written legacy result does: completed, or the dlq entry of a log that failed. */
 static void
-dl_results_apply(struct deliver *d, struct dl_results *rs, bool written)
+dl_legacy_recorded(struct deliver *d, const struct dl_xfer *x, const struct dl_results *rs,
+                   size_t i)
 {
+    if (!rs->applied[i]) {
+        log_warn("webhook claim lost before result", LOG_S("webhook_id", x->id));
+        return;
+    }
+    if (x->oc == DL_SUCCESS) {
+        d->completed++;
+    } else if (x->attempt >= DELIVER_MAX_ATTEMPTS) {
+        dl_dead_add(d, x, x->oc == DL_HTTP_ERROR ? "HTTP error" : rs->bodies[i].data);
+    }
+}
+
+/* The one record of both paths, after the turn's statement: counters (and for logs the dlq
+ * entries) of the written results (none when written is false: the claims then expire and the
+ * attempts are repeated, at-least-once), then the finished attempts are freed. */
+static void
+dl_results_apply(struct deliver *d, struct dl_path *p, struct dl_results *rs, bool written)
+{
+    bool ep = p->kind == DELIVERY_ENDPOINT;
     size_t i;
 
-    for (i = 0; i < rs->n; i++) {
-        struct dl_xfer *x = d->done[i];
-
-        if (!written) {
-            continue;
-        }
-        d->attempts[x->oc]++;
-        if (!rs->applied[i]) {
-            log_warn("webhook claim lost before result", LOG_S("webhook_id", x->id));
-            continue;
-        }
-        if (x->oc == DL_SUCCESS) {
-            d->completed++;
-        } else if (x->attempt >= DELIVER_MAX_ATTEMPTS) {
-            dl_dead_add(d, x, x->oc == DL_HTTP_ERROR ? "HTTP error" : rs->bodies[i].data);
-        }
-    }
     if (!written && rs->n > 0) {
-        log_warn("cannot record webhook attempts; claims will expire", LOG_I("attempts", rs->n));
+        log_warn(ep ? "cannot record endpoint attempts; claims will expire"
+                    : "cannot record webhook attempts; claims will expire",
+                 LOG_I("attempts", rs->n));
     }
     for (i = 0; i < rs->n; i++) {
-        d->done[i]->m->unrecorded--;
-        dl_xfer_free(d, d->done[i]);
+        struct dl_xfer *x = p->done[i];
+
+        if (written) {
+            p->attempts[x->oc]++;
+            if (!ep) {
+                dl_legacy_recorded(d, x, rs, i);
+            }
+        }
+        x->m->unrecorded--;
+        dl_xfer_free(d, x);
         buf_release(&rs->bodies[i]);
     }
-    d->ndone = 0;
+    if (rs->n > 0) {
+        p->ndone = 0;
+    }
     free(rs->r);
     free(rs->bodies);
+    free(rs->aids);
     free(rs->applied);
     memset(rs, 0, sizeof(*rs));
 }
@@ -693,7 +753,7 @@ dl_settle(struct deliver *d)
     size_t i;
 
     for (i = 0; i < DL_NOUTCOMES; i++) {
-        total += d->attempts[i];
+        total += d->paths[DELIVERY_LEGACY].attempts[i] + d->paths[DELIVERY_ENDPOINT].attempts[i];
     }
     if (total == 0 && d->nrequeue == 0) {
         return;
@@ -706,7 +766,8 @@ dl_settle(struct deliver *d)
     s.requeue_len = d->requeue_len;
     s.nrequeue = d->nrequeue;
     s.outcomes = dl_outcome_names;
-    s.attempts = d->attempts;
+    s.attempts = d->paths[DELIVERY_LEGACY].attempts;
+    s.ep_attempts = d->paths[DELIVERY_ENDPOINT].attempts;
     s.noutcomes = DL_NOUTCOMES;
     s.completed = d->completed;
     s.dead = d->dead;
@@ -1151,6 +1212,7 @@ dl_exchange(struct deliver *d)
     struct gw_err err = GW_ERR_INIT;
     struct delivery_claim_out out = DELIVERY_CLAIM_OUT_INIT;
     struct delivery_claim_in in;
+    struct dl_path *p = &d->paths[DELIVERY_LEGACY];
     struct dl_results rs;
     struct delivery_slots *slots = NULL;
     char(*cids)[MODEL_UUID_SZ] = NULL;
@@ -1159,9 +1221,9 @@ dl_exchange(struct deliver *d)
     int64_t now = gw_mono_ms();
     bool ok;
 
-    dl_results_prepare(d, &rs);
+    dl_results_prepare(d, p, &rs);
     if (!wk_db_ready(w)) {
-        dl_results_apply(d, &rs, false);
+        dl_results_apply(d, p, &rs, false);
         return;
     }
     free_slots =
@@ -1199,7 +1261,7 @@ dl_exchange(struct deliver *d)
     in.per_merchant = (int)(2 * d->per_merchant);
     in.limit = (int)free_slots;
     ok = delivery_turn(w->db, rs.r, rs.n, rs.applied, ncand > 0 ? &in : NULL, &out, &err) == 0;
-    dl_results_apply(d, &rs, ok);
+    dl_results_apply(d, p, &rs, ok);
     if (!ok) {
         log_warn("webhook turn failed", LOG_S("error", err.msg));
         wk_db_failed(w, &err);
@@ -1211,7 +1273,7 @@ dl_exchange(struct deliver *d)
     }
     dl_claims_apply(d, &out, nfresh, now);
 out:
-    dl_results_apply(d, &rs, false); /* only when the statement did not run */
+    dl_results_apply(d, p, &rs, false); /* only when the statement did not run */
     delivery_claim_out_release(&out);
     free(slots);
     free(ids);
@@ -1292,104 +1354,6 @@ dl_ep_start(struct deliver *d, struct epd_claim *c)
     d->xfers[d->nxfers++] = x;
 }
 
-/* A random factor in [900, 1100] per mille: the ±10 % jitter of SPEC 21.3. */
-static int
-dl_jitter(void)
-{
-    unsigned char b[2] = { 0, 0 };
-    struct gw_err err = GW_ERR_INIT;
-
-    if (crypto_random_bytes(b, sizeof(b), &err) != 0) {
-        return 1000;
-    }
-    return 900 + (int)(((unsigned)b[0] << 8 | b[1]) % 201u);
-}
-
-/* The endpoint results of the finished attempts. */
-struct dl_ep_results {
-    struct epd_result *r;
-    struct buf *bodies;
-    char (*aids)[MODEL_ID_SZ];
-    bool *applied;
-    size_t n;
-};
-
-static void
-dl_ep_results_prepare(struct deliver *d, struct dl_ep_results *rs)
-{
-    struct gw_err err = GW_ERR_INIT;
-    size_t i, n = d->nepdone;
-    int64_t next;
-
-    memset(rs, 0, sizeof(*rs));
-    if (n == 0) {
-        return;
-    }
-    rs->n = n;
-    rs->r = xcalloc(n, sizeof(*rs->r));
-    rs->bodies = xcalloc(n, sizeof(*rs->bodies));
-    rs->aids = xcalloc(n, sizeof(*rs->aids));
-    rs->applied = xcalloc(n, sizeof(*rs->applied));
-    for (i = 0; i < n; i++) {
-        struct dl_xfer *x = d->epdone[i];
-        struct epd_result *r = &rs->r[i];
-
-        buf_init(&rs->bodies[i], 0);
-        if (!x->has_text) {
-            (void)deliver_clean_body(x->body, x->body_len, &rs->bodies[i]);
-        }
-        if (crypto_new_id(ENDPOINT_ATTEMPT_ID_PREFIX, rs->aids[i], MODEL_ID_SZ, &err) != 0) {
-            (void)snprintf(rs->aids[i], MODEL_ID_SZ, "wa_%016" PRIx64,
-                           (uint64_t)x->started_unix_ms);
-        }
-        next = x->retry_after > 0 ? (int64_t)x->retry_after * 1000
-                                  : deliver_ep_retry_ms(d->w->cfg->webhook_retry_intervals_test,
-                                                        x->attempt, dl_jitter());
-        r->delivery_id = x->delivery_id;
-        r->locked_until = x->locked_until;
-        r->attempt_id = rs->aids[i];
-        r->attempt = x->attempt;
-        r->code = x->code;
-        r->body = x->has_text ? NULL : rs->bodies[i].data;
-        r->error = x->has_text ? x->text : NULL;
-        r->status = x->oc == DL_SUCCESS              ? "success"
-                    : x->attempt >= EPD_MAX_ATTEMPTS ? "failed"
-                                                     : "pending";
-        r->retry_ms = next > 0 ? next : 0;
-        r->started_ms = x->started_unix_ms;
-        r->duration_ms = gw_mono_ms() - x->started_ms;
-        r->gone = x->oc == DL_HTTP_ERROR && x->code == 410;
-        log_info("endpoint attempt", LOG_S("event_id", x->id), LOG_S("merchant_id", x->m->id),
-                 LOG_S("event", x->event), LOG_I("attempt", x->attempt),
-                 LOG_S("outcome", dl_outcome_names[x->oc]), LOG_I("response_code", x->code),
-                 LOG_S("status", r->status), LOG_I("duration_ms", r->duration_ms));
-    }
-}
-
-static void
-dl_ep_results_release(struct deliver *d, struct dl_ep_results *rs, bool written)
-{
-    size_t i;
-
-    if (!written && rs->n > 0) {
-        log_warn("cannot record endpoint attempts; claims will expire", LOG_I("attempts", rs->n));
-    }
-    for (i = 0; i < rs->n; i++) {
-        if (written) {
-            d->ep_attempts[d->epdone[i]->oc]++;
-        }
-        d->epdone[i]->m->unrecorded--;
-        dl_xfer_free(d, d->epdone[i]);
-        buf_release(&rs->bodies[i]);
-    }
-    d->nepdone = 0;
-    free(rs->r);
-    free(rs->bodies);
-    free(rs->aids);
-    free(rs->applied);
-    memset(rs, 0, sizeof(*rs));
-}
-
 /* Fans new events out to their endpoints' deliveries (at least every DL_EP_POLL_MS; at once
  * again while batches come back full). */
 static void
@@ -1420,7 +1384,8 @@ dl_ep_exchange(struct deliver *d)
 {
     struct wk *w = d->w;
     struct gw_err err = GW_ERR_INIT;
-    struct dl_ep_results rs;
+    struct dl_path *p = &d->paths[DELIVERY_ENDPOINT];
+    struct dl_results rs;
     struct epd_claim_in in;
     struct epd_claim *claims = NULL;
     struct delivery_slots *slots = NULL;
@@ -1429,12 +1394,12 @@ dl_ep_exchange(struct deliver *d)
     bool ok;
 
     free_slots = w->stopping || d->nxfers >= d->max ? 0 : d->max - d->nxfers;
-    if (d->nepdone == 0 && (free_slots == 0 || now < d->next_ep_ms)) {
+    if (p->ndone == 0 && (free_slots == 0 || now < d->next_ep_ms)) {
         return;
     }
-    dl_ep_results_prepare(d, &rs);
+    dl_results_prepare(d, p, &rs);
     if (!wk_db_ready(w)) {
-        dl_ep_results_release(d, &rs, false);
+        dl_results_apply(d, p, &rs, false);
         return;
     }
     /* Finished attempts freed their merchants' and endpoints' slots: the turn that records them
@@ -1458,7 +1423,7 @@ dl_ep_exchange(struct deliver *d)
     ok = epd_turn(w->db, rs.r, rs.n, rs.applied, w->cfg->webhook_disable_after_s, &in, &claims,
                   &nclaims, &err)
          == 0;
-    dl_ep_results_release(d, &rs, ok);
+    dl_results_apply(d, p, &rs, ok);
     if (!ok) {
         log_warn("endpoint turn failed", LOG_S("error", err.msg));
         wk_db_failed(w, &err);
