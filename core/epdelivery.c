@@ -45,8 +45,8 @@ static const struct db_stmt st_fanout = { "epd_fanout",
  * a failure starts it; a 410, or failures for longer than $3 s, disable an enabled endpoint
  * (gone / failing); dis/ev/wl: its webhook_endpoint.disabled event ($2: spare event ids) and
  * legacy log. Then the claim: cand the due deliveries (merchants in $4 with no free slot
- * skipped, at most $8 scanned), e2 each endpoint's attempts in flight and in the last second,
- * c2/c3 at most min(per endpoint $6, rate_limit room) per endpoint, fifo endpoints only their
+ * skipped, at most $8 scanned), ce their endpoints, fl each one's deliveries in flight (one
+ * grouped count over the pending index), e2 with its attempts in the last second, c2/c3 at most min(per endpoint $6, rate_limit room) per endpoint, fifo endpoints only their
  * oldest pending delivery and only when none is in flight; c4/pick at most each merchant's free
  * slots ($4, default $5), $7 in all; claimed SPEC 11.3's conditional claim. */
 #define EPD_DISABLING                                                                              \
@@ -95,12 +95,15 @@ static const struct db_stmt st_turn = { "epd_turn",
     "AND (d.locked_until IS NULL OR d.locked_until < now()) "
     "AND d.merchant_id NOT IN (SELECT m FROM slots WHERE f <= 0) "
     "ORDER BY d.next_at LIMIT $8::int), "
-    "e2 AS (SELECT we.id, we.ordering, we.rate_limit, (SELECT count(*) FROM endpoint_deliveries l "
-    "WHERE l.endpoint_id = we.id AND l.status = 'pending' AND l.locked_until >= now()) AS busy, "
+    "ce AS MATERIALIZED (SELECT DISTINCT endpoint_id FROM cand), "
+    "fl AS MATERIALIZED (SELECT l.endpoint_id, count(*) AS busy FROM ce "
+    "JOIN endpoint_deliveries l ON l.endpoint_id = ce.endpoint_id AND l.status = 'pending' "
+    "AND l.locked_until >= now() GROUP BY l.endpoint_id), "
+    "e2 AS MATERIALIZED (SELECT we.id, we.ordering, we.rate_limit, COALESCE(fl.busy, 0) AS busy, "
     "CASE WHEN we.rate_limit IS NULL THEN 0 ELSE (SELECT count(*) FROM webhook_attempts a "
     "WHERE a.endpoint_id = we.id AND a.created_at > now() - interval '1 second') END AS recent "
-    "FROM webhook_endpoints we WHERE we.id IN (SELECT endpoint_id FROM cand) "
-    "AND we.status = 'enabled'), "
+    "FROM ce JOIN webhook_endpoints we ON we.id = ce.endpoint_id AND we.status = 'enabled' "
+    "LEFT JOIN fl ON fl.endpoint_id = we.id), "
     "c2 AS (SELECT c.*, e2.ordering, e2.busy, row_number() OVER (PARTITION BY c.endpoint_id "
     "ORDER BY c.next_at, c.id) AS rn, LEAST($6::int - e2.busy, COALESCE(e2.rate_limit - "
     "e2.recent - e2.busy, $6::int)) AS room FROM cand c JOIN e2 ON e2.id = c.endpoint_id), "
