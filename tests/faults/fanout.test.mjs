@@ -22,7 +22,7 @@ describe('faults: fan-out', () => {
         await extra.stop();
     });
 
-    const n = payments(1500, 60); /* per merchant */
+    const n = payments(1000, 60); /* per merchant */
     const kills = FULL ? 12 : 4;
     it(`2 merchants × 4 endpoints + legacy: ${kills} × kill -9 and a Redis restart during 2 × ${n} payments`,
         { timeout: 900000 }, async () => {
@@ -58,6 +58,7 @@ describe('faults: fan-out', () => {
                 const settled = ctxs.map((ctx, i) => waitEndpointsSettled(ctx.m.id, loads[i].rec.payments.size,
                     Math.max(faultEnd, loads[i].finishedAt), BOUND_MS));
                 const legacy = await Promise.all(ctxs.map((ctx, i) => checkInvariants(ctx, loads[i], faultEnd)));
+                report('fan-out-legacy', { kills, redisRestarts: 1, merchants: legacy });
                 const figs = [];
                 for (const [i, ctx] of ctxs.entries()) {
                     const ep = await checkEndpoints(ctx, loads[i].rec.payments.size, settled[i], BOUND_MS);

@@ -10,7 +10,7 @@
 // Scale: FAULTS_MODE=full (make test-faults) or short (make test); FAULTS_PAYMENTS overrides the
 // number of payments per scenario.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -198,14 +198,18 @@ export async function addEndpoints(ctx, subs) {
 
 /* ---- fault drivers --------------------------------------------------------------------------- */
 
+/* The stack's saved environment ($STATE_DIR/env: KEY=value lines quoted by bash's printf %q,
+ * e.g. `REAL_IP_FROM=127.0.0.1/32\\ ::1/128`), read back by bash itself so that every quoting
+ * form comes back exactly. */
 function envFile() {
+    const file = path.join(STATE_DIR, 'env');
+    const out = execFileSync('bash', ['-c', 'set -a; . "$1" >/dev/null; ' +
+        'for v in $(sed -n "s/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p" "$1"); do printf "%s=%s\\0" "$v" "${!v}"; done',
+    'envfile', file], { encoding: 'utf8' });
     const env = {};
-    for (const line of readFileSync(path.join(STATE_DIR, 'env'), 'utf8').split('\n')) {
-        const k = line.indexOf('=');
-        if (k <= 0) continue;
-        let v = line.slice(k + 1);
-        if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1).replace(/'\\''/g, "'");
-        env[line.slice(0, k)] = v;
+    for (const kv of out.split('\0')) {
+        const k = kv.indexOf('=');
+        if (k > 0) env[kv.slice(0, k)] = kv.slice(k + 1);
     }
     return env;
 }
@@ -229,18 +233,32 @@ export class ExtraWorker {
         } finally {
             closeSync(fd);
         }
-        this.exited = new Promise((resolve) => this.proc.once('exit', resolve));
+        const proc = this.proc;
+        this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => {
+            if (!proc.ending) this.died = `pid ${proc.pid} exited by itself (${signal || code}): see log/worker-extra.log`;
+            resolve();
+        }));
+    }
+
+    /* Throws if a worker this object started ended without being told to (a worker that never ran
+     * would make a scenario prove less than it says). */
+    assertRan() {
+        if (this.died) throw new Error(`extra worker: ${this.died}`);
     }
 
     async kill9() {
+        this.assertRan();
         if (!this.proc) return;
+        this.proc.ending = true;
         this.proc.kill('SIGKILL');
         await this.exited;
         this.proc = null;
     }
 
     async stop() {
+        this.assertRan();
         if (!this.proc) return;
+        this.proc.ending = true;
         this.proc.kill('SIGTERM');
         await Promise.race([this.exited, sleep(10000)]);
         if (this.proc) this.proc.kill('SIGKILL');
@@ -469,7 +487,14 @@ export async function checkEndpoints(ctx, nPayments, settled, boundMs) {
     /* None pending: every event fanned out and every delivery settled within the bound. */
     const ms = await settled;
     fig.deliveredAfterFaultMs = ms;
-    assert.ok(ms <= boundMs, `every (event, endpoint) pair settled within ${boundMs} ms (took ${ms})`);
+    if (ms > boundMs) {
+        const [[pending, success, total, attempts]] = await rows(`SELECT count(*) FILTER (WHERE status = 'pending'),
+            count(*) FILTER (WHERE status = 'success'), count(*),
+            (SELECT count(*) FROM webhook_attempts a JOIN endpoint_deliveries d ON d.id = a.delivery_id
+             WHERE d.merchant_id = ${mid}) FROM endpoint_deliveries WHERE merchant_id = ${mid}`);
+        assert.fail(`every (event, endpoint) pair settled within ${boundMs} ms (took ${ms}): at ${boundMs + 30000} ms ` +
+            `${pending} of ${total} deliveries still pending, ${success} delivered, ${attempts} attempts made`);
+    }
 
     /* Exactly the pairs the subscriptions call for, all delivered. */
     const events = new Map((await rows(`SELECT id, type, object_id, payload::text FROM events
