@@ -46,8 +46,9 @@ static const struct db_stmt st_fanout = { "epd_fanout",
  * (gone / failing); dis/ev/wl: its webhook_endpoint.disabled event ($2: spare event ids) and
  * legacy log. Then the claim: cand the due deliveries (merchants in $4 with no free slot
  * skipped, at most $8 scanned), ce their endpoints, fl each one's deliveries in flight (one
- * grouped count over the pending index), e2 with its attempts in the last second, c2/c3 at most min(per endpoint $6, rate_limit room) per endpoint, fifo endpoints only their
- * oldest pending delivery and only when none is in flight; c4/pick at most each merchant's free
+ * grouped count over the pending index), e2 with its attempts in the last second, c2/c3 at
+ * most min(per endpoint $6, rate_limit room) per endpoint, fifo endpoints only their oldest
+ * pending delivery and only when none is in flight; c4/pick at most each merchant's free
  * slots ($4, default $5), $7 in all; claimed SPEC 11.3's conditional claim. */
 #define EPD_DISABLING                                                                              \
     "(h.old_status = 'enabled' AND NOT h.ok AND (h.gone OR h.old_fs < now() - $3::int * interval '1 second'))"
