@@ -6,12 +6,6 @@
 // always under the event id as webhook-id (duplicates allowed, a new id never), every signature
 // verified by `standardwebhooks`, the attempts list holding the attempts, none pending after the
 // recovery bound (a killed worker's claim lapses after 30 s, SPEC 11.3).
-//
-// KNOWN FAILING IN THE FULL FORM (open finding, docs/RELIABILITY.md "Findings of the fault
-// suite"): with 2 x 1,000 payments (22,000 endpoint deliveries) only about 1,000 are delivered
-// within the bound, because each endpoint turn (core/epdelivery.c, st_turn) recounts every
-// candidate endpoint's busy deliveries by scanning all its deliveries, once per candidate row;
-// the turn slows as the backlog grows. The short form (make test) passes. Left failing on purpose.
 import { after, describe, it } from 'node:test';
 import {
     ExtraWorker, FULL, Load, RECOVERY_MS, addEndpoints, checkEndpoints, checkInvariants, payments, report, sleep,
