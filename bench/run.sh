@@ -144,6 +144,25 @@ pay_rps=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${RPS[payments-$r]}"; done |
 pair_ratios=$(for ((r = 1; r <= ROUNDS; r++)); do ratio "${RPS[payments-$r]}" "${RPS[ceiling-$r]}"; echo; done)
 pair_median=$(sort -n <<<"$pair_ratios" | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; else print "?" }')
 
+# The same pairs with 4 SPEC 21 endpoints on the merchant (issue 11): each create also records
+# its events with their fan-out pending (the worker, stopped here, fans them out later).
+EP_ROUNDS=${BENCH_EP_ROUNDS:-3}
+psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "INSERT INTO webhook_endpoints (id, merchant_id, url,
+    enabled_events, secret) SELECT 'we_bench' || lpad(g::text, 8, '0'),
+    '550e8400-e29b-41d4-a716-446655440000', 'http://127.0.0.1:9/bench/' || g, ARRAY['*'],
+    'whsec_' || encode(sha256(g::text::bytea), 'base64') FROM generate_series(1, 4) g
+    ON CONFLICT (id) DO NOTHING"
+for ((r = 1; r <= EP_ROUNDS; r++)); do
+    use_ceiling
+    wrk_run "ceiling-ep-$r" "$API/api/v1/payments" bench/payments.lua
+    use_product
+    wrk_run "payments-ep-$r" "$API/api/v1/payments" bench/payments.lua
+done
+psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "DELETE FROM webhook_endpoints WHERE id LIKE 'we_bench%';
+    UPDATE events SET fanout_pending = false WHERE fanout_pending"
+ep_ratios=$(for ((r = 1; r <= EP_ROUNDS; r++)); do ratio "${RPS[payments-ep-$r]}" "${RPS[ceiling-ep-$r]}"; echo; done)
+ep_median=$(sort -n <<<"$ep_ratios" | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; else print "?" }')
+
 wrk_run orders-create "$API/api/v1/orders" bench/orders.lua
 wrk_run payment-get "$API/api/v1/payments/$PAYMENT_ID" bench/get.lua
 
@@ -218,6 +237,18 @@ row() { # name rps p50 p99 errors
     echo "CPU per POST /api/v1/payments over the product runs (utime + stime of each component's"
     echo "processes, over the requests answered; wrk's own CPU excluded): nginx $(cpu_us 0) µs,"
     echo "FastCGI child $(cpu_us 1) µs, PostgreSQL $(cpu_us 2) µs, Redis $(cpu_us 3) µs (worker stopped)."
+    echo
+    echo "With 4 webhook endpoints on the merchant (SPEC 21; each create also records its events"
+    echo "with their fan-out pending), $EP_ROUNDS more pairs:"
+    echo
+    echo "| run | req/s | p50 ms | p99 ms | errors | × ceiling |"
+    echo "|---|---|---|---|---|---|"
+    for ((r = 1; r <= EP_ROUNDS; r++)); do
+        row "ceiling $r" "${RPS[ceiling-ep-$r]}" "${P50[ceiling-ep-$r]}" "${P99[ceiling-ep-$r]}" "${ERR[ceiling-ep-$r]}"
+        row "product, 4 endpoints, $r" "${RPS[payments-ep-$r]}" "${P50[payments-ep-$r]}" "${P99[payments-ep-$r]}" "${ERR[payments-ep-$r]}"
+    done
+    echo
+    echo "Pairs: $(tr '\n' ' ' <<<"$ep_ratios")→ median **$ep_median × ceiling** with 4 endpoints."
     echo
     echo "## Other requests (× the mean ceiling above)"
     echo
