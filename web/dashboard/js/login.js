@@ -51,7 +51,7 @@ export function renderLogin() {
         }
     });
     appRoot.append(
-        h('div', { class: 'login-page' },
+        h('main', { class: 'login-page' },
             h('div', { class: 'card login-card' },
                 h('div', { class: 'brand brand-lg' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '₹'), 'Gateway'),
                 h('h1', { text: 'Sign in to your dashboard' }),
