@@ -52,6 +52,7 @@
         'border:0;border-radius:50%;background:rgba(15,23,42,.08);color:#1f2430;font:20px/32px sans-serif;',
         'text-align:center;cursor:pointer;padding:0;}',
         '#payment-gateway-modal .close-button:hover{background:rgba(15,23,42,.16);}',
+        '#payment-gateway-modal .close-button:focus-visible{outline:2px solid #4f46e5;outline-offset:2px;}',
         '@media (max-width:599px){#payment-gateway-modal .modal-overlay{padding:0;}',
         '#payment-gateway-modal .modal-content{max-width:none;width:100%;height:100%;max-height:none;',
         'border-radius:0;}}'
@@ -100,6 +101,9 @@
             this._modal = null;
             this._iframe = null;
             this._listener = null;
+            this._keydown = null;
+            this._inerted = [];
+            this._returnFocus = null;
         }
 
         open() {
@@ -111,19 +115,30 @@
             var src = CHECKOUT_ORIGIN + '/checkout?order_id=' + encodeURIComponent(this.orderId) +
                 '&embedded=true&origin=' + encodeURIComponent(window.location.origin);
 
+            // SPEC 15 fixes the elements, so the modal is a div made a modal dialog by its
+            // attributes (rather than a native <dialog>): role and aria-modal, the background
+            // inert while it is open, focus moved into the checkout and given back on close,
+            // Escape closing it on this page (the checkout posts close_modal for an Escape
+            // inside the iframe).
             var modal = document.createElement('div');
             modal.id = 'payment-gateway-modal';
             modal.setAttribute('data-test-id', 'payment-modal');
+            modal.setAttribute('role', 'dialog');
+            modal.setAttribute('aria-modal', 'true');
+            modal.setAttribute('aria-label', 'Payment');
             var overlay = document.createElement('div');
             overlay.className = 'modal-overlay';
             var content = document.createElement('div');
             content.className = 'modal-content';
             var iframe = document.createElement('iframe');
             iframe.setAttribute('data-test-id', 'payment-iframe');
+            iframe.setAttribute('title', 'Payment checkout');
             iframe.setAttribute('src', src);
             var button = document.createElement('button');
             button.setAttribute('data-test-id', 'close-modal-button');
             button.className = 'close-button';
+            button.setAttribute('type', 'button');
+            button.setAttribute('aria-label', 'Close payment');
             button.textContent = '\u00d7';
             button.addEventListener('click', function () {
                 self.close();
@@ -137,9 +152,27 @@
                 self._onMessage(event);
             };
             window.addEventListener('message', this._listener);
+            this._keydown = function (event) {
+                if (event.key === 'Escape' || event.key === 'Esc') {
+                    event.preventDefault();
+                    self.close();
+                }
+            };
+            document.addEventListener('keydown', this._keydown, true);
             this._modal = modal;
             this._iframe = iframe;
+            this._returnFocus = document.activeElement;
+            this._inerted = [];
+            var siblings = document.body.children;
+            for (var i = 0; i < siblings.length; i++) {
+                var el = siblings[i];
+                if (!el.inert && el.tagName !== 'SCRIPT' && el.tagName !== 'STYLE') {
+                    el.inert = true;
+                    this._inerted.push(el);
+                }
+            }
             document.body.appendChild(modal);
+            iframe.focus();
         }
 
         _onMessage(event) {
@@ -201,12 +234,28 @@
             if (this._listener) {
                 window.removeEventListener('message', this._listener);
             }
+            if (this._keydown) {
+                document.removeEventListener('keydown', this._keydown, true);
+            }
+            for (var i = 0; i < this._inerted.length; i++) {
+                this._inerted[i].inert = false;
+            }
+            this._inerted = [];
             if (this._modal.parentNode) {
                 this._modal.parentNode.removeChild(this._modal);
             }
             this._modal = null;
             this._iframe = null;
             this._listener = null;
+            this._keydown = null;
+            if (this._returnFocus && typeof this._returnFocus.focus === 'function') {
+                try {
+                    this._returnFocus.focus();
+                } catch (e) {
+                    /* the element may be gone */
+                }
+            }
+            this._returnFocus = null;
             callSafely(this.onClose);
         }
     }

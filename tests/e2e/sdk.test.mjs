@@ -164,6 +164,35 @@ describe('checkout.js SDK', { timeout: 180000 }, () => {
         }
     });
 
+    it('the modal is an accessible modal dialog: named parts, inert background, focus in and back, Escape on the page', async () => {
+        const order = await api.createOrder(TEST_MERCHANT, 50000);
+        const { context, page } = await shop(order.id);
+        try {
+            await page.focus('#buy');
+            await page.click('#buy');
+            await page.frameLocator(sel('payment-iframe')).locator(sel('method-upi')).waitFor();
+            const dialog = page.getByRole('dialog', { name: 'Payment' });
+            assert.equal(await dialog.count(), 1);
+            assert.equal(await dialog.getAttribute('aria-modal'), 'true');
+            assert.equal(await page.locator(sel('payment-iframe')).getAttribute('title'), 'Payment checkout');
+            assert.equal(await page.getByRole('button', { name: 'Close payment' }).count(), 1);
+            // the merchant's page behind is inert: not focusable, not clickable, hidden from AT
+            assert.deepEqual(await page.evaluate(() => [document.querySelector('header').inert,
+                document.querySelector('main').inert, document.getElementById('payment-gateway-modal').inert]),
+            [true, true, false]);
+            assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-test-id')), 'payment-iframe');
+            // Escape with the focus on the merchant's page (not in the iframe) closes it too
+            await page.evaluate(() => document.getElementById('payment-gateway-modal').querySelector('button').focus());
+            await page.keyboard.press('Escape');
+            await page.locator(sel('payment-modal')).waitFor({ state: 'detached' });
+            assert.deepEqual(await page.evaluate(() => window.events), [{ type: 'close' }]);
+            assert.deepEqual(await page.evaluate(() => [document.querySelector('main').inert, document.activeElement?.id]),
+                [false, 'buy']);
+        } finally {
+            await context.close();
+        }
+    });
+
     it('the close button and Escape in the checkout close the modal and call onClose', async () => {
         const order = await api.createOrder(TEST_MERCHANT, 50000);
         const { context, page } = await shop(order.id);
