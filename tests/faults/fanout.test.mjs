@@ -13,8 +13,9 @@ import {
 
 const SUBS = [['*'], ['*'], ['payment.*'], ['payment.created', 'payment.success', 'payment.failed']];
 /* Payments final as everywhere (delay + 10 s), a delivery a killed worker held claimed free again
- * 30 s after the kill (SPEC 11.3), + 10 s. */
-const BOUND_MS = RECOVERY_MS + 30000 + 10000;
+ * 30 s after the kill (SPEC 11.3), + 10 s; in the full form also the backlog itself: 22,000
+ * deliveries take 20-30 s to drain with a debug worker (the full run passed at 58.8 s of 60). */
+const BOUND_MS = RECOVERY_MS + 30000 + 10000 + (FULL ? 30000 : 0);
 
 describe('faults: fan-out', () => {
     const extra = new ExtraWorker();
