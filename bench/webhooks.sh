@@ -76,84 +76,55 @@ endpoints "$HANG" /hang
 worker_pid() { cat "$GW_STATE_DIR/run/gw-worker.pid"; }
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
 
-# run NAME MERCHANT_IDS… -- MEASURED_IDS…
+# The payload of delivery g (a payment.success event), as an SQL expression over g.
+PAYLOAD_SQL="('{\"event\":\"payment.success\",\"timestamp\":1705315870,\"data\":{\"payment\":{\"id\":\"pay_' || lpad(g::text, 16, '0') || '\",\"amount\":50000,\"currency\":\"INR\",\"status\":\"success\"}}}')::json"
+
+# run KIND NAME MERCHANT_IDS… -- MEASURED_IDS…: KIND legacy (N webhook logs pushed on
+# queue:webhooks) or ep (N/EP_N events with their fan-out pending, N endpoint deliveries); the
+# worker is restarted and the measured merchants' deliveries waited for.
 run() {
-    local name=$1 ms=() meas=() seen=0 arr marr ids t0 pid done_n rate cpu
-    shift
+    local kind=$1 name=$2 ms=() meas=() seen=0 arr marr t0 pid done_n rate cpu want tbl at attempts us
+    shift 2
     while [ $# -gt 0 ]; do
         if [ "$1" = -- ]; then seen=1; shift; continue; fi
         if [ $seen = 0 ]; then ms+=("$1"); else meas+=("$1"); fi
         shift
     done
     scripts/stack.sh worker-stop >/dev/null
-    sql "DELETE FROM webhook_logs" >/dev/null
-    rcli DEL queue:webhooks queue:webhooks:processing >/dev/null
     arr=$(printf "'%s'," "${ms[@]}"); arr="ARRAY[${arr%,}]::uuid[]"
     marr=$(printf "'%s'," "${meas[@]}"); marr="ARRAY[${marr%,}]::uuid[]"
-    ids=$GW_STATE_DIR/ids
-    sql "INSERT INTO webhook_logs (merchant_id, event, payload, object_id)
-         SELECT ($arr)[1 + g % ${#ms[@]}], 'payment.success',
-         ('{\"event\":\"payment.success\",\"timestamp\":1705315870,\"data\":{\"payment\":{\"id\":\"pay_' || lpad(g::text, 16, '0') || '\",\"amount\":50000,\"currency\":\"INR\",\"status\":\"success\"}}}')::json,
-         'pay_' || lpad(g::text, 16, '0') FROM generate_series(1, $N) g RETURNING id" >"$ids"
-    xargs -n 1000 redis-cli -u "$REDIS_URL" LPUSH queue:webhooks <"$ids" >/dev/null
-    local want
-    want=$(sql "SELECT count(*) FROM webhook_logs WHERE merchant_id = ANY($marr)")
+    if [ "$kind" = legacy ]; then
+        tbl=webhook_logs at=last_attempt_at attempts="SELECT coalesce(sum(attempts), 0) FROM webhook_logs"
+        sql "DELETE FROM webhook_logs" >/dev/null
+        rcli DEL queue:webhooks queue:webhooks:processing >/dev/null
+        sql "INSERT INTO webhook_logs (merchant_id, event, payload, object_id)
+             SELECT ($arr)[1 + g % ${#ms[@]}], 'payment.success', $PAYLOAD_SQL,
+             'pay_' || lpad(g::text, 16, '0') FROM generate_series(1, $N) g RETURNING id" >"$GW_STATE_DIR/ids"
+        xargs -n 1000 redis-cli -u "$REDIS_URL" LPUSH queue:webhooks <"$GW_STATE_DIR/ids" >/dev/null
+        want=$(sql "SELECT count(*) FROM webhook_logs WHERE merchant_id = ANY($marr)")
+    else
+        tbl=endpoint_deliveries at=updated_at attempts="SELECT count(*) FROM webhook_attempts"
+        sql "DELETE FROM events; UPDATE webhook_endpoints SET status = 'enabled', disabled_reason = NULL,
+             failing_since = NULL" >/dev/null
+        sql "INSERT INTO events (id, merchant_id, type, object_id, payload, fanout_pending)
+             SELECT 'evt_' || lpad(g::text, 16, '0'), ($arr)[1 + g % ${#ms[@]}], 'payment.success',
+             'pay_' || lpad(g::text, 16, '0'), $PAYLOAD_SQL, true
+             FROM generate_series(1, $((N / EP_N))) g" >/dev/null
+        want=$(sql "SELECT count(*) * $EP_N FROM events WHERE merchant_id = ANY($marr)")
+    fi
     scripts/stack.sh worker-start >/dev/null
     pid=$(worker_pid)
     t0=$(date +%s)
     while :; do
-        done_n=$(sql "SELECT count(*) FROM webhook_logs WHERE merchant_id = ANY($marr) AND status = 'success'")
+        done_n=$(sql "SELECT count(*) FROM $tbl WHERE merchant_id = ANY($marr) AND status = 'success'")
         [ "$done_n" -ge "$want" ] && break
         if [ $(($(date +%s) - t0)) -gt 600 ]; then echo "bench: $name timed out ($done_n/$want)" >&2; break; fi
         sleep 0.2
     done
     cpu=$(cpu_s "$pid")
-    rate=$(sql "SELECT round(count(*) / greatest(extract(epoch FROM max(last_attempt_at) - min(last_attempt_at)), 0.001))
-                FROM webhook_logs WHERE merchant_id = ANY($marr) AND status = 'success'")
-    local all_attempts
-    all_attempts=$(sql "SELECT coalesce(sum(attempts), 0) FROM webhook_logs")
-    local us
-    us=$(awk -v c="$cpu" -v n="$all_attempts" 'BEGIN { printf "%d", n ? c * 1e6 / n : 0 }')
-    RATE[$name]=$rate
-    CPU_US[$name]=$us
-    echo "bench: $name deliveries=$done_n rate=$rate/s worker_cpu=${cpu}s cpu_per_attempt_us=$us"
-}
-# run_ep NAME MERCHANT_IDS… -- MEASURED_IDS…: as run, over the endpoints (events fanned out).
-run_ep() {
-    local name=$1 ms=() meas=() seen=0 arr marr t0 pid done_n rate cpu want ev
-    shift
-    while [ $# -gt 0 ]; do
-        if [ "$1" = -- ]; then seen=1; shift; continue; fi
-        if [ $seen = 0 ]; then ms+=("$1"); else meas+=("$1"); fi
-        shift
-    done
-    scripts/stack.sh worker-stop >/dev/null
-    sql "DELETE FROM events; UPDATE webhook_endpoints SET status = 'enabled', disabled_reason = NULL,
-         failing_since = NULL" >/dev/null
-    arr=$(printf "'%s'," "${ms[@]}"); arr="ARRAY[${arr%,}]::uuid[]"
-    marr=$(printf "'%s'," "${meas[@]}"); marr="ARRAY[${marr%,}]::uuid[]"
-    ev=$((N / EP_N))
-    sql "INSERT INTO events (id, merchant_id, type, object_id, payload, fanout_pending)
-         SELECT 'evt_' || lpad(g::text, 16, '0'), ($arr)[1 + g % ${#ms[@]}], 'payment.success',
-         'pay_' || lpad(g::text, 16, '0'),
-         ('{\"event\":\"payment.success\",\"timestamp\":1705315870,\"data\":{\"payment\":{\"id\":\"pay_' || lpad(g::text, 16, '0') || '\",\"amount\":50000,\"currency\":\"INR\",\"status\":\"success\"}}}')::json,
-         true FROM generate_series(1, $ev) g" >/dev/null
-    want=$(sql "SELECT count(*) * $EP_N FROM events WHERE merchant_id = ANY($marr)")
-    scripts/stack.sh worker-start >/dev/null
-    pid=$(worker_pid)
-    t0=$(date +%s)
-    while :; do
-        done_n=$(sql "SELECT count(*) FROM endpoint_deliveries WHERE merchant_id = ANY($marr) AND status = 'success'")
-        [ "$done_n" -ge "$want" ] && break
-        if [ $(($(date +%s) - t0)) -gt 600 ]; then echo "bench: $name timed out ($done_n/$want)" >&2; break; fi
-        sleep 0.2
-    done
-    cpu=$(cpu_s "$pid")
-    rate=$(sql "SELECT round(count(*) / greatest(extract(epoch FROM max(updated_at) - min(updated_at)), 0.001))
-                FROM endpoint_deliveries WHERE merchant_id = ANY($marr) AND status = 'success'")
-    local all_attempts us
-    all_attempts=$(sql "SELECT count(*) FROM webhook_attempts")
-    us=$(awk -v c="$cpu" -v n="$all_attempts" 'BEGIN { printf "%d", n ? c * 1e6 / n : 0 }')
+    rate=$(sql "SELECT round(count(*) / greatest(extract(epoch FROM max($at) - min($at)), 0.001))
+                FROM $tbl WHERE merchant_id = ANY($marr) AND status = 'success'")
+    us=$(awk -v c="$cpu" -v n="$(sql "$attempts")" 'BEGIN { printf "%d", n ? c * 1e6 / n : 0 }')
     RATE[$name]=$rate
     CPU_US[$name]=$us
     echo "bench: $name deliveries=$done_n rate=$rate/s worker_cpu=${cpu}s cpu_per_attempt_us=$us"
@@ -164,12 +135,12 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 
 for ((r = 1; r <= ROUNDS; r++)); do
     for s in "${SCENARIOS[@]}"; do
         case $s in
-        ten) run "ten-$r" "${FAST[@]}" -- "${FAST[@]}" ;;
-        one) run "one-$r" "${FAST[0]}" -- "${FAST[0]}" ;;
-        hang) run "hang-$r" "${FAST[0]}" "$HANG" -- "${FAST[0]}" ;;
-        ep-ten) run_ep "ep-ten-$r" "${FAST[@]}" -- "${FAST[@]}" ;;
-        ep-one) run_ep "ep-one-$r" "${FAST[0]}" -- "${FAST[0]}" ;;
-        ep-hang) run_ep "ep-hang-$r" "${FAST[0]}" "$HANG" -- "${FAST[0]}" ;;
+        ten) run legacy "ten-$r" "${FAST[@]}" -- "${FAST[@]}" ;;
+        one) run legacy "one-$r" "${FAST[0]}" -- "${FAST[0]}" ;;
+        hang) run legacy "hang-$r" "${FAST[0]}" "$HANG" -- "${FAST[0]}" ;;
+        ep-ten) run ep "ep-ten-$r" "${FAST[@]}" -- "${FAST[@]}" ;;
+        ep-one) run ep "ep-one-$r" "${FAST[0]}" -- "${FAST[0]}" ;;
+        ep-hang) run ep "ep-hang-$r" "${FAST[0]}" "$HANG" -- "${FAST[0]}" ;;
         *) echo "bench: unknown scenario $s" >&2; exit 2 ;;
         esac
     done
