@@ -943,6 +943,23 @@ dl_setup_easy(struct deliver *d, struct dl_xfer *x)
 }
 
 /* Starts the attempt of claim c (its payload and url move into the transfer). */
+/* Starts a prepared attempt of either path on the multi handle (signed: the result of signing
+ * its headers, 0 when done); one that cannot start ends at once as an internal connection error,
+ * logged as `what` with its id under `id_key`. */
+static void
+dl_launch(struct deliver *d, struct dl_xfer *x, int signed_ok, const char *what, const char *id_key)
+{
+    if (signed_ok != 0 || dl_setup_easy(d, x) != 0
+        || curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
+        log_error(what, LOG_S(id_key, x->id));
+        dl_set_outcome(x, DL_CONNECTION_ERROR, -1, "Internal error starting attempt");
+        dl_finished(d, x);
+        return;
+    }
+    x->m->inflight++;
+    d->xfers[d->nxfers++] = x;
+}
+
 static void
 dl_start(struct deliver *d, struct delivery_claim *c)
 {
@@ -965,15 +982,7 @@ dl_start(struct deliver *d, struct delivery_claim *c)
         dl_finished(d, x);
         return;
     }
-    if (dl_sign_headers(x, c->secret) != 0 || dl_setup_easy(d, x) != 0
-        || curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
-        log_error("cannot start webhook attempt", LOG_S("webhook_id", x->id));
-        dl_set_outcome(x, DL_CONNECTION_ERROR, -1, "Internal error starting attempt");
-        dl_finished(d, x);
-        return;
-    }
-    x->m->inflight++;
-    d->xfers[d->nxfers++] = x;
+    dl_launch(d, x, dl_sign_headers(x, c->secret), "cannot start webhook attempt", "webhook_id");
 }
 
 /* Gives up the claims of pend[i] for which drop(i) holds, in one statement. */
@@ -1342,16 +1351,11 @@ dl_ep_start(struct deliver *d, struct epd_claim *c)
     x->url = c->url;
     c->payload = NULL;
     c->url = NULL;
-    if (x->url == NULL || x->payload == NULL
-        || dl_ep_sign_headers(x, c->secret, c->previous_secret) != 0 || dl_setup_easy(d, x) != 0
-        || curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
-        log_error("cannot start endpoint attempt", LOG_S("event_id", x->id));
-        dl_set_outcome(x, DL_CONNECTION_ERROR, -1, "Internal error starting attempt");
-        dl_finished(d, x);
-        return;
-    }
-    x->m->inflight++;
-    d->xfers[d->nxfers++] = x;
+    dl_launch(d, x,
+              x->url == NULL || x->payload == NULL
+                  ? -1
+                  : dl_ep_sign_headers(x, c->secret, c->previous_secret),
+              "cannot start endpoint attempt", "event_id");
 }
 
 /* Fans new events out to their endpoints' deliveries (at least every DL_EP_POLL_MS; at once
