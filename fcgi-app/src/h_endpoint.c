@@ -137,7 +137,6 @@ h_endpoint_recover(struct http_req *req, struct http_resp *resp, struct gw_err *
 {
     int64_t now = (int64_t)time(NULL), since = 0, n = 0;
     bool present;
-    struct jw w;
     static const char msg[] = "since must be a Unix time within the last 30 days";
 
     if (h_int_member(req->body, "since", now - ENDPOINT_RECOVER_MAX_S, now, &since, &present, msg,
@@ -151,14 +150,7 @@ h_endpoint_recover(struct http_req *req, struct http_resp *resp, struct gw_err *
     if (endpoint_recover(req->app->db, req->merchant.id, req->params[0], since, &n, err) != 0) {
         return -1;
     }
-    jw_init(&w, &resp->body);
-    jw_obj_begin(&w);
-    jw_key(&w, "id");
-    jw_str(&w, req->params[0]);
-    jw_key(&w, "deliveries");
-    jw_int(&w, n);
-    jw_obj_end(&w);
-    return http_resp_json(resp, &w, 202, err);
+    return h_event_deliveries_scheduled(resp, req->params[0], n, NULL, err);
 }
 
 int

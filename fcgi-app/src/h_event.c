@@ -98,7 +98,6 @@ h_event_resend(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     struct json_object *v = NULL;
     const char *endpoint_id = NULL;
     int64_t n = 0;
-    struct jw w;
 
     if (json_object_object_get_ex(req->body, "endpoint_id", &v) && v != NULL) {
         if (!json_object_is_type(v, json_type_string)) {
@@ -112,14 +111,25 @@ h_event_resend(struct http_req *req, struct http_resp *resp, struct gw_err *err)
     if (event_resend(req->app->db, req->merchant.id, req->params[0], endpoint_id, &n, err) != 0) {
         return -1;
     }
+    return h_event_deliveries_scheduled(resp, req->params[0], n, "Event resend scheduled", err);
+}
+
+int
+h_event_deliveries_scheduled(struct http_resp *resp, const char *id, int64_t n, const char *message,
+                             struct gw_err *err)
+{
+    struct jw w;
+
     jw_init(&w, &resp->body);
     jw_obj_begin(&w);
     jw_key(&w, "id");
-    jw_str(&w, req->params[0]);
+    jw_str(&w, id);
     jw_key(&w, "deliveries");
     jw_int(&w, n);
-    jw_key(&w, "message");
-    jw_str(&w, "Event resend scheduled");
+    if (message != NULL) {
+        jw_key(&w, "message");
+        jw_str(&w, message);
+    }
     jw_obj_end(&w);
     return http_resp_json(resp, &w, 202, err);
 }

@@ -69,6 +69,10 @@ route_handler_fn h_webhook_retry; /* POST /api/v1/webhooks/{webhook_id}/retry */
 route_handler_fn h_event_list;   /* GET /api/v1/events */
 route_handler_fn h_event_get;    /* GET /api/v1/events/{event_id} */
 route_handler_fn h_event_resend; /* POST /api/v1/events/{event_id}/resend */
+/* The 202 answer of a delivery cycle scheduled for `id` (event resend, endpoint recover):
+ * {"id","deliveries"} and, when message is not NULL, "message". */
+int h_event_deliveries_scheduled(struct http_resp *resp, const char *id, int64_t n,
+                                 const char *message, struct gw_err *err);
 
 /* h_endpoint.c (SPEC 21.2) */
 route_handler_fn h_endpoint_create;   /* POST /api/v1/webhook_endpoints */
