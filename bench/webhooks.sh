@@ -16,6 +16,7 @@
 #
 # Usage: bench/webhooks.sh [scenario…]   (default: ten one hang ep-ten ep-one ep-hang)
 # Environment: BENCH_N (logs per scenario, default 20000), BENCH_ROUNDS (default 3),
+# BENCH_WORKERS (workers side by side, default 1; worker CPU is their sum),
 # GW_BIN_DIR (default build/release), BENCH_KEEP=1 leaves the stack up, ports as scripts/stack.sh
 # (defaults below, distinct from the test and bench stacks).
 set -euo pipefail
@@ -23,6 +24,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 N=${BENCH_N:-20000}
+WORKERS=${BENCH_WORKERS:-1}
 ROUNDS=${BENCH_ROUNDS:-3}
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(ten one hang ep-ten ep-one ep-hang)
@@ -114,6 +116,11 @@ run() {
     fi
     scripts/stack.sh worker-start >/dev/null
     pid=$(worker_pid)
+    XPIDS=()
+    for ((i = 1; i < WORKERS; i++)); do
+        "$GW_BIN_DIR/gw-worker" </dev/null >>"$GW_STATE_DIR/log/worker-extra.log" 2>&1 &
+        XPIDS+=($!)
+    done
     t0=$(date +%s)
     while :; do
         done_n=$(sql "SELECT count(*) FROM $tbl WHERE merchant_id = ANY($marr) AND status = 'success'")
@@ -122,6 +129,11 @@ run() {
         sleep 0.2
     done
     cpu=$(cpu_s "$pid")
+    for x in "${XPIDS[@]}"; do
+        cpu=$(awk -v a="$cpu" -v b="$(cpu_s "$x")" 'BEGIN { printf "%.3f", a + b }')
+        kill -TERM "$x" 2>/dev/null || true
+    done
+    for x in "${XPIDS[@]}"; do wait "$x" 2>/dev/null || true; done
     rate=$(sql "SELECT round(count(*) / greatest(extract(epoch FROM max($at) - min($at)), 0.001))
                 FROM $tbl WHERE merchant_id = ANY($marr) AND status = 'success'")
     us=$(awk -v c="$cpu" -v n="$(sql "$attempts")" 'BEGIN { printf "%d", n ? c * 1e6 / n : 0 }')

@@ -28,28 +28,42 @@
 
 /* Up to $1 events waiting for their fan-out (skipped when another worker holds them): one
  * delivery per enabled endpoint of the merchant subscribed to the type (a disabled endpoint's
- * own webhook_endpoint.disabled event excluded by its status). */
+ * own webhook_endpoint.disabled event excluded by its status). Inserted event by event, so
+ * that deliveries due at the same instant interleave their endpoints in the due index and a
+ * turn's candidate window holds all of a merchant's endpoints, not 256 rows of the first. */
 static const struct db_stmt st_fanout = { "epd_fanout",
-    "WITH ev AS (SELECT id, merchant_id, type FROM events WHERE fanout_pending "
+    "WITH ev AS (SELECT id, merchant_id, type, created_at FROM events WHERE fanout_pending "
     "ORDER BY created_at LIMIT $1::int FOR UPDATE SKIP LOCKED), "
     "ins AS (INSERT INTO endpoint_deliveries (event_id, endpoint_id, merchant_id) "
     "SELECT ev.id, we.id, ev.merchant_id FROM ev JOIN webhook_endpoints we "
     "ON we.merchant_id = ev.merchant_id AND we.status = 'enabled' AND "
     EVENT_SUBSCRIBED_SQL("ev.type", "we.enabled_events") " "
+    "ORDER BY ev.created_at, ev.id, we.id "
     "ON CONFLICT (event_id, endpoint_id) DO NOTHING RETURNING 1), "
     "up AS (UPDATE events e SET fanout_pending = false FROM ev WHERE e.id = ev.id RETURNING 1) "
     "SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM ins)", 1 };
 
-/* The turn. r: the results ($1); rec: each written while its claim holds; att: every attempt
- * kept (the delivery still exists); h/ep: the endpoints' health: a success clears failing_since,
- * a failure starts it; a 410, or failures for longer than $3 s, disable an enabled endpoint
- * (gone / failing); dis/ev/wl: its webhook_endpoint.disabled event ($2: spare event ids) and
- * legacy log. Then the claim: cand the due deliveries (merchants in $4 with no free slot
- * skipped, at most $8 scanned), ce their endpoints, fl each one's deliveries in flight (one
- * grouped count over the pending index), e2 with its attempts in the last second, c2/c3 at
- * most min(per endpoint $6, rate_limit room) per endpoint, fifo endpoints only their oldest
- * pending delivery and only when none is in flight; c4/pick at most each merchant's free
- * slots ($4, default $5), $7 in all; claimed SPEC 11.3's conditional claim. */
+/* The turn. r: the results ($1); rec: each written while its claim holds; rd: each result's
+ * delivery; att: every attempt kept (the delivery still exists); h/ep: the endpoints' health:
+ * a success clears failing_since, a failure starts it (last_success_at, which nothing reads
+ * back, is stamped at most once a second, so that a busy endpoint's row is not rewritten by
+ * every turn); a 410, or failures for longer than $3 s, disable an enabled endpoint (gone /
+ * failing); dis/ev/wl: its webhook_endpoint.disabled event ($2: spare event ids) and legacy
+ * log. Then the claim: cand the due deliveries (merchants in $4 with no free slot skipped, at
+ * most $8 scanned), ce their endpoints, e2 those still enabled (not one this turn disables)
+ * with, where a rule needs them, their deliveries claimed by any worker (running or waiting
+ * to start; counted through idx_endpoint_deliveries_claimed, sql/0010, the only index the
+ * condition fits) and their attempts in the last second; c2/c3 at most min(per endpoint $6,
+ * rate_limit room) per endpoint and turn, fifo endpoints only their oldest pending delivery
+ * and only when none is claimed; c4/pick at most each merchant's free slots ($4, default $5),
+ * $7 in all; lk skips the rows another worker's turn is claiming right now (they look due
+ * until it commits; waiting for that lock made two workers take turns, 10 times slower than
+ * one); claimed SPEC 11.3's conditional claim.
+ * Rows reached by id go through the primary key whatever the statistics say: LATERAL lookups,
+ * and IS NOT DISTINCT FROM (status is never NULL) so that no partial index on pending rows
+ * applies (statistics taken while none was pending make those look like one row, and a burst
+ * then scanned all of them in every turn; see DL_DUE_BY_ID in delivery.c). Rows: 'c' a claim,
+ * 'r' a result written, 'x' an endpoint this turn disabled (its id last). */
 #define EPD_DISABLING                                                                              \
     "(h.old_status = 'enabled' AND NOT h.ok AND (h.gone OR h.old_fs < now() - $3::int * interval '1 second'))"
 static const struct db_stmt st_turn = { "epd_turn",
@@ -59,15 +73,15 @@ static const struct db_stmt st_turn = { "epd_turn",
     "WHEN r.s = 'pending' THEN now() + r.i * interval '1 millisecond' ELSE d.next_at END, "
     "locked_until = NULL, updated_at = now() FROM r WHERE d.id = r.d AND d.locked_until = r.l "
     "RETURNING d.id), "
+    "rd AS MATERIALIZED (SELECT r.*, d.endpoint_id, d.event_id FROM r CROSS JOIN LATERAL "
+    "(SELECT d.endpoint_id, d.event_id FROM endpoint_deliveries d WHERE d.id = r.d) d), "
     "att AS (INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, event_id, attempt, "
-    "started_at, duration_ms, response_code, response_body, error) SELECT r.a, d.id, "
-    "d.endpoint_id, d.event_id, r.n, 'epoch'::timestamp + r.st * interval '1 millisecond', "
-    "r.ms, r.c, r.b, r.e FROM r JOIN endpoint_deliveries d ON d.id = r.d "
-    "ON CONFLICT (id) DO NOTHING), "
-    "h AS (SELECT d.endpoint_id, bool_or(r.s = 'success') AS ok, bool_or(r.g) AS gone, "
+    "started_at, duration_ms, response_code, response_body, error) SELECT rd.a, rd.d, "
+    "rd.endpoint_id, rd.event_id, rd.n, 'epoch'::timestamp + rd.st * interval '1 millisecond', "
+    "rd.ms, rd.c, rd.b, rd.e FROM rd ON CONFLICT (id) DO NOTHING), "
+    "h AS (SELECT rd.endpoint_id, bool_or(rd.s = 'success') AS ok, bool_or(rd.g) AS gone, "
     "min(we.status) AS old_status, min(COALESCE(we.failing_since, now())) AS old_fs "
-    "FROM r JOIN endpoint_deliveries d ON d.id = r.d "
-    "JOIN webhook_endpoints we ON we.id = d.endpoint_id GROUP BY d.endpoint_id), "
+    "FROM rd JOIN webhook_endpoints we ON we.id = rd.endpoint_id GROUP BY rd.endpoint_id), "
     "ep AS (UPDATE webhook_endpoints we SET "
     "last_success_at = CASE WHEN h.ok THEN now() ELSE we.last_success_at END, "
     "failing_since = CASE WHEN h.ok THEN NULL ELSE COALESCE(we.failing_since, now()) END, "
@@ -75,7 +89,8 @@ static const struct db_stmt st_turn = { "epd_turn",
     "disabled_reason = CASE WHEN " EPD_DISABLING " THEN CASE WHEN h.gone THEN 'gone' "
     "ELSE 'failing' END ELSE we.disabled_reason END, "
     "updated_at = CASE WHEN " EPD_DISABLING " THEN now() ELSE we.updated_at END "
-    "FROM h WHERE we.id = h.endpoint_id "
+    "FROM h WHERE we.id = h.endpoint_id AND (NOT h.ok OR we.failing_since IS NOT NULL "
+    "OR we.last_success_at IS NULL OR we.last_success_at < now() - interval '1 second') "
     "RETURNING we.id, we.merchant_id, " EPD_DISABLING " AS newly, "
     EPD_ENDPOINT_JSON("CASE WHEN h.gone THEN 'gone' ELSE 'failing' END") " AS obj), "
     "dis AS (SELECT ep.id, ep.merchant_id, '{\"event\":\"webhook_endpoint.disabled\",\"timestamp\":' "
@@ -97,14 +112,14 @@ static const struct db_stmt st_turn = { "epd_turn",
     "AND d.merchant_id NOT IN (SELECT m FROM slots WHERE f <= 0) "
     "ORDER BY d.next_at LIMIT $8::int), "
     "ce AS MATERIALIZED (SELECT DISTINCT endpoint_id FROM cand), "
-    "fl AS MATERIALIZED (SELECT l.endpoint_id, count(*) AS busy FROM ce "
-    "JOIN endpoint_deliveries l ON l.endpoint_id = ce.endpoint_id AND l.status = 'pending' "
-    "AND l.locked_until >= now() GROUP BY l.endpoint_id), "
-    "e2 AS MATERIALIZED (SELECT we.id, we.ordering, we.rate_limit, COALESCE(fl.busy, 0) AS busy, "
+    "e2 AS MATERIALIZED (SELECT we.id, we.ordering, we.rate_limit, "
+    "CASE WHEN we.rate_limit IS NULL AND we.ordering <> 'fifo' THEN 0 ELSE (SELECT count(*) "
+    "FROM endpoint_deliveries l WHERE l.endpoint_id = we.id AND l.locked_until >= now() "
+    "AND l.status IS NOT DISTINCT FROM 'pending') END AS busy, "
     "CASE WHEN we.rate_limit IS NULL THEN 0 ELSE (SELECT count(*) FROM webhook_attempts a "
     "WHERE a.endpoint_id = we.id AND a.created_at > now() - interval '1 second') END AS recent "
     "FROM ce JOIN webhook_endpoints we ON we.id = ce.endpoint_id AND we.status = 'enabled' "
-    "LEFT JOIN fl ON fl.endpoint_id = we.id), "
+    "WHERE we.id NOT IN (SELECT ep.id FROM ep WHERE ep.newly)), "
     "c2 AS (SELECT c.*, e2.ordering, e2.busy, row_number() OVER (PARTITION BY c.endpoint_id "
     "ORDER BY c.next_at, c.id) AS rn, LEAST($6::int - e2.busy, COALESCE(e2.rate_limit - "
     "e2.recent - e2.busy, $6::int)) AS room FROM cand c JOIN e2 ON e2.id = c.endpoint_id), "
@@ -118,16 +133,27 @@ static const struct db_stmt st_turn = { "epd_turn",
     "LEFT JOIN slots s ON s.m = c3.merchant_id), "
     "pick AS (SELECT c4.id FROM c4 WHERE c4.mrn <= c4.mf ORDER BY c4.mrn, c4.next_at "
     "LIMIT $7::int), "
+    "lk AS (SELECT d.id FROM pick JOIN endpoint_deliveries d ON d.id = pick.id "
+    "WHERE d.status IS NOT DISTINCT FROM 'pending' AND d.next_at <= now() "
+    "AND (d.locked_until IS NULL OR d.locked_until < now()) FOR UPDATE OF d SKIP LOCKED), "
     "claimed AS (UPDATE endpoint_deliveries d SET locked_until = now() + interval '30 seconds' "
-    "FROM pick WHERE d.id = pick.id AND d.status = 'pending' AND d.next_at <= now() "
+    "FROM lk WHERE d.id = lk.id AND d.status IS NOT DISTINCT FROM 'pending' "
+    "AND d.next_at <= now() "
     "AND (d.locked_until IS NULL OR d.locked_until < now()) "
     "RETURNING d.id, d.endpoint_id, d.event_id, d.merchant_id, d.attempts, d.locked_until) "
     "SELECT 'c', c.id, c.merchant_id::text, c.attempts, e.type, e.payload::text, "
     "c.locked_until::text, we.url, we.secret, CASE WHEN we.previous_secret_expires_at > now() "
-    "THEN we.previous_secret END, c.event_id, c.endpoint_id FROM claimed c "
-    "JOIN events e ON e.id = c.event_id JOIN webhook_endpoints we ON we.id = c.endpoint_id "
+    "THEN we.previous_secret END, c.event_id, c.endpoint_id FROM claimed c CROSS JOIN LATERAL "
+    "(SELECT e.type, e.payload FROM events e WHERE e.id = c.event_id) e "
+    "JOIN webhook_endpoints we ON we.id = c.endpoint_id "
     "UNION ALL SELECT 'r', rec.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
-    "FROM rec", 8 };
+    "FROM rec UNION ALL SELECT 'x', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    "ep.id FROM ep WHERE ep.newly", 8 };
+
+static const struct db_stmt st_release = { "epd_release",
+    "UPDATE endpoint_deliveries d SET locked_until = NULL "
+    "FROM json_to_recordset($1::json) AS r(d bigint, l timestamp) "
+    "WHERE d.id = r.d AND d.locked_until = r.l", 1 };
 
 static const struct db_stmt st_expire = { "epd_expire_events",
     "WITH old AS (SELECT id FROM events WHERE created_at < now() - $1::int * interval '1 day' "
@@ -209,18 +235,17 @@ epd_claim_from_row(const struct db_res *res, int row, struct epd_claim *c)
 
 int
 epd_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *applied,
-         int disable_after_s, const struct epd_claim_in *in, struct epd_claim **claims,
-         size_t *nclaims, struct gw_err *err)
+         int disable_after_s, const struct epd_claim_in *in, struct epd_turn_out *out,
+         struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
     struct buf results, spare, slots;
     char dis[16], per[16], pere[16], lim[16], scan[16];
     const char *params[8];
-    size_t i, nc = 0;
+    size_t i, nc = 0, nx = 0;
     int row, limit = in != NULL ? in->limit : 0, ret = -1;
 
-    *claims = NULL;
-    *nclaims = 0;
+    memset(out, 0, sizeof(*out));
     for (i = 0; i < nr; i++) {
         applied[i] = false;
     }
@@ -253,19 +278,27 @@ epd_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *applie
         goto out;
     }
     for (row = 0; row < res.nrows; row++) {
-        if (db_val(&res, row, 0)[0] == 'c') {
-            nc++;
-        }
+        nc += db_val(&res, row, 0)[0] == 'c';
+        nx += db_val(&res, row, 0)[0] == 'x';
     }
-    *claims = nc > 0 ? xcalloc(nc, sizeof(**claims)) : NULL;
+    out->claims = nc > 0 ? xcalloc(nc, sizeof(*out->claims)) : NULL;
+    out->disabled = nx > 0 ? xcalloc(nx, sizeof(*out->disabled)) : NULL;
     for (row = 0; row < res.nrows; row++) {
-        if (db_val(&res, row, 0)[0] == 'c') {
-            if (*claims != NULL && *nclaims < nc) {
-                epd_claim_from_row(&res, row, &(*claims)[(*nclaims)++]);
+        switch (db_val(&res, row, 0)[0]) {
+        case 'c':
+            if (out->nclaims < nc) {
+                epd_claim_from_row(&res, row, &out->claims[out->nclaims++]);
             }
-            continue;
+            break;
+        case 'x':
+            if (out->ndisabled < nx) {
+                gw_copy_str(out->disabled[out->ndisabled++], MODEL_ID_SZ, db_val(&res, row, 11));
+            }
+            break;
+        default:
+            delivery_result_applied(&res, row, DELIVERY_ENDPOINT, r, nr, applied);
+            break;
         }
-        delivery_result_applied(&res, row, DELIVERY_ENDPOINT, r, nr, applied);
     }
     ret = 0;
 out:
@@ -277,23 +310,73 @@ out:
 }
 
 void
-epd_claims_release(struct epd_claim *c, size_t n)
+epd_claim_clear(struct epd_claim *c)
+{
+    free(c->payload);
+    free(c->url);
+    if (c->secret != NULL) {
+        crypto_wipe(c->secret, strlen(c->secret));
+    }
+    if (c->previous_secret != NULL) {
+        crypto_wipe(c->previous_secret, strlen(c->previous_secret));
+    }
+    free(c->secret);
+    free(c->previous_secret);
+    c->payload = NULL;
+    c->url = NULL;
+    c->secret = NULL;
+    c->previous_secret = NULL;
+}
+
+void
+epd_turn_out_release(struct epd_turn_out *out)
 {
     size_t i;
 
-    for (i = 0; c != NULL && i < n; i++) {
-        free(c[i].payload);
-        free(c[i].url);
-        if (c[i].secret != NULL) {
-            crypto_wipe(c[i].secret, strlen(c[i].secret));
-        }
-        if (c[i].previous_secret != NULL) {
-            crypto_wipe(c[i].previous_secret, strlen(c[i].previous_secret));
-        }
-        free(c[i].secret);
-        free(c[i].previous_secret);
+    for (i = 0; out->claims != NULL && i < out->nclaims; i++) {
+        epd_claim_clear(&out->claims[i]);
     }
-    free(c);
+    free(out->claims);
+    free(out->disabled);
+    memset(out, 0, sizeof(*out));
+}
+
+int
+epd_release(struct db *db, const int64_t *ids, const char *const *locked_until, size_t n,
+            struct gw_err *err)
+{
+    struct db_res res = DB_RES_INIT;
+    struct buf b;
+    struct jw w;
+    const char *params[1];
+    size_t i;
+    int ret = -1;
+
+    if (n == 0) {
+        return 0;
+    }
+    buf_init(&b, 0);
+    jw_init(&w, &b);
+    jw_arr_begin(&w);
+    for (i = 0; i < n; i++) {
+        jw_obj_begin(&w);
+        jw_key(&w, "d");
+        jw_int(&w, ids[i]);
+        jw_key(&w, "l");
+        jw_str(&w, locked_until[i]);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    if (jw_finish(&w) != 0) {
+        ret = GW_ERR(err, INTERNAL, "cannot serialise endpoint claims");
+        goto out;
+    }
+    params[0] = b.data;
+    ret = db_exec(db, &st_release, params, &res, err);
+out:
+    db_res_release(&res);
+    buf_release(&b);
+    return ret;
 }
 
 int

@@ -37,21 +37,38 @@ struct epd_claim {
 };
 
 struct epd_claim_in {
-    const struct delivery_slots *slots; /* merchants with attempts in flight: their free slots */
+    const struct delivery_slots *slots; /* merchants with claims held: their free slots */
     size_t nslots;
     int per_merchant; /* free slots of other merchants */
-    int per_endpoint; /* attempts in flight per endpoint at most */
+    int per_endpoint; /* claims per endpoint at most (all workers) */
     int limit;        /* claims at most (0: record only) */
 };
 
-/* One statement: the nr results (DELIVERY_ENDPOINT fields; applied[i]: the delivery's claim still held and the result
- * was written; the attempt row is kept either way), the endpoints' health and disabling
- * (disable_after_s), then the claim. *claims is a new array of *nclaims (release with
- * epd_claims_release). */
+/* What a turn gives back: the claims (to start), and the endpoints it disabled (claims of theirs
+ * a worker still holds are to be released, not started). */
+struct epd_turn_out {
+    struct epd_claim *claims;
+    size_t nclaims;
+    char (*disabled)[MODEL_ID_SZ];
+    size_t ndisabled;
+};
+
+/* One statement: the nr results (DELIVERY_ENDPOINT fields; applied[i]: the delivery's claim
+ * still held and the result was written; the attempt row is kept either way), the endpoints'
+ * health and disabling (disable_after_s), then the claim. Release *out with
+ * epd_turn_out_release. */
 int epd_turn(struct db *db, const struct delivery_result *r, size_t nr, bool *applied,
-             int disable_after_s, const struct epd_claim_in *in, struct epd_claim **claims,
-             size_t *nclaims, struct gw_err *err);
-void epd_claims_release(struct epd_claim *c, size_t n);
+             int disable_after_s, const struct epd_claim_in *in, struct epd_turn_out *out,
+             struct gw_err *err);
+void epd_turn_out_release(struct epd_turn_out *out);
+
+/* Frees a claim's strings (secrets wiped first); the claim may be cleared again. */
+void epd_claim_clear(struct epd_claim *c);
+
+/* Gives up n claims not started (delivery ids with the locked_until of their claim), in one
+ * statement; a claim that lapsed or was taken over meanwhile is left alone. */
+int epd_release(struct db *db, const int64_t *ids, const char *const *locked_until, size_t n,
+                struct gw_err *err);
 
 /* Housekeeping (SPEC 21.1): removes events older than days with their deliveries and attempts,
  * at most limit; *n receives how many. */

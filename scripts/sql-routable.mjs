@@ -40,6 +40,7 @@ const EXCEPTIONS = {
     delivery_turn: 'worker: records and claims of one turn span merchants (multi-shard)',
     delivery_poll_due: 'worker: due webhook logs across merchants (multi-shard, index-bounded)',
     delivery_release: 'worker: claims given back by log id (multi-shard)',
+    epd_release: 'worker: endpoint claims given back by delivery id (multi-shard)',
     settle_pay_take: 'worker: a settle batch spans merchants (multi-shard)',
     settle_ref_take: 'worker: a settle batch spans merchants (multi-shard)',
     settle_pay_batch: 'worker: a settle batch spans merchants (multi-shard)',

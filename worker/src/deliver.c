@@ -100,6 +100,15 @@ struct dl_xfer {
     bool has_text;
 };
 
+/* A claim of either path waiting for its merchant's slot (claimed ahead, so a slot that frees
+ * up is refilled in the same turn, without waiting for a claim). */
+struct dl_pend {
+    bool ep;
+    int64_t ms; /* when claimed */
+    struct delivery_claim log;
+    struct epd_claim epc;
+};
+
 /* A delivery path's finished attempts whose results are not yet recorded, and the turn's
  * attempts by outcome for the Redis pipeline (stats:webhook_attempts, stats:endpoint_attempts). */
 struct dl_path {
@@ -123,11 +132,8 @@ struct deliver {
     struct dl_merchant **ms;
     size_t nms;
     size_t ms_cap;
-    size_t rr; /* round-robin start among ms */
-    /* claimed ahead, started as soon as their merchant has a free slot (so a slot that frees
-     * up is refilled in the same turn, without waiting for a claim) */
-    struct delivery_claim *pend;
-    int64_t *pend_ms;
+    size_t rr;            /* round-robin start among ms */
+    struct dl_pend *pend; /* claims of both paths waiting for a slot, oldest first */
     size_t npend;
     CURL **easy_pool;
     size_t neasy;
@@ -144,6 +150,8 @@ struct deliver {
     struct queue_webhook_dead *dead;
     size_t ndead;
 };
+
+static void dl_ep_start(struct deliver *d, struct epd_claim *c);
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
@@ -232,6 +240,28 @@ dl_requeue_add(struct deliver *d, const char *id)
     d->requeue[d->nrequeue] = xstrdup(id);
     d->requeue_len[d->nrequeue] = strlen(id);
     d->nrequeue++;
+}
+
+static const char *
+dl_pend_merchant(const struct dl_pend *p)
+{
+    return p->ep ? p->epc.merchant_id : p->log.merchant_id;
+}
+
+/* Frees a waiting claim's strings (a started one has handed its payload and url on). */
+static void
+dl_pend_clear(struct dl_pend *p)
+{
+    if (p->ep) {
+        epd_claim_clear(&p->epc);
+        return;
+    }
+    free(p->log.payload);
+    free(p->log.url);
+    free(p->log.secret);
+    p->log.payload = NULL;
+    p->log.url = NULL;
+    p->log.secret = NULL;
 }
 
 static void
@@ -376,7 +406,6 @@ deliver_new(struct wk *w)
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so sizeof(pointer) */
     d->easy_pool = xcalloc(d->max, sizeof(*d->easy_pool));
     d->pend = xcalloc(2 * d->max, sizeof(*d->pend));
-    d->pend_ms = xcalloc(2 * d->max, sizeof(*d->pend_ms));
     d->multi = curl_multi_init();
     if (d->multi == NULL) {
         log_error("cannot create curl multi handle");
@@ -447,12 +476,9 @@ deliver_free(struct deliver *d)
     }
     dl_turn_reset(d);
     for (i = 0; i < d->npend; i++) {
-        free(d->pend[i].payload);
-        free(d->pend[i].url);
-        free(d->pend[i].secret);
+        dl_pend_clear(&d->pend[i]);
     }
     free(d->pend);
-    free(d->pend_ms);
     (void)curl_multi_cleanup(d->multi);
     free(d->ms);
     free(d->requeue);
@@ -985,47 +1011,67 @@ dl_start(struct deliver *d, struct delivery_claim *c)
     dl_launch(d, x, dl_sign_headers(x, c->secret), "cannot start webhook attempt", "webhook_id");
 }
 
-/* Gives up the claims of pend[i] for which drop(i) holds, in one statement. */
+/* Whether pend[i] is to be given up: all of them, one held too long, or one to an endpoint
+ * (not NULL) that was disabled. */
+static bool
+dl_pend_drop(const struct dl_pend *p, bool all, int64_t now, const char *endpoint)
+{
+    if (endpoint != NULL) {
+        return p->ep && strcmp(p->epc.endpoint_id, endpoint) == 0;
+    }
+    return all || now - p->ms > DL_CLAIM_HOLD_MS;
+}
+
+/* Gives up the waiting claims dl_pend_drop selects, one statement per path. */
 static void
-dl_release(struct deliver *d, bool all, int64_t now)
+dl_release(struct deliver *d, bool all, int64_t now, const char *endpoint)
 {
     struct wk *w = d->w;
     struct gw_err err = GW_ERR_INIT;
-    const char **ids = NULL, **locks = NULL;
-    size_t i, j = 0, n = 0;
+    const char **ids = NULL, **locks = NULL, **elocks = NULL;
+    int64_t *eids = NULL;
+    size_t i, j = 0, n = 0, ne = 0;
 
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
     ids = xcalloc(d->npend + 1, sizeof(*ids));
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
     locks = xcalloc(d->npend + 1, sizeof(*locks));
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    elocks = xcalloc(d->npend + 1, sizeof(*elocks));
+    eids = xcalloc(d->npend + 1, sizeof(*eids));
     for (i = 0; i < d->npend; i++) {
-        if (all || now - d->pend_ms[i] > DL_CLAIM_HOLD_MS) {
-            ids[n] = d->pend[i].id;
-            locks[n] = d->pend[i].locked_until;
-            n++;
+        struct dl_pend *p = &d->pend[i];
+
+        if (!dl_pend_drop(p, all, now, endpoint)) {
+            continue;
+        }
+        if (p->ep) {
+            eids[ne] = p->epc.delivery_id;
+            elocks[ne++] = p->epc.locked_until;
+        } else {
+            ids[n] = p->log.id;
+            locks[n++] = p->log.locked_until;
         }
     }
-    if (n > 0 && wk_db_ready(w) && delivery_release(w->db, ids, locks, n, &err) != 0) {
+    if (n + ne > 0 && wk_db_ready(w)
+        && (delivery_release(w->db, ids, locks, n, &err) != 0
+            || epd_release(w->db, eids, elocks, ne, &err) != 0)) {
         log_warn("cannot release webhook claims; they will expire", LOG_S("error", err.msg));
         wk_db_failed(w, &err);
     }
     for (i = 0; i < d->npend; i++) {
-        if (all || now - d->pend_ms[i] > DL_CLAIM_HOLD_MS) {
-            struct dl_merchant *m = dl_merchant_find(d, d->pend[i].merchant_id, true);
-
-            m->queued--;
-            free(d->pend[i].payload);
-            free(d->pend[i].url);
-            free(d->pend[i].secret);
+        if (dl_pend_drop(&d->pend[i], all, now, endpoint)) {
+            dl_merchant_find(d, dl_pend_merchant(&d->pend[i]), true)->queued--;
+            dl_pend_clear(&d->pend[i]);
             continue;
         }
-        d->pend[j] = d->pend[i];
-        d->pend_ms[j] = d->pend_ms[i];
-        j++;
+        d->pend[j++] = d->pend[i];
     }
     d->npend = j;
     free(ids);
     free(locks);
+    free(eids);
+    free(elocks);
 }
 
 /* Starts the waiting claims whose merchant has a free slot, oldest first. */
@@ -1036,22 +1082,42 @@ dl_start_pending(struct deliver *d)
     size_t i, j = 0, started = 0;
 
     for (i = 0; i < d->npend; i++) {
-        m = dl_merchant_find(d, d->pend[i].merchant_id, true);
+        struct dl_pend *p = &d->pend[i];
+
+        m = dl_merchant_find(d, dl_pend_merchant(p), true);
         if (d->nxfers < d->max && (size_t)m->inflight < d->per_merchant) {
             m->queued--;
-            dl_start(d, &d->pend[i]);
-            free(d->pend[i].payload);
-            free(d->pend[i].url);
-            free(d->pend[i].secret);
+            if (p->ep) {
+                dl_ep_start(d, &p->epc);
+            } else {
+                dl_start(d, &p->log);
+            }
+            dl_pend_clear(p);
             started++;
             continue;
         }
-        d->pend[j] = d->pend[i];
-        d->pend_ms[j] = d->pend_ms[i];
-        j++;
+        d->pend[j++] = *p;
     }
     d->npend = j;
     return started;
+}
+
+/* Appends a claim to pend (which takes over its strings). */
+static void
+dl_pend_add(struct deliver *d, const struct delivery_claim *log, const struct epd_claim *epc,
+            int64_t now)
+{
+    struct dl_pend *p = &d->pend[d->npend++];
+
+    memset(p, 0, sizeof(*p));
+    p->ep = epc != NULL;
+    p->ms = now;
+    if (epc != NULL) {
+        p->epc = *epc;
+    } else if (log != NULL) {
+        p->log = *log;
+    }
+    dl_merchant_find(d, dl_pend_merchant(p), true)->queued++;
 }
 
 /* Due logs from the database into the ready rings, for merchants with room. */
@@ -1180,11 +1246,7 @@ dl_claims_apply(struct deliver *d, struct delivery_claim_out *out, size_t nfresh
     size_t i, overflow = 0;
 
     for (i = 0; i < out->nclaims; i++) {
-        m = dl_merchant_find(d, out->claims[i].merchant_id, true);
-        m->queued++;
-        d->pend[d->npend] = out->claims[i];
-        d->pend_ms[d->npend] = now;
-        d->npend++;
+        dl_pend_add(d, &out->claims[i], NULL, now);
         /* moved: the list no longer owns them */
         out->claims[i].payload = NULL;
         out->claims[i].url = NULL;
@@ -1381,8 +1443,10 @@ dl_fanout(struct deliver *d, int64_t now)
     }
 }
 
-/* The endpoint turn: records the finished endpoint attempts and claims due deliveries for the
- * free slots in one statement, then starts them. */
+/* The endpoint turn: records the finished endpoint attempts and claims due deliveries in one
+ * statement. Claims wait in pend like the legacy path's (each merchant twice its attempt limit
+ * claimed, each endpoint its attempt limit across workers), so the attempts that finish while
+ * a turn runs are followed at once by the next ones. */
 static void
 dl_ep_exchange(struct deliver *d)
 {
@@ -1391,13 +1455,14 @@ dl_ep_exchange(struct deliver *d)
     struct dl_path *p = &d->paths[DELIVERY_ENDPOINT];
     struct dl_results rs;
     struct epd_claim_in in;
-    struct epd_claim *claims = NULL;
+    struct epd_turn_out out;
     struct delivery_slots *slots = NULL;
-    size_t nclaims = 0, free_slots, i, nslots = 0;
+    size_t free_slots, i, nslots = 0;
     int64_t now = gw_mono_ms();
     bool ok;
 
-    free_slots = w->stopping || d->nxfers >= d->max ? 0 : d->max - d->nxfers;
+    free_slots =
+        w->stopping || d->nxfers + d->npend >= 2 * d->max ? 0 : 2 * d->max - d->nxfers - d->npend;
     if (p->ndone == 0 && (free_slots == 0 || now < d->next_ep_ms)) {
         return;
     }
@@ -1411,21 +1476,18 @@ dl_ep_exchange(struct deliver *d)
      * slots would wait for the next poll after every batch. */
     slots = xcalloc(d->nms + 1, sizeof(*slots));
     for (i = 0; i < d->nms; i++) {
-        int used = d->ms[i]->inflight;
-
-        if (used > 0 || d->ms[i]->queued > 0) {
+        if (d->ms[i]->inflight > 0 || d->ms[i]->queued > 0) {
             slots[nslots].merchant_id = d->ms[i]->id;
-            slots[nslots].free = (int)d->per_merchant > used ? (int)d->per_merchant - used : 0;
+            slots[nslots].free = (int)dl_merchant_free(d, d->ms[i]);
             nslots++;
         }
     }
     in.slots = slots;
     in.nslots = nslots;
-    in.per_merchant = (int)d->per_merchant;
+    in.per_merchant = (int)(2 * d->per_merchant);
     in.per_endpoint = (int)d->per_merchant;
     in.limit = (int)free_slots;
-    ok = epd_turn(w->db, rs.r, rs.n, rs.applied, w->cfg->webhook_disable_after_s, &in, &claims,
-                  &nclaims, &err)
+    ok = epd_turn(w->db, rs.r, rs.n, rs.applied, w->cfg->webhook_disable_after_s, &in, &out, &err)
          == 0;
     dl_results_apply(d, p, &rs, ok);
     if (!ok) {
@@ -1435,13 +1497,19 @@ dl_ep_exchange(struct deliver *d)
         goto out;
     }
     if (free_slots > 0) {
-        d->next_ep_ms = nclaims >= free_slots ? now : now + DL_EP_POLL_MS;
+        d->next_ep_ms = out.nclaims >= free_slots ? now : now + DL_EP_POLL_MS;
     }
-    for (i = 0; i < nclaims; i++) {
-        dl_ep_start(d, &claims[i]);
+    for (i = 0; i < out.nclaims; i++) {
+        dl_pend_add(d, NULL, &out.claims[i], now);
+        memset(&out.claims[i], 0, sizeof(out.claims[i])); /* moved into pend */
     }
+    /* An endpoint this turn disabled gets none of the attempts still waiting for it. */
+    for (i = 0; i < out.ndisabled; i++) {
+        dl_release(d, false, now, out.disabled[i]);
+    }
+    (void)dl_start_pending(d);
 out:
-    epd_claims_release(claims, nclaims);
+    epd_turn_out_release(&out);
     free(slots);
 }
 
@@ -1456,7 +1524,7 @@ dl_turn(struct deliver *d)
     dl_harvest(d);
     if (d->w->stopping) {
         if (d->npend > 0) {
-            dl_release(d, true, now);
+            dl_release(d, true, now, NULL);
         }
     } else if (dl_start_pending(d) > 0) {
         (void)curl_multi_perform(d->multi, &running); /* send the new requests now */
@@ -1469,9 +1537,13 @@ dl_turn(struct deliver *d)
     dl_ep_exchange(d);
     if (d->nxfers > 0) {
         (void)curl_multi_perform(d->multi, &running);
+        /* A fast receiver answers within this call: take those now, or the poll below would
+         * sleep its whole wait with nothing left to watch (40 ms stalls, found by
+         * bench/webhooks.sh under strace). */
+        dl_harvest(d);
     }
-    if (d->npend > 0 && now - d->pend_ms[0] > DL_CLAIM_HOLD_MS) {
-        dl_release(d, false, now);
+    if (d->npend > 0 && now - d->pend[0].ms > DL_CLAIM_HOLD_MS) {
+        dl_release(d, false, now, NULL);
     }
     dl_settle(d);
     dl_merchant_gc(d);
@@ -1491,6 +1563,9 @@ dl_wake_at(const struct deliver *d)
 {
     int64_t at = INT64_MAX;
 
+    if (d->paths[DELIVERY_LEGACY].ndone + d->paths[DELIVERY_ENDPOINT].ndone > 0) {
+        return 0; /* finished attempts to record */
+    }
     /* Nothing to gain while a link is down: its reconnect has its own backoff. */
     if (d->w->stopping || d->nxfers + d->npend >= 2 * d->max || !db_is_connected(d->w->db)
         || !queue_is_connected(d->w->q)) {
