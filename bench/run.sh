@@ -284,6 +284,10 @@ if [ "${BENCH_WEBHOOKS:-1}" = 1 ]; then
     wh_md=$GW_STATE_DIR/webhooks.md
     BENCH_WEBHOOKS_MD=$wh_md BENCH_ROUNDS=${BENCH_WEBHOOKS_ROUNDS:-3} bench/webhooks.sh ten one hang ep-ten ep-one ep-hang
     { echo; cat "$wh_md"; } >>"$OUT"
+    # The same ten-merchant loads with two workers side by side (the design's way past one
+    # worker's turn latency: PostgreSQL, the workers and the receiver overlap).
+    BENCH_WORKERS=2 BENCH_WEBHOOKS_MD=$wh_md BENCH_ROUNDS=${BENCH_WEBHOOKS_ROUNDS:-3} bench/webhooks.sh ten ep-ten
+    { echo; cat "$wh_md"; } >>"$OUT"
 fi
 echo "bench: wrote $OUT"
 cat "$OUT"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/webhooks.sh: webhook delivery throughput of one worker (issue 10, point 8).
+# bench/webhooks.sh: webhook delivery throughput of one worker, or of BENCH_WORKERS side by side
+# (issue 10, point 8; issue 11).
 #
 # Starts a private stack (release build by default, TEST_MODE=true, LOG_LEVEL=warn) and a fast
 # local receiver (bench/webhooks/receiver.c: epoll, keep-alive, 200 "ok"; /hang* never answers),
@@ -168,9 +169,15 @@ for s in "${SCENARIOS[@]}"; do
 done
 if [ -n "${BENCH_WEBHOOKS_MD:-}" ]; then
     {
-        echo "## Webhook delivery"
+        if [ "$WORKERS" = 1 ]; then
+            echo "## Webhook delivery"
+            wlabel="one worker"
+        else
+            echo "## Webhook delivery, $WORKERS workers side by side"
+            wlabel="BENCH_WORKERS=$WORKERS workers side by side (worker CPU summed)"
+        fi
         echo
-        echo "\`bench/webhooks.sh\` (BENCH_N=$N logs per scenario, BENCH_ROUNDS=$ROUNDS, release build, one worker,"
+        echo "\`bench/webhooks.sh\` (BENCH_N=$N logs per scenario, BENCH_ROUNDS=$ROUNDS, release build, $wlabel,"
         echo "WORKER_CONCURRENCY default, PostgreSQL with fsync on): deliveries per second to a local"
         echo "keep-alive receiver (\`bench/webhooks/receiver.c\`), median of the rounds."
         echo

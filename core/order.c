@@ -20,7 +20,7 @@
 static const struct db_stmt st_order_get = { "order_get",
     "SELECT " ORDER_COLS " FROM orders o WHERE o.id = $1 AND o.merchant_id = $2", 2 };
 static const struct db_stmt st_order_get_public = { "order_get_public",
-    "SELECT " ORDER_COLS " FROM orders o JOIN merchants m ON m.id = o.merchant_id "
+    "SELECT " ORDER_COLS ", m.name FROM orders o JOIN merchants m ON m.id = o.merchant_id "
     "WHERE o.id = $1 AND m.is_active", 1 };
 static const struct db_stmt st_order_list = { "order_list",
     "SELECT " ORDER_COLS ", count(*) OVER () FROM orders o WHERE o.merchant_id = $1 "
@@ -231,6 +231,16 @@ order_from_row(const struct db_res *res, int row, void *out)
     gw_copy_str(o->updated_at, sizeof(o->updated_at), db_val(res, row, 8));
 }
 
+/* The public read: the order and its merchant's name (column 9). */
+static void
+order_public_from_row(const struct db_res *res, int row, void *out)
+{
+    struct order *o = out;
+
+    order_from_row(res, row, out);
+    o->merchant_name = xstrdup(db_val(res, row, 9));
+}
+
 static const struct db_page_query order_page = { &st_order_list, &st_order_count, order_from_row,
                                                  sizeof(struct order) };
 
@@ -245,8 +255,11 @@ order_load(struct db *db, const char *id, const char *merchant_id, struct order 
     if (!validate_object_id("order_", id)) {
         return 0;
     }
-    return db_query_row(db, merchant_id != NULL ? &st_order_get : &st_order_get_public, params,
-                        order_from_row, out, found, err);
+    if (merchant_id == NULL) {
+        return db_query_row(db, &st_order_get_public, params, order_public_from_row, out, found,
+                            err);
+    }
+    return db_query_row(db, &st_order_get, params, order_from_row, out, found, err);
 }
 
 int
@@ -267,7 +280,9 @@ void
 order_release(struct order *o)
 {
     free(o->notes);
+    free(o->merchant_name);
     o->notes = NULL;
+    o->merchant_name = NULL;
 }
 
 void
@@ -322,6 +337,8 @@ order_write_public_json(struct jw *w, const struct order *o)
     jw_str(w, o->currency);
     jw_key(w, "status");
     jw_str(w, o->status);
+    jw_key(w, "merchant_name");
+    jw_str(w, o->merchant_name != NULL ? o->merchant_name : "");
     jw_obj_end(w);
 }
 

@@ -28,6 +28,7 @@ struct order {
     char status[16];
     char created_at[MODEL_TS_SZ];
     char updated_at[MODEL_TS_SZ];
+    char *merchant_name; /* the public read only (SPEC 6.2 public order, trailing key) */
 };
 
 /* Validated POST /api/v1/orders body. Pointers borrow from the parsed body except notes. */

@@ -1,5 +1,5 @@
 // Hosted checkout (SPEC 14): UPI and card success, failure and Try Again,
-// validation errors, unknown order, 320 px layout.
+// validation errors, unknown order, 320 px layout, the merchant's name (issue 14).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TEST_MERCHANT, env, launchBrowser, makeApi, newPage, sel, text, withWorker } from './lib/gw.mjs';
@@ -46,6 +46,9 @@ describe('hosted checkout', { timeout: 180000 }, () => {
             assert.equal((await c.locator(`div${sel('order-summary')} h2`).textContent()).trim(), 'Complete Payment');
             assert.equal(await text(page, 'order-amount'), '₹1,23,456.78');
             assert.equal(await text(page, 'order-id'), order.id);
+            // (issue 14) The shopper sees whom they pay: the public order's merchant_name.
+            assert.equal(await text(page, 'merchant-name'), 'Test Merchant');
+            assert.equal(await page.locator(sel('merchant-name')).isVisible(), true);
             assert.equal(await page.locator(`button${sel('method-upi')}[data-method=upi]`).textContent(), 'UPI');
             assert.equal(await page.locator(`button${sel('method-card')}[data-method=card]`).textContent(), 'Card');
             assert.equal(await page.locator(sel('upi-form')).isVisible(), false);

@@ -147,11 +147,25 @@ describe('GET /api/v1/orders/{order_id} and /public', () => {
         assertError(await c.get(`${ORD}/${missingId('order')}`), 404, 'NOT_FOUND_ERROR', 'Order not found');
     });
 
-    it('public: 200 id, amount, currency, status; no credentials needed', async () => {
+    it('public: 200 id, amount, currency, status, then merchant_name; no credentials needed', async () => {
         const r = await c.get(`${ORD}/${order.id}/public`, { auth: false });
         assertOk(r, 200, KEYS.publicOrder);
-        assert.equal(r.text, JSON.stringify({ id: order.id, amount: 77700, currency: 'INR', status: 'created' }));
-        assert.ok(!/key_|secret|merchant/.test(r.text));
+        assert.equal(r.text, JSON.stringify({ id: order.id, amount: 77700, currency: 'INR', status: 'created',
+            merchant_name: 'Test Merchant' }));
+        assert.ok(!/key_|secret|merchant_id|550e8400/.test(r.text), 'no credential, no merchant id');
+    });
+
+    it('public: merchant_name is the merchant\'s own name, escaped as JSON, and follows a rename', async () => {
+        const m = await createMerchant('pubname');
+        const mc = new Client({ ip: IP, key: m.api_key, secret: m.api_secret });
+        const o = await mc.createOrder();
+        const pub = assertOk(await c.get(`${ORD}/${o.id}/public`, { auth: false }), 200, KEYS.publicOrder);
+        assert.equal(pub.merchant_name, m.name);
+        const { sql, lit } = await import('../lib/db.mjs');
+        await sql(`UPDATE merchants SET name = ${lit('Chai & Co. — Bengaluru')} WHERE id = ${lit(m.id)}`);
+        const again = assertOk(await c.get(`${ORD}/${o.id}/public`, { auth: false }), 200, KEYS.publicOrder);
+        assert.equal(again.merchant_name, 'Chai & Co. — Bengaluru');
+        assert.ok(!again.merchant_name.includes(m.api_key));
     });
 
     it('public: 404 Order not found', async () => {

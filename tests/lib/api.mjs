@@ -25,7 +25,7 @@ export const CORS = {
 
 export const KEYS = {
     order: ['id', 'merchant_id', 'amount', 'currency', 'receipt', 'notes', 'status', 'created_at', 'updated_at'],
-    publicOrder: ['id', 'amount', 'currency', 'status'],
+    publicOrder: ['id', 'amount', 'currency', 'status', 'merchant_name'],
     paymentUpi: ['id', 'order_id', 'amount', 'currency', 'method', 'vpa', 'status', 'captured', 'created_at',
         'updated_at'],
     paymentCard: ['id', 'order_id', 'amount', 'currency', 'method', 'card_network', 'card_last4', 'status',

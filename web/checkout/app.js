@@ -9,6 +9,8 @@ const el = {
     summary: $('order-summary'),
     amount: $('order-amount'),
     orderId: $('order-id'),
+    merchantRow: document.getElementById('merchant-row'),
+    merchantName: $('merchant-name'),
     loading: document.getElementById('loading-state'),
     methods: $('payment-methods'),
     methodUpi: $('method-upi'),
@@ -171,6 +173,10 @@ async function loadOrder() {
     order = await res.json();
     el.amount.textContent = formatAmount(order.amount, order.currency, false);
     el.orderId.textContent = order.id;
+    // (issue 14) Who the shopper pays: the public order's trailing merchant_name.
+    const name = typeof order.merchant_name === 'string' ? order.merchant_name.trim() : '';
+    el.merchantName.textContent = name;
+    show(el.merchantRow, name !== '');
     const payText = 'Pay ' + formatAmount(order.amount, order.currency, true);
     for (const b of document.querySelectorAll('[data-test-id="pay-button"]')) {
         b.textContent = payText;
