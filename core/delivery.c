@@ -30,7 +30,9 @@
  * other merchants, $5 limit): cand ranks each merchant's due candidates, pick takes rank 1 of
  * every merchant, then rank 2, ..., within the merchant's free slots, and claimed is SPEC 11.3's
  * conditional claim on that set (re-checked on the locked row, so a log another worker claimed
- * meanwhile is skipped). The rows recorded by rec are locked by this worker, so no candidate is
+ * meanwhile is skipped); lk passes over the rows another worker's turn holds right now (its
+ * claim or its result): waiting for them deadlocked two workers' turns (40P01 in
+ * bench/webhooks.sh with BENCH_WORKERS=2, each costing 64 claims that lapsed after 30 s). The rows recorded by rec are locked by this worker, so no candidate is
  * one of them. Rows: 'r' id (result written), 'c' claimed, 'w' due candidates that did not fit. */
 /* clang-format off */
 static const struct db_stmt st_turn = { "delivery_turn",
@@ -48,8 +50,10 @@ static const struct db_stmt st_turn = { "delivery_turn",
     "slots AS (SELECT s.m, s.f FROM json_to_recordset($3::json) AS s(m uuid, f int)), "
     "pick AS (SELECT c.id FROM cand c LEFT JOIN slots s ON s.m = c.merchant_id "
     "WHERE c.rn <= COALESCE(s.f, $4::int) ORDER BY c.rn, c.ord LIMIT $5::int), "
+    "lk AS (SELECT w.id FROM pick JOIN webhook_logs w ON w.id = pick.id WHERE " DL_DUE_BY_ID " "
+    "FOR UPDATE OF w SKIP LOCKED), "
     "claimed AS (UPDATE webhook_logs w SET locked_until = now() + interval '30 seconds' "
-    "FROM pick WHERE w.id = pick.id AND " DL_DUE_BY_ID " "
+    "FROM lk WHERE w.id = lk.id AND " DL_DUE_BY_ID " "
     "RETURNING w.id, w.merchant_id, w.attempts, w.event, w.payload, w.locked_until) "
     "SELECT 'r', id::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM rec "
     "UNION ALL SELECT 'c', c.id::text, c.merchant_id::text, c.attempts, c.event, "

@@ -47,7 +47,8 @@ static const struct db_stmt st_fanout = { "epd_fanout",
  * delivery; att: every attempt kept (the delivery still exists); h/ep: the endpoints' health:
  * a success clears failing_since, a failure starts it (last_success_at, which nothing reads
  * back, is stamped at most once a second, so that a busy endpoint's row is not rewritten by
- * every turn); a 410, or failures for longer than $3 s, disable an enabled endpoint (gone /
+ * every turn; hl locks the rows in id order first, so that two workers' turns cannot deadlock
+ * on them); a 410, or failures for longer than $3 s, disable an enabled endpoint (gone /
  * failing); dis/ev/wl: its webhook_endpoint.disabled event ($2: spare event ids) and legacy
  * log. Then the claim: cand the due deliveries (merchants in $4 with no free slot skipped, at
  * most $8 scanned), ce their endpoints, e2 those still enabled (not one this turn disables)
@@ -82,6 +83,8 @@ static const struct db_stmt st_turn = { "epd_turn",
     "h AS (SELECT rd.endpoint_id, bool_or(rd.s = 'success') AS ok, bool_or(rd.g) AS gone, "
     "min(we.status) AS old_status, min(COALESCE(we.failing_since, now())) AS old_fs "
     "FROM rd JOIN webhook_endpoints we ON we.id = rd.endpoint_id GROUP BY rd.endpoint_id), "
+    "hl AS (SELECT we.id FROM webhook_endpoints we JOIN h ON h.endpoint_id = we.id "
+    "ORDER BY we.id FOR UPDATE OF we), "
     "ep AS (UPDATE webhook_endpoints we SET "
     "last_success_at = CASE WHEN h.ok THEN now() ELSE we.last_success_at END, "
     "failing_since = CASE WHEN h.ok THEN NULL ELSE COALESCE(we.failing_since, now()) END, "
@@ -89,7 +92,8 @@ static const struct db_stmt st_turn = { "epd_turn",
     "disabled_reason = CASE WHEN " EPD_DISABLING " THEN CASE WHEN h.gone THEN 'gone' "
     "ELSE 'failing' END ELSE we.disabled_reason END, "
     "updated_at = CASE WHEN " EPD_DISABLING " THEN now() ELSE we.updated_at END "
-    "FROM h WHERE we.id = h.endpoint_id AND (NOT h.ok OR we.failing_since IS NOT NULL "
+    "FROM h JOIN hl ON hl.id = h.endpoint_id WHERE we.id = h.endpoint_id "
+    "AND (NOT h.ok OR we.failing_since IS NOT NULL "
     "OR we.last_success_at IS NULL OR we.last_success_at < now() - interval '1 second') "
     "RETURNING we.id, we.merchant_id, " EPD_DISABLING " AS newly, "
     EPD_ENDPOINT_JSON("CASE WHEN h.gone THEN 'gone' ELSE 'failing' END") " AS obj), "
