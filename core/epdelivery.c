@@ -48,7 +48,8 @@ static const struct db_stmt st_fanout = { "epd_fanout",
  * a success clears failing_since, a failure starts it (last_success_at, which nothing reads
  * back, is stamped at most once a second, so that a busy endpoint's row is not rewritten by
  * every turn; hl locks the rows in id order first, so that two workers' turns cannot deadlock
- * on them); a 410, or failures for longer than $3 s, disable an enabled endpoint (gone /
+ * on them, and FOR NO KEY UPDATE, the lock ep's update takes anyway, so that it does not
+ * conflict with the key-share lock att's foreign key check takes in the other turn); a 410, or failures for longer than $3 s, disable an enabled endpoint (gone /
  * failing); dis/ev/wl: its webhook_endpoint.disabled event ($2: spare event ids) and legacy
  * log. Then the claim: cand the due deliveries (merchants in $4 with no free slot skipped, at
  * most $8 scanned), ce their endpoints, e2 those still enabled (not one this turn disables)
@@ -84,7 +85,7 @@ static const struct db_stmt st_turn = { "epd_turn",
     "min(we.status) AS old_status, min(COALESCE(we.failing_since, now())) AS old_fs "
     "FROM rd JOIN webhook_endpoints we ON we.id = rd.endpoint_id GROUP BY rd.endpoint_id), "
     "hl AS (SELECT we.id FROM webhook_endpoints we JOIN h ON h.endpoint_id = we.id "
-    "ORDER BY we.id FOR UPDATE OF we), "
+    "ORDER BY we.id FOR NO KEY UPDATE OF we), "
     "ep AS (UPDATE webhook_endpoints we SET "
     "last_success_at = CASE WHEN h.ok THEN now() ELSE we.last_success_at END, "
     "failing_since = CASE WHEN h.ok THEN NULL ELSE COALESCE(we.failing_since, now()) END, "
