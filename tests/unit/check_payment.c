@@ -157,10 +157,14 @@ START_TEST(test_order_json)
                 "30:00Z\",\"updated_at\":\"2024-01-15T10:30:00Z\"}");
     buf_reset(&b);
     jw_init(&w, &b);
+    o.merchant_name = (char *)(uintptr_t) "Chai \"&\" Co";
     order_write_public_json(&w, &o);
     ASSERT_OK(jw_finish(&w));
-    ck_assert_str_eq(b.data, "{\"id\":\"order_AAAAAAAAAAAAAAAA\",\"amount\":50000,\"currency\":"
-                             "\"INR\",\"status\":\"created\"}");
+    /* SPEC 5's four keys, then the trailing merchant_name (issue 14); never the merchant's id */
+    ck_assert_str_eq(b.data,
+                     "{\"id\":\"order_AAAAAAAAAAAAAAAA\",\"amount\":50000,\"currency\":"
+                     "\"INR\",\"status\":\"created\",\"merchant_name\":\"Chai \\\"&\\\" Co\"}");
+    ck_assert_ptr_null(strstr(b.data, "550e8400"));
     buf_release(&b);
 }
 END_TEST
