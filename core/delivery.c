@@ -71,6 +71,10 @@ static const struct db_stmt st_release = { "delivery_release",
     "UPDATE webhook_logs w SET locked_until = NULL "
     "FROM json_to_recordset($1::json) AS r(id uuid, l timestamp) "
     "WHERE w.id = r.id AND w.locked_until = r.l", 1 };
+static const struct db_stmt st_ep_release = { "epd_release",
+    "UPDATE endpoint_deliveries d SET locked_until = NULL "
+    "FROM json_to_recordset($1::json) AS r(id bigint, l timestamp) "
+    "WHERE d.id = r.id AND d.locked_until = r.l", 1 };
 /* clang-format on */
 
 /* JSON array of the well-formed UUIDs among ids. */
@@ -333,8 +337,8 @@ out:
 }
 
 int
-delivery_release(struct db *db, const char *const *ids, const char *const *locked_until, size_t n,
-                 struct gw_err *err)
+delivery_release(struct db *db, enum delivery_path path, const struct delivery_claim_ref *c,
+                 size_t n, struct gw_err *err)
 {
     struct db_res res = DB_RES_INIT;
     struct buf b;
@@ -352,9 +356,13 @@ delivery_release(struct db *db, const char *const *ids, const char *const *locke
     for (i = 0; i < n; i++) {
         jw_obj_begin(&w);
         jw_key(&w, "id");
-        jw_str(&w, ids[i]);
+        if (path == DELIVERY_ENDPOINT) {
+            jw_int(&w, c[i].delivery_id);
+        } else {
+            jw_str(&w, c[i].id);
+        }
         jw_key(&w, "l");
-        jw_str(&w, locked_until[i]);
+        jw_str(&w, c[i].locked_until);
         jw_obj_end(&w);
     }
     jw_arr_end(&w);
@@ -363,7 +371,7 @@ delivery_release(struct db *db, const char *const *ids, const char *const *locke
         goto out;
     }
     params[0] = b.data;
-    ret = db_exec(db, &st_release, params, &res, err);
+    ret = db_exec(db, path == DELIVERY_ENDPOINT ? &st_ep_release : &st_release, params, &res, err);
 out:
     db_res_release(&res);
     buf_release(&b);

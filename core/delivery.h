@@ -117,9 +117,18 @@ int delivery_turn(struct db *db, const struct delivery_result *r, size_t nr, boo
                   const struct delivery_claim_in *in, struct delivery_claim_out *out,
                   struct gw_err *err);
 
-/* One statement: gives up the claims (id, locked_until) of n logs whose attempt was never
- * started, so that they are due again at once instead of after the claim expires. */
-int delivery_release(struct db *db, const char *const *ids, const char *const *locked_until,
+/* A claim to give up: the webhook log's id (DELIVERY_LEGACY) or the endpoint delivery's id
+ * (DELIVERY_ENDPOINT), with the locked_until of the claim. */
+struct delivery_claim_ref {
+    const char *id;
+    int64_t delivery_id;
+    const char *locked_until;
+};
+
+/* One statement: gives up n claims of path whose attempt was never started, so that they are
+ * due again at once instead of after the claim expires; a claim that lapsed or was taken over
+ * meanwhile is left alone. */
+int delivery_release(struct db *db, enum delivery_path path, const struct delivery_claim_ref *c,
                      size_t n, struct gw_err *err);
 
 #endif /* GW_DELIVERY_H */

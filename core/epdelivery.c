@@ -155,11 +155,6 @@ static const struct db_stmt st_turn = { "epd_turn",
     "FROM rec UNION ALL SELECT 'x', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
     "ep.id FROM ep WHERE ep.newly", 8 };
 
-static const struct db_stmt st_release = { "epd_release",
-    "UPDATE endpoint_deliveries d SET locked_until = NULL "
-    "FROM json_to_recordset($1::json) AS r(d bigint, l timestamp) "
-    "WHERE d.id = r.d AND d.locked_until = r.l", 1 };
-
 static const struct db_stmt st_expire = { "epd_expire_events",
     "WITH old AS (SELECT id FROM events WHERE created_at < now() - $1::int * interval '1 day' "
     "ORDER BY created_at LIMIT $2::int), d AS (DELETE FROM events e USING old "
@@ -344,44 +339,6 @@ epd_turn_out_release(struct epd_turn_out *out)
     free(out->claims);
     free(out->disabled);
     memset(out, 0, sizeof(*out));
-}
-
-int
-epd_release(struct db *db, const int64_t *ids, const char *const *locked_until, size_t n,
-            struct gw_err *err)
-{
-    struct db_res res = DB_RES_INIT;
-    struct buf b;
-    struct jw w;
-    const char *params[1];
-    size_t i;
-    int ret = -1;
-
-    if (n == 0) {
-        return 0;
-    }
-    buf_init(&b, 0);
-    jw_init(&w, &b);
-    jw_arr_begin(&w);
-    for (i = 0; i < n; i++) {
-        jw_obj_begin(&w);
-        jw_key(&w, "d");
-        jw_int(&w, ids[i]);
-        jw_key(&w, "l");
-        jw_str(&w, locked_until[i]);
-        jw_obj_end(&w);
-    }
-    jw_arr_end(&w);
-    if (jw_finish(&w) != 0) {
-        ret = GW_ERR(err, INTERNAL, "cannot serialise endpoint claims");
-        goto out;
-    }
-    params[0] = b.data;
-    ret = db_exec(db, &st_release, params, &res, err);
-out:
-    db_res_release(&res);
-    buf_release(&b);
-    return ret;
 }
 
 int

@@ -65,11 +65,6 @@ void epd_turn_out_release(struct epd_turn_out *out);
 /* Frees a claim's strings (secrets wiped first); the claim may be cleared again. */
 void epd_claim_clear(struct epd_claim *c);
 
-/* Gives up n claims not started (delivery ids with the locked_until of their claim), in one
- * statement; a claim that lapsed or was taken over meanwhile is left alone. */
-int epd_release(struct db *db, const int64_t *ids, const char *const *locked_until, size_t n,
-                struct gw_err *err);
-
 /* Housekeeping (SPEC 21.1): removes events older than days with their deliveries and attempts,
  * at most limit; *n receives how many. */
 int epd_expire_events(struct db *db, int days, int limit, int64_t *n, struct gw_err *err);

@@ -213,6 +213,25 @@ dl_merchant_free(const struct deliver *d, const struct dl_merchant *m)
     return used >= 2 * d->per_merchant ? 0 : 2 * d->per_merchant - used;
 }
 
+/* The free claim slots of the merchants with claims held (running or waiting), for a turn's
+ * claim; other merchants get the turn's default. A new array of *n (free it). */
+static struct delivery_slots *
+dl_slots(const struct deliver *d, size_t *n)
+{
+    struct delivery_slots *slots = xcalloc(d->nms + 1, sizeof(*slots));
+    size_t i;
+
+    *n = 0;
+    for (i = 0; i < d->nms; i++) {
+        if (d->ms[i]->inflight > 0 || d->ms[i]->queued > 0) {
+            slots[*n].merchant_id = d->ms[i]->id;
+            slots[*n].free = (int)dl_merchant_free(d, d->ms[i]);
+            (*n)++;
+        }
+    }
+    return slots;
+}
+
 /* Adds id to m's ready ring unless it is there or the ring is full; false when full. */
 static bool
 dl_ready_push(struct deliver *d, struct dl_merchant *m, const char *id)
@@ -1028,34 +1047,31 @@ dl_release(struct deliver *d, bool all, int64_t now, const char *endpoint)
 {
     struct wk *w = d->w;
     struct gw_err err = GW_ERR_INIT;
-    const char **ids = NULL, **locks = NULL, **elocks = NULL;
-    int64_t *eids = NULL;
-    size_t i, j = 0, n = 0, ne = 0;
+    struct delivery_claim_ref *refs[2];
+    size_t i, j = 0, n[2] = { 0, 0 };
+    enum delivery_path k;
+    bool ok = true;
 
-    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-    ids = xcalloc(d->npend + 1, sizeof(*ids));
-    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-    locks = xcalloc(d->npend + 1, sizeof(*locks));
-    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-    elocks = xcalloc(d->npend + 1, sizeof(*elocks));
-    eids = xcalloc(d->npend + 1, sizeof(*eids));
+    for (k = DELIVERY_LEGACY; k <= DELIVERY_ENDPOINT; k++) {
+        refs[k] = xcalloc(d->npend + 1, sizeof(*refs[k]));
+    }
     for (i = 0; i < d->npend; i++) {
         struct dl_pend *p = &d->pend[i];
+        struct delivery_claim_ref *r;
 
         if (!dl_pend_drop(p, all, now, endpoint)) {
             continue;
         }
-        if (p->ep) {
-            eids[ne] = p->epc.delivery_id;
-            elocks[ne++] = p->epc.locked_until;
-        } else {
-            ids[n] = p->log.id;
-            locks[n++] = p->log.locked_until;
-        }
+        k = p->ep ? DELIVERY_ENDPOINT : DELIVERY_LEGACY;
+        r = &refs[k][n[k]++];
+        r->id = p->log.id;
+        r->delivery_id = p->epc.delivery_id;
+        r->locked_until = p->ep ? p->epc.locked_until : p->log.locked_until;
     }
-    if (n + ne > 0 && wk_db_ready(w)
-        && (delivery_release(w->db, ids, locks, n, &err) != 0
-            || epd_release(w->db, eids, elocks, ne, &err) != 0)) {
+    for (k = DELIVERY_LEGACY; ok && k <= DELIVERY_ENDPOINT; k++) {
+        ok = n[k] == 0 || !wk_db_ready(w) || delivery_release(w->db, k, refs[k], n[k], &err) == 0;
+    }
+    if (!ok) {
         log_warn("cannot release webhook claims; they will expire", LOG_S("error", err.msg));
         wk_db_failed(w, &err);
     }
@@ -1068,10 +1084,8 @@ dl_release(struct deliver *d, bool all, int64_t now, const char *endpoint)
         d->pend[j++] = d->pend[i];
     }
     d->npend = j;
-    free(ids);
-    free(locks);
-    free(eids);
-    free(elocks);
+    free(refs[DELIVERY_LEGACY]);
+    free(refs[DELIVERY_ENDPOINT]);
 }
 
 /* Starts the waiting claims whose merchant has a free slot, oldest first. */
@@ -1317,14 +1331,7 @@ dl_exchange(struct deliver *d)
     for (i = 0; i < ncand; i++) {
         ids[i] = cids[i];
     }
-    slots = xcalloc(d->nms + 1, sizeof(*slots));
-    for (i = 0; i < d->nms; i++) {
-        if (d->ms[i]->inflight > 0 || d->ms[i]->queued > 0) {
-            slots[nslots].merchant_id = d->ms[i]->id;
-            slots[nslots].free = (int)dl_merchant_free(d, d->ms[i]);
-            nslots++;
-        }
-    }
+    slots = dl_slots(d, &nslots);
     in.ids = ids;
     in.nids = ncand;
     in.slots = slots;
@@ -1474,14 +1481,7 @@ dl_ep_exchange(struct deliver *d)
     /* Finished attempts freed their merchants' and endpoints' slots: the turn that records them
      * also claims (one statement either way), or a merchant with more due deliveries than its
      * slots would wait for the next poll after every batch. */
-    slots = xcalloc(d->nms + 1, sizeof(*slots));
-    for (i = 0; i < d->nms; i++) {
-        if (d->ms[i]->inflight > 0 || d->ms[i]->queued > 0) {
-            slots[nslots].merchant_id = d->ms[i]->id;
-            slots[nslots].free = (int)dl_merchant_free(d, d->ms[i]);
-            nslots++;
-        }
-    }
+    slots = dl_slots(d, &nslots);
     in.slots = slots;
     in.nslots = nslots;
     in.per_merchant = (int)(2 * d->per_merchant);
