@@ -473,3 +473,68 @@ describe('recovery', () => {
         }
     });
 });
+
+describe('retention and deletion', () => {
+    /* Counts of the merchant's events, deliveries and attempts, through each table's own key. */
+    async function held(merchantId) {
+        const [[ev, d, a]] = await rows(`SELECT
+            (SELECT count(*) FROM events WHERE merchant_id = ${lit(merchantId)}),
+            (SELECT count(*) FROM endpoint_deliveries WHERE merchant_id = ${lit(merchantId)}),
+            (SELECT count(*) FROM webhook_attempts wa JOIN endpoint_deliveries d ON d.id = wa.delivery_id
+              WHERE d.merchant_id = ${lit(merchantId)})`);
+        return { ev: Number(ev), d: Number(d), a: Number(a) };
+    }
+
+    it('housekeeping removes events older than EVENT_RETENTION_DAYS with their deliveries and attempts', async () => {
+        const { m, c } = await merchant('epd-retain');
+        const rx = await startReceiver();
+        try {
+            await endpoint(c, rx.url);
+            await endpoint(c, rx.url, { enabled_events: ['payment.created'] });
+            await payment(c);
+            await waitFor(async () => (await held(m.id)).a >= 4 && Number(await scalar(`SELECT count(*)
+                FROM endpoint_deliveries WHERE merchant_id = ${lit(m.id)} AND status = 'pending'`)) === 0, 20000);
+            const before = await held(m.id);
+            const [old] = (await eventsOf(m.id)).filter((e) => e.type === 'payment.created');
+            const [[od, oa]] = await rows(`SELECT count(DISTINCT d.id), count(wa.id) FROM endpoint_deliveries d
+                LEFT JOIN webhook_attempts wa ON wa.delivery_id = d.id WHERE d.event_id = ${lit(old.id)}`);
+            assert.equal(Number(od), 2, 'delivered to both endpoints');
+            assert.ok(Number(oa) >= 2);
+            // 31 days old under the default retention of 30; the worker's housekeeping runs at start
+            await rows(`UPDATE events SET created_at = now() - interval '31 days' WHERE id = ${lit(old.id)}`);
+            await restartWorker('WEBHOOK_RETRY_INTERVALS_TEST=true', 'WEBHOOK_DISABLE_AFTER_S=120');
+            await waitFor(async () => Number(await scalar(`SELECT count(*) FROM events WHERE id = ${lit(old.id)}`)) === 0, 20000);
+            assert.deepEqual(await rows(`SELECT count(*) FROM endpoint_deliveries WHERE event_id = ${lit(old.id)}`), [['0']]);
+            assert.deepEqual(await rows(`SELECT count(*) FROM webhook_attempts WHERE event_id = ${lit(old.id)}`), [['0']]);
+            assert.deepEqual(await held(m.id), { ev: before.ev - 1, d: before.d - Number(od), a: before.a - Number(oa) },
+                'the younger events keep theirs');
+        } finally {
+            await rx.close();
+        }
+    });
+
+    it('deleting an endpoint removes its deliveries and attempts, not the events or other endpoints\'', async () => {
+        const { m, c } = await merchant('epd-del');
+        const rx = await startReceiver();
+        try {
+            const a = await endpoint(c, rx.url);
+            const b = await endpoint(c, rx.url);
+            await payment(c);
+            await waitFor(async () => Number(await scalar(`SELECT count(*) FROM webhook_attempts
+                WHERE endpoint_id = ${lit(a.id)}`)) >= 1, 20000);
+            const before = await held(m.id);
+            const r = await c.request('DELETE', `/api/v1/webhook_endpoints/${a.id}`);
+            assert.equal(r.status, 200, r.text);
+            for (const t of ['endpoint_deliveries', 'webhook_attempts']) {
+                assert.deepEqual(await rows(`SELECT count(*) FROM ${t} WHERE endpoint_id = ${lit(a.id)}`), [['0']], t);
+            }
+            const after = await held(m.id);
+            assert.equal(after.ev, before.ev, 'events stay');
+            assert.ok(after.d >= 1 && after.a >= 1, 'the other endpoint keeps its deliveries and attempts');
+            assert.equal(Number(await scalar(`SELECT count(*) FROM endpoint_deliveries d
+                WHERE d.merchant_id = ${lit(m.id)} AND d.endpoint_id <> ${lit(b.id)}`)), 0);
+        } finally {
+            await rx.close();
+        }
+    });
+});

@@ -120,19 +120,21 @@ wk_requeue(struct wk *w)
     return true;
 }
 
-static void
+/* Expired idempotency keys, dashboard sessions and events. False when it could not run (the
+ * database down): the loop tries again soon instead of an hour later. */
+static bool
 wk_housekeeping(struct wk *w)
 {
     struct gw_err err = GW_ERR_INIT;
     int64_t idem = 0, sessions = 0, events = 0, removed = 0;
 
     if (!wk_db_ready(w)) {
-        return;
+        return false;
     }
     if (sweep_housekeeping(w->db, &idem, &sessions, &err) != 0) {
         log_warn("housekeeping failed", LOG_S("error", err.msg));
         wk_db_failed(w, &err);
-        return;
+        return false;
     }
     log_info("housekeeping done", LOG_I("idempotency_keys", idem),
              LOG_I("dashboard_sessions", sessions));
@@ -143,11 +145,12 @@ wk_housekeeping(struct wk *w)
         if (epd_expire_events(w->db, w->cfg->event_retention_days, 5000, &events, &err) != 0) {
             log_warn("event housekeeping failed", LOG_S("error", err.msg));
             wk_db_failed(w, &err);
-            return;
+            return false;
         }
         removed += events;
     } while (events >= 5000 && !w->stopping);
     log_info("events expired", LOG_I("events", removed));
+    return true;
 }
 
 /* ---- start-up and signals ---------------------------------------------------------------- */
@@ -245,7 +248,9 @@ wk_loop(struct wk *w)
     int64_t deadline, next_bank = 0, next_expiry = 0;
     bool more, m, requeued = false, swept = false, drained;
 
-    next_house = gw_mono_ms() + WK_HOUSEKEEPING_MS;
+    /* housekeeping once the loop is running (so that a worker restarted more often than hourly
+     * still does it), then hourly */
+    next_house = gw_mono_ms() + WK_HOUSEKEEPING_FIRST_MS;
     for (;;) {
         now = gw_mono_ms();
         if (w->stopping) {
@@ -313,8 +318,7 @@ wk_loop(struct wk *w)
             next_unpushed = now + WK_UNPUSHED_MS;
         }
         if (now >= next_house) {
-            wk_housekeeping(w);
-            next_house = now + WK_HOUSEKEEPING_MS;
+            next_house = now + (wk_housekeeping(w) ? WK_HOUSEKEEPING_MS : WK_HOUSEKEEPING_RETRY_MS);
         }
         deliver_poll(w->dl, more ? 0 : 50);
     }

@@ -11,23 +11,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WK_TICK_MS            100
-#define WK_JOB_BATCH          1000 /* jobs taken from a waiting list per script call */
-#define WK_DUE_BATCH          500  /* due jobs fetched per ZRANGEBYSCORE */
-#define WK_WORK_BUDGET_MS     60   /* time spent on jobs per tick before serving transfers */
-#define WK_MAX_DELIVERIES     5
-#define WK_HEARTBEAT_MS       2000
-#define WK_SWEEP_MS           30000
-#define WK_BANK_MS            250  /* the reconciler of unknown bank answers (SPEC 22) */
-#define WK_UNPUSHED_MS        1000 /* the unpushed sweep (committed work never pushed) */
-#define WK_CLAIM_LEASE_MS     5000 /* a claimed job is due again this long after its claim */
-#define WK_RESCHEDULE_MS      1000 /* claimed jobs put back while PostgreSQL is away */
-#define WK_HOUSEKEEPING_MS    3600000
-#define WK_WEBHOOK_POLL_MS    500
-#define WK_WEBHOOK_BACKLOG_MS 10 /* database poll interval while due logs wait for slots */
-#define WK_BACKOFF_MIN_MS     50
-#define WK_BACKOFF_MAX_MS     2000
-#define WK_SHUTDOWN_GRACE_MS  5000
+#define WK_TICK_MS               100
+#define WK_JOB_BATCH             1000 /* jobs taken from a waiting list per script call */
+#define WK_DUE_BATCH             500  /* due jobs fetched per ZRANGEBYSCORE */
+#define WK_WORK_BUDGET_MS        60   /* time spent on jobs per tick before serving transfers */
+#define WK_MAX_DELIVERIES        5
+#define WK_HEARTBEAT_MS          2000
+#define WK_SWEEP_MS              30000
+#define WK_BANK_MS               250  /* the reconciler of unknown bank answers (SPEC 22) */
+#define WK_UNPUSHED_MS           1000 /* the unpushed sweep (committed work never pushed) */
+#define WK_CLAIM_LEASE_MS        5000 /* a claimed job is due again this long after its claim */
+#define WK_RESCHEDULE_MS         1000 /* claimed jobs put back while PostgreSQL is away */
+#define WK_HOUSEKEEPING_MS       3600000
+#define WK_HOUSEKEEPING_FIRST_MS 1000  /* after start */
+#define WK_HOUSEKEEPING_RETRY_MS 10000 /* after a run the database refused */
+#define WK_WEBHOOK_POLL_MS       500
+#define WK_WEBHOOK_BACKLOG_MS    10 /* database poll interval while due logs wait for slots */
+#define WK_BACKOFF_MIN_MS        50
+#define WK_BACKOFF_MAX_MS        2000
+#define WK_SHUTDOWN_GRACE_MS     5000
 
 struct deliver;
 
