@@ -47,12 +47,18 @@ static const struct db_stmt st_fanout = { "epd_fanout",
  * delivery; att: every attempt kept (the delivery still exists); h/ep: the endpoints' health:
  * a success clears failing_since, a failure starts it (last_success_at, which nothing reads
  * back, is stamped at most once a second, so that a busy endpoint's row is not rewritten by
- * every turn; hl locks the rows in id order first, so that two workers' turns cannot deadlock
- * on them, and FOR NO KEY UPDATE, the lock ep's update takes anyway, so that it does not
- * conflict with the key-share lock att's foreign key check takes in the other turn); a 410, or failures for longer than $3 s, disable an enabled endpoint (gone /
- * failing); dis/ev/wl: its webhook_endpoint.disabled event ($2: spare event ids) and legacy
- * log. Then the claim: cand the due deliveries (merchants in $4 with no free slot skipped, at
- * most $8 scanned), ce their endpoints, e2 those still enabled (not one this turn disables)
+ * every turn; hl locks, in id order, the rows ep will change (EPD_HEALTH_CHANGES; ep changes
+ * no other), so that two workers' turns cannot deadlock on them, and only those: locking every
+ * endpoint with a result made two workers delivering to the same endpoints wait for each
+ * other's commit in every turn; FOR NO KEY UPDATE, the lock ep's update takes anyway, does not
+ * conflict with the key-share lock a fan-out's foreign key check takes); a 410, or failures for
+ * longer than $3 s, disable an enabled endpoint (gone / failing); dis/ev/wl: its
+ * webhook_endpoint.disabled event ($2: spare event ids) and legacy log. Then the claim: cand
+ * the due deliveries merchant by merchant (st: a random starting merchant each turn; hi/lo step
+ * through the merchants with pending deliveries from there and round to it, one descent of
+ * idx_endpoint_deliveries_merchant_due each (sql/0011), at most 128 each way; merchants in $4
+ * with no free slot passed over without reading their rows; each other merchant's oldest due
+ * deliveries, at most 4 per free slot; $8 in all), ce their endpoints, e2 those still enabled (not one this turn disables)
  * with, where a rule needs them, their deliveries claimed by any worker (running or waiting
  * to start; counted through idx_endpoint_deliveries_claimed, sql/0010, the only index the
  * condition fits) and their attempts in the last second; c2/c3 at most min(per endpoint $6,
@@ -68,6 +74,10 @@ static const struct db_stmt st_fanout = { "epd_fanout",
  * 'r' a result written, 'x' an endpoint this turn disabled (its id last). */
 #define EPD_DISABLING                                                                              \
     "(h.old_status = 'enabled' AND NOT h.ok AND (h.gone OR h.old_fs < now() - $3::int * interval '1 second'))"
+/* An endpoint row the turn's results change (on alias we, with its results' h). */
+#define EPD_HEALTH_CHANGES                                                                         \
+    "(NOT h.ok OR we.failing_since IS NOT NULL OR we.last_success_at IS NULL "                     \
+    "OR we.last_success_at < now() - interval '1 second')"
 static const struct db_stmt st_turn = { "epd_turn",
     "WITH r AS (SELECT * FROM json_to_recordset($1::json) AS r(d bigint, l timestamp, a text, "
     "n int, c int, b text, e text, s text, i bigint, st bigint, ms bigint, g bool)), "
@@ -85,7 +95,7 @@ static const struct db_stmt st_turn = { "epd_turn",
     "min(we.status) AS old_status, min(COALESCE(we.failing_since, now())) AS old_fs "
     "FROM rd JOIN webhook_endpoints we ON we.id = rd.endpoint_id GROUP BY rd.endpoint_id), "
     "hl AS (SELECT we.id FROM webhook_endpoints we JOIN h ON h.endpoint_id = we.id "
-    "ORDER BY we.id FOR NO KEY UPDATE OF we), "
+    "WHERE " EPD_HEALTH_CHANGES " ORDER BY we.id FOR NO KEY UPDATE OF we), "
     "ep AS (UPDATE webhook_endpoints we SET "
     "last_success_at = CASE WHEN h.ok THEN now() ELSE we.last_success_at END, "
     "failing_since = CASE WHEN h.ok THEN NULL ELSE COALESCE(we.failing_since, now()) END, "
@@ -94,8 +104,7 @@ static const struct db_stmt st_turn = { "epd_turn",
     "ELSE 'failing' END ELSE we.disabled_reason END, "
     "updated_at = CASE WHEN " EPD_DISABLING " THEN now() ELSE we.updated_at END "
     "FROM h JOIN hl ON hl.id = h.endpoint_id WHERE we.id = h.endpoint_id "
-    "AND (NOT h.ok OR we.failing_since IS NOT NULL "
-    "OR we.last_success_at IS NULL OR we.last_success_at < now() - interval '1 second') "
+    "AND " EPD_HEALTH_CHANGES " "
     "RETURNING we.id, we.merchant_id, " EPD_DISABLING " AS newly, "
     EPD_ENDPOINT_JSON("CASE WHEN h.gone THEN 'gone' ELSE 'failing' END") " AS obj), "
     "dis AS (SELECT ep.id, ep.merchant_id, '{\"event\":\"webhook_endpoint.disabled\",\"timestamp\":' "
