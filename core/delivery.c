@@ -46,7 +46,7 @@ static const struct db_stmt st_turn = { "delivery_turn",
     "cand AS (SELECT w.id, w.merchant_id, u.ord, "
     "row_number() OVER (PARTITION BY w.merchant_id ORDER BY u.ord) AS rn "
     "FROM u CROSS JOIN LATERAL (SELECT w.id, w.merchant_id FROM webhook_logs w "
-    "WHERE w.id = u.id AND " DL_DUE_BY_ID ") w), "
+    "WHERE w.id = u.id AND " DL_DUE_BY_ID " LIMIT 1) w), "
     "slots AS (SELECT s.m, s.f FROM json_to_recordset($3::json) AS s(m uuid, f int)), "
     "pick AS (SELECT c.id FROM cand c LEFT JOIN slots s ON s.m = c.merchant_id "
     "WHERE c.rn <= COALESCE(s.f, $4::int) ORDER BY c.rn, c.ord LIMIT $5::int), "
