@@ -57,13 +57,18 @@ static const struct db_stmt st_fanout = { "epd_fanout",
  * the due deliveries merchant by merchant (st: a random starting merchant each turn; hi/lo step
  * through the merchants with pending deliveries from there and round to it, one descent of
  * idx_endpoint_deliveries_merchant_due each (sql/0011), at most 128 each way; merchants in $4
- * with no free slot passed over without reading their rows; each other merchant's oldest due
- * deliveries, at most 4 per free slot; $8 in all), ce their endpoints, e2 those still enabled (not one this turn disables)
+ * with no free slot passed over without reading their rows; gen: each other merchant's oldest
+ * due deliveries, at most 4 per free slot, $8 in all; with, for each fifo endpoint of those
+ * merchants, its head, the oldest pending delivery in event order, when due and unclaimed: a
+ * head retrying behind as many waiting deliveries as gen reads, all older by next_at, was never
+ * read again, and the endpoint stalled for good), ce their endpoints, e2 those still enabled (not one this turn disables)
  * with, where a rule needs them, their deliveries claimed by any worker (running or waiting
  * to start; counted through idx_endpoint_deliveries_claimed, sql/0010, the only index the
  * condition fits) and their attempts in the last second; c2/c3 at most min(per endpoint $6,
  * rate_limit room) per endpoint and turn, fifo endpoints only their oldest pending delivery
- * and only when none is claimed; c4/pick at most each merchant's free slots ($4, default $5),
+ * and only when none is claimed (ranked first whatever its next_at: a head retrying behind more
+ * waiting deliveries than the endpoint's room, all older by next_at, ranked past the room and
+ * was never claimed); c4/pick at most each merchant's free slots ($4, default $5),
  * $7 in all; lk skips the rows another worker's turn is claiming right now (they look due
  * until it commits; waiting for that lock made two workers take turns, 10 times slower than
  * one); claimed SPEC 11.3's conditional claim.
@@ -142,14 +147,22 @@ static const struct db_stmt st_turn = { "epd_turn",
     "AND d.merchant_id < (SELECT u FROM st) ORDER BY d.merchant_id LIMIT 1), lo.k + 1 "
     "FROM lo WHERE lo.m IS NOT NULL AND lo.k < 128), "
     "mv AS (SELECT hi.m FROM hi WHERE hi.m IS NOT NULL "
-    "UNION ALL SELECT lo.m FROM lo WHERE lo.m IS NOT NULL) "
-    "SELECT d.id, d.endpoint_id, d.merchant_id, d.event_id, d.next_at "
+    "UNION ALL SELECT lo.m FROM lo WHERE lo.m IS NOT NULL), "
+    "gen AS (SELECT d.id, d.endpoint_id, d.merchant_id, d.event_id, d.next_at "
     "FROM mv LEFT JOIN slots s ON s.m = mv.m CROSS JOIN LATERAL (SELECT d.id, d.endpoint_id, "
     "d.merchant_id, d.event_id, d.next_at FROM endpoint_deliveries d WHERE d.merchant_id = mv.m "
     "AND d.status = 'pending' AND d.next_at <= now() "
     "AND (d.locked_until IS NULL OR d.locked_until < now()) "
     "ORDER BY d.next_at LIMIT LEAST($8::int, 4 * COALESCE(s.f, $5::int))) d "
-    "WHERE COALESCE(s.f, 1) > 0 LIMIT $8::int), "
+    "WHERE COALESCE(s.f, 1) > 0 LIMIT $8::int) "
+    "SELECT * FROM gen UNION SELECT h.id, h.endpoint_id, h.merchant_id, h.event_id, h.next_at "
+    "FROM mv LEFT JOIN slots s ON s.m = mv.m CROSS JOIN LATERAL (SELECT we.id "
+    "FROM webhook_endpoints we WHERE we.merchant_id = mv.m AND we.status = 'enabled' "
+    "AND we.ordering = 'fifo' LIMIT 16) f CROSS JOIN LATERAL (SELECT d.id, d.endpoint_id, "
+    "d.merchant_id, d.event_id, d.next_at, d.locked_until FROM endpoint_deliveries d "
+    "JOIN events e ON e.id = d.event_id WHERE d.endpoint_id = f.id AND d.status = 'pending' "
+    "ORDER BY e.created_at, e.id LIMIT 1) h WHERE COALESCE(s.f, 1) > 0 AND h.next_at <= now() "
+    "AND (h.locked_until IS NULL OR h.locked_until < now())), "
     "ce AS MATERIALIZED (SELECT DISTINCT endpoint_id FROM cand), "
     "e2 AS MATERIALIZED (SELECT we.id, we.ordering, we.rate_limit, "
     "CASE WHEN we.rate_limit IS NULL AND we.ordering <> 'fifo' THEN 0 ELSE (SELECT count(*) "
@@ -162,7 +175,9 @@ static const struct db_stmt st_turn = { "epd_turn",
     "c2 AS (SELECT c.*, e2.ordering, e2.busy, row_number() OVER (PARTITION BY c.endpoint_id "
     "ORDER BY c.next_at, c.id) AS rn, LEAST($6::int - e2.busy, COALESCE(e2.rate_limit - "
     "e2.recent - e2.busy, $6::int)) AS room FROM cand c JOIN e2 ON e2.id = c.endpoint_id), "
-    "c3 AS (SELECT c2.* FROM c2 WHERE c2.rn <= c2.room AND (c2.ordering <> 'fifo' OR "
+    "c3 AS (SELECT c2.id, c2.merchant_id, c2.next_at, CASE WHEN c2.ordering = 'fifo' THEN 1 "
+    "ELSE c2.rn END AS rn FROM c2 WHERE CASE WHEN c2.ordering = 'fifo' THEN c2.room >= 1 "
+    "ELSE c2.rn <= c2.room END AND (c2.ordering <> 'fifo' OR "
     "(c2.busy = 0 AND NOT EXISTS (SELECT 1 FROM endpoint_deliveries o "
     "JOIN events oe ON oe.id = o.event_id JOIN events ce ON ce.id = c2.event_id "
     "WHERE o.endpoint_id = c2.endpoint_id AND o.status = 'pending' AND o.id <> c2.id "

@@ -317,6 +317,35 @@ describe('per-endpoint rules and isolation', () => {
         }
     });
 
+    it('fifo: a retrying head behind 100 waiting deliveries is still claimed, then the rest in order', async () => {
+        // The waiting deliveries are older by next_at than the head's retry: a turn that reads
+        // due deliveries by next_at alone never reached the head again, and the endpoint stalled.
+        const { m, c } = await merchant('epd-fifo-head');
+        const rx = await startReceiver();
+        try {
+            const ep = await endpoint(c, rx.url, { ordering: 'fifo' });
+            const N = 100;
+            const mid = lit(m.id);
+            await rows(`INSERT INTO events (id, merchant_id, type, object_id, payload, created_at)
+                SELECT 'evt_fifohead' || lpad(g::text, 4, '0') || ${lit(String(seq))}, ${mid}, 'payment.created',
+                       'pay_fifohead' || g || ${lit(String(seq))}, '{"event":"payment.created"}'::json,
+                       now() - interval '1 hour' + g * interval '1 second'
+                FROM generate_series(1, ${N}) g`);
+            await rows(`INSERT INTO endpoint_deliveries (event_id, endpoint_id, merchant_id, attempts, next_at)
+                SELECT e.id, ${lit(ep.id)}, ${mid},
+                       CASE WHEN e.object_id LIKE 'pay_fifohead1' || ${lit(String(seq))} THEN 1 ELSE 0 END,
+                       CASE WHEN e.object_id LIKE 'pay_fifohead1' || ${lit(String(seq))}
+                            THEN now() + interval '2 seconds' ELSE now() - interval '1 minute' END
+                FROM events e WHERE e.merchant_id = ${mid} AND e.object_id LIKE 'pay_fifohead%' ORDER BY e.created_at`);
+            await rx.waitFor((q) => q.length >= N, 30000);
+            const order = (await rows(`SELECT id FROM events WHERE merchant_id = ${mid}
+                AND object_id LIKE 'pay_fifohead%' ORDER BY created_at, id`)).map(([id]) => id);
+            assert.deepEqual(rx.requests.map((q) => q.headers['webhook-id']), order, 'once each, in event order');
+        } finally {
+            await rx.close();
+        }
+    });
+
     it('rate_limit: at most N deliveries a second', async () => {
         const { c } = await merchant('epd-rl');
         const rx = await startReceiver();
