@@ -32,8 +32,11 @@
  * conditional claim on that set (re-checked on the locked row, so a log another worker claimed
  * meanwhile is skipped); lk passes over the rows another worker's turn holds right now (its
  * claim or its result): waiting for them deadlocked two workers' turns (40P01 in
- * bench/webhooks.sh with BENCH_WORKERS=2, each costing 64 claims that lapsed after 30 s). The rows recorded by rec are locked by this worker, so no candidate is
- * one of them. Rows: 'r' id (result written), 'c' claimed, 'w' due candidates that did not fit. */
+ * bench/webhooks.sh with BENCH_WORKERS=2, each costing 64 claims that lapsed after 30 s). The
+ * rows recorded by rec are locked by this worker, so no candidate is one of them. cand's LATERAL
+ * lookup is fenced by LIMIT 1, so that the planner cannot pull it up into a join and hash a scan
+ * of every log. Rows: 'r' id (result written), 'c' claimed, 'w' due candidates that did not
+ * fit. */
 /* clang-format off */
 static const struct db_stmt st_turn = { "delivery_turn",
     "WITH rec AS (UPDATE webhook_logs w SET attempts = r.n, last_attempt_at = now(), "

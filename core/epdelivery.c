@@ -44,45 +44,43 @@ static const struct db_stmt st_fanout = { "epd_fanout",
     "SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM ins)", 1 };
 
 /* The turn. r: the results ($1); rec: each written while its claim holds; rd: each result's
- * delivery; att: every attempt kept (the delivery still exists); h/ep: the endpoints' health:
- * a success clears failing_since, a failure starts it (last_success_at, which nothing reads
- * back, is stamped at most once a second, so that a busy endpoint's row is not rewritten by
- * every turn; hl locks, in id order, the rows ep will change (EPD_HEALTH_CHANGES; ep changes
- * no other), so that two workers' turns cannot deadlock on them, and only those: locking every
- * endpoint with a result made two workers delivering to the same endpoints wait for each
- * other's commit in every turn; FOR NO KEY UPDATE, the lock ep's update takes anyway, does not
- * conflict with the key-share lock a fan-out's foreign key check takes); a 410, or failures for
- * longer than $3 s, disable an enabled endpoint (gone / failing); dis/ev/wl: its
- * webhook_endpoint.disabled event ($2: spare event ids) and legacy log. Then the claim: cand
- * the due deliveries merchant by merchant (st: a random starting merchant each turn; hi/lo step
- * through the merchants with pending deliveries from there and round to it, one descent of
- * idx_endpoint_deliveries_merchant_due each (sql/0011), at most 128 each way; merchants in $4
- * with no free slot passed over without reading their rows; gen: each other merchant's oldest
- * due deliveries, at most 4 per free slot, $8 in all; with, for each fifo endpoint of those
- * merchants, its head, the oldest pending delivery in event order, when due and unclaimed: a
- * head retrying behind as many waiting deliveries as gen reads, all older by next_at, was never
- * read again, and the endpoint stalled for good), ce their endpoints, e2 those still enabled (not one this turn disables)
- * with, where a rule needs them, their deliveries claimed by any worker (running or waiting
- * to start; counted through idx_endpoint_deliveries_claimed, sql/0010, the only index the
- * condition fits) and their attempts in the last second; c2/c3 at most min(per endpoint $6,
- * rate_limit room) per endpoint and turn, fifo endpoints only their oldest pending delivery
- * and only when none is claimed (ranked first whatever its next_at: a head retrying behind more
- * waiting deliveries than the endpoint's room, all older by next_at, ranked past the room and
- * was never claimed); c4/pick at most each merchant's free slots ($4, default $5),
- * $7 in all; lk skips the rows another worker's turn is claiming right now (they look due
- * until it commits; waiting for that lock made two workers take turns, 10 times slower than
- * one); claimed SPEC 11.3's conditional claim.
+ * delivery; att: every attempt kept (the delivery still exists); h/ep: the endpoints' health: a
+ * success clears failing_since, a failure starts it (last_success_at, which nothing reads back, is
+ * stamped at most once a second, so that a busy endpoint's row is not rewritten by every turn; hl
+ * locks, in id order, the rows ep will change (EPD_HEALTH_CHANGES; ep changes no other), so that
+ * two workers' turns cannot deadlock on them, and only those: locking every endpoint with a result
+ * made two workers delivering to the same endpoints wait for each other's commit in every turn;
+ * FOR NO KEY UPDATE, the lock ep's update takes anyway, does not conflict with the key-share lock
+ * a fan-out's foreign key check takes); a 410, or failures for longer than $3 s, disable an
+ * enabled endpoint (gone / failing); dis/ev/wl: its webhook_endpoint.disabled event ($2: spare
+ * event ids) and legacy log. Then the claim: cand the due deliveries merchant by merchant (st: a
+ * random starting merchant each turn; hi/lo step through the merchants with pending deliveries
+ * from there and round to it, one descent of idx_endpoint_deliveries_merchant_due each (sql/0011),
+ * at most 128 each way; merchants in $4 with no free slot passed over without reading their rows;
+ * gen: each other merchant's oldest due deliveries, at most 4 per free slot, $8 in all; with, for
+ * each fifo endpoint of those merchants, its head, the oldest pending delivery in event order,
+ * when due and unclaimed: a head retrying behind as many waiting deliveries as gen reads, all
+ * older by next_at, was never read again, and the endpoint stalled for good), ce their endpoints,
+ * e2 those still enabled (not one this turn disables) with, where a rule needs them, their
+ * deliveries claimed by any worker (running or waiting to start; counted through
+ * idx_endpoint_deliveries_claimed, sql/0010, the only index the condition fits) and their attempts
+ * in the last second; c2/c3 at most min(per endpoint $6, rate_limit room) per endpoint and turn,
+ * fifo endpoints only their oldest pending delivery and only when none is claimed (ranked first
+ * whatever its next_at: a head retrying behind more waiting deliveries than the endpoint's room,
+ * all older by next_at, ranked past the room and was never claimed); c4/pick at most each
+ * merchant's free slots ($4, default $5), $7 in all; lk skips the rows another worker's turn is
+ * claiming right now (they look due until it commits; waiting for that lock made two workers take
+ * turns, 10 times slower than one); claimed SPEC 11.3's conditional claim.
  * Rows reached by id go through the primary key whatever the statistics say: LATERAL lookups
  * fenced by LIMIT 1 (without it the planner pulls the subquery up into a join and, with the
- * statistics a VACUUM of a just-emptied table leaves, hashed a scan of every delivery: 2.7 ms of
- * a 4.4 ms turn at 20,000 deliveries, growing with the table), rec's `= ANY` of the result ids
- * and its claim compared with IS NOT DISTINCT FROM (a claim is never NULL; `=` implied
- * idx_endpoint_deliveries_claimed's predicate, and rec read every claimed row through it), and
- * IS NOT DISTINCT FROM (status is never NULL) so
- * that no partial index on pending rows applies (statistics taken while none was pending make
- * those look like one row, and a burst then scanned all of them in every turn; see DL_DUE_BY_ID
- * in delivery.c). Rows: 'c' a claim,
- * 'r' a result written, 'x' an endpoint this turn disabled (its id last). */
+ * statistics a VACUUM of a just-emptied table leaves, hashed a scan of every delivery: 2.7 ms of a
+ * 4.4 ms turn at 20,000 deliveries, growing with the table), rec's `= ANY` of the result ids and
+ * its claim compared with IS NOT DISTINCT FROM (a claim is never NULL; `=` implied
+ * idx_endpoint_deliveries_claimed's predicate, and rec read every claimed row through it), and IS
+ * NOT DISTINCT FROM (status is never NULL) so that no partial index on pending rows applies
+ * (statistics taken while none was pending make those look like one row, and a burst then scanned
+ * all of them in every turn; see DL_DUE_BY_ID in delivery.c). Rows: 'c' a claim, 'r' a result
+ * written, 'x' an endpoint this turn disabled (its id last). */
 #define EPD_DISABLING                                                                              \
     "(h.old_status = 'enabled' AND NOT h.ok AND (h.gone OR h.old_fs < now() - $3::int * interval '1 second'))"
 /* An endpoint row the turn's results change (on alias we, with its results' h). */
