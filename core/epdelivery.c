@@ -58,14 +58,15 @@ static const struct db_stmt st_fanout = { "epd_fanout",
  * from there and round to it, one descent of idx_endpoint_deliveries_merchant_due each (sql/0011),
  * at most 128 each way; merchants in $4 with no free slot passed over without reading their rows;
  * gen: each other merchant's oldest due deliveries, at most 4 per free slot, $8 in all; with, for
- * each fifo endpoint of those merchants, its head, the oldest pending delivery in event order,
- * when due and unclaimed: a head retrying behind as many waiting deliveries as gen reads, all
- * older by next_at, was never read again, and the endpoint stalled for good), ce their endpoints,
+ * each fifo endpoint of those merchants, its head (the row again, marked head), the oldest
+ * pending delivery in event order, when due and unclaimed: a head retrying behind as many waiting
+ * deliveries as gen reads, all older by next_at, was never read again, and the endpoint stalled
+ * for good), ce their endpoints,
  * e2 those still enabled (not one this turn disables) with, where a rule needs them, their
  * deliveries claimed by any worker (running or waiting to start; counted through
  * idx_endpoint_deliveries_claimed, sql/0010, the only index the condition fits) and their attempts
  * in the last second; c2/c3 at most min(per endpoint $6, rate_limit room) per endpoint and turn,
- * fifo endpoints only their oldest pending delivery and only when none is claimed (ranked first
+ * fifo endpoints only their head and only when none is claimed (ranked first
  * whatever its next_at: a head retrying behind more waiting deliveries than the endpoint's room,
  * all older by next_at, ranked past the room and was never claimed); c4/pick at most each
  * merchant's free slots ($4, default $5), $7 in all; lk skips the rows another worker's turn is
@@ -87,6 +88,11 @@ static const struct db_stmt st_fanout = { "epd_fanout",
 #define EPD_HEALTH_CHANGES                                                                         \
     "(NOT h.ok OR we.failing_since IS NOT NULL OR we.last_success_at IS NULL "                     \
     "OR we.last_success_at < now() - interval '1 second')"
+/* The first merchant with a pending delivery that meets cond (on alias d), or NULL: one descent
+ * of idx_endpoint_deliveries_merchant_due (sql/0011). */
+#define EPD_NEXT_MERCHANT(cond)                                                                    \
+    "(SELECT d.merchant_id FROM endpoint_deliveries d WHERE d.status = 'pending' AND " cond       \
+    " ORDER BY d.merchant_id LIMIT 1)"
 static const struct db_stmt st_turn = { "epd_turn",
     "WITH r AS (SELECT * FROM json_to_recordset($1::json) AS r(d bigint, l timestamp, a text, "
     "n int, c int, b text, e text, s text, i bigint, st bigint, ms bigint, g bool)), "
@@ -133,28 +139,24 @@ static const struct db_stmt st_turn = { "epd_turn",
     "slots AS (SELECT s.m, s.f FROM json_to_recordset($4::json) AS s(m uuid, f int)), "
     "st AS MATERIALIZED (SELECT gen_random_uuid() AS u), "
     "cand AS (WITH RECURSIVE "
-    "hi(m, k) AS ((SELECT d.merchant_id, 1 FROM endpoint_deliveries d WHERE $7::int > 0 "
-    "AND d.status = 'pending' AND d.merchant_id >= (SELECT u FROM st) "
-    "ORDER BY d.merchant_id LIMIT 1) UNION ALL SELECT (SELECT d.merchant_id "
-    "FROM endpoint_deliveries d WHERE d.status = 'pending' AND d.merchant_id > hi.m "
-    "ORDER BY d.merchant_id LIMIT 1), hi.k + 1 FROM hi WHERE hi.m IS NOT NULL AND hi.k < 128), "
-    "lo(m, k) AS ((SELECT d.merchant_id, 1 FROM endpoint_deliveries d WHERE $7::int > 0 "
-    "AND d.status = 'pending' AND d.merchant_id < (SELECT u FROM st) "
-    "ORDER BY d.merchant_id LIMIT 1) UNION ALL SELECT (SELECT d.merchant_id "
-    "FROM endpoint_deliveries d WHERE d.status = 'pending' AND d.merchant_id > lo.m "
-    "AND d.merchant_id < (SELECT u FROM st) ORDER BY d.merchant_id LIMIT 1), lo.k + 1 "
-    "FROM lo WHERE lo.m IS NOT NULL AND lo.k < 128), "
+    "hi(m, k) AS (SELECT " EPD_NEXT_MERCHANT("d.merchant_id >= (SELECT u FROM st)") ", 1 "
+    "WHERE $7::int > 0 UNION ALL SELECT " EPD_NEXT_MERCHANT("d.merchant_id > hi.m") ", "
+    "hi.k + 1 FROM hi WHERE hi.m IS NOT NULL AND hi.k < 128), "
+    "lo(m, k) AS (SELECT " EPD_NEXT_MERCHANT("d.merchant_id < (SELECT u FROM st)") ", 1 "
+    "WHERE $7::int > 0 UNION ALL SELECT " EPD_NEXT_MERCHANT("d.merchant_id > lo.m "
+    "AND d.merchant_id < (SELECT u FROM st)") ", lo.k + 1 FROM lo "
+    "WHERE lo.m IS NOT NULL AND lo.k < 128), "
     "mv AS (SELECT hi.m FROM hi WHERE hi.m IS NOT NULL "
     "UNION ALL SELECT lo.m FROM lo WHERE lo.m IS NOT NULL), "
-    "gen AS (SELECT d.id, d.endpoint_id, d.merchant_id, d.event_id, d.next_at "
+    "gen AS (SELECT d.id, d.endpoint_id, d.merchant_id, d.event_id, d.next_at, false AS head "
     "FROM mv LEFT JOIN slots s ON s.m = mv.m CROSS JOIN LATERAL (SELECT d.id, d.endpoint_id, "
     "d.merchant_id, d.event_id, d.next_at FROM endpoint_deliveries d WHERE d.merchant_id = mv.m "
     "AND d.status = 'pending' AND d.next_at <= now() "
     "AND (d.locked_until IS NULL OR d.locked_until < now()) "
     "ORDER BY d.next_at LIMIT LEAST($8::int, 4 * COALESCE(s.f, $5::int))) d "
     "WHERE COALESCE(s.f, 1) > 0 LIMIT $8::int) "
-    "SELECT * FROM gen UNION SELECT h.id, h.endpoint_id, h.merchant_id, h.event_id, h.next_at "
-    "FROM mv LEFT JOIN slots s ON s.m = mv.m CROSS JOIN LATERAL (SELECT we.id "
+    "SELECT * FROM gen UNION ALL SELECT h.id, h.endpoint_id, h.merchant_id, h.event_id, "
+    "h.next_at, true FROM mv LEFT JOIN slots s ON s.m = mv.m CROSS JOIN LATERAL (SELECT we.id "
     "FROM webhook_endpoints we WHERE we.merchant_id = mv.m AND we.status = 'enabled' "
     "AND we.ordering = 'fifo' LIMIT 16) f CROSS JOIN LATERAL (SELECT d.id, d.endpoint_id, "
     "d.merchant_id, d.event_id, d.next_at, d.locked_until FROM endpoint_deliveries d "
@@ -175,11 +177,7 @@ static const struct db_stmt st_turn = { "epd_turn",
     "e2.recent - e2.busy, $6::int)) AS room FROM cand c JOIN e2 ON e2.id = c.endpoint_id), "
     "c3 AS (SELECT c2.id, c2.merchant_id, c2.next_at, CASE WHEN c2.ordering = 'fifo' THEN 1 "
     "ELSE c2.rn END AS rn FROM c2 WHERE CASE WHEN c2.ordering = 'fifo' THEN c2.room >= 1 "
-    "ELSE c2.rn <= c2.room END AND (c2.ordering <> 'fifo' OR "
-    "(c2.busy = 0 AND NOT EXISTS (SELECT 1 FROM endpoint_deliveries o "
-    "JOIN events oe ON oe.id = o.event_id JOIN events ce ON ce.id = c2.event_id "
-    "WHERE o.endpoint_id = c2.endpoint_id AND o.status = 'pending' AND o.id <> c2.id "
-    "AND (oe.created_at, oe.id) < (ce.created_at, ce.id))))), "
+    "ELSE c2.rn <= c2.room END AND (c2.ordering <> 'fifo' OR (c2.busy = 0 AND c2.head))), "
     "c4 AS (SELECT c3.id, c3.rn, c3.next_at, row_number() OVER (PARTITION BY c3.merchant_id "
     "ORDER BY c3.rn, c3.next_at) AS mrn, COALESCE(s.f, $5::int) AS mf FROM c3 "
     "LEFT JOIN slots s ON s.m = c3.merchant_id), "
